@@ -1,0 +1,114 @@
+"""The declared preprocessing of a torch model: raw features -> the encoded matrix it consumes.
+
+A preprocessing file is JSON written by the model's training script::
+
+    {"format": "reportgen.preprocessing/1",
+     "features": [
+        {"name": "duration_in_month", "kind": "numeric", "center": 20.9, "scale": 12.1},
+        {"name": "purpose", "kind": "categorical", "levels": ["business", "car (new)", ...]}]}
+
+Encoded columns follow the list: a numeric feature is one column ``(x - center) / scale``, a
+categorical feature is one-hot over its levels. ``groups`` says which encoded columns belong to
+which raw feature, so attributions computed on encoded columns can be summed back.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from reportgen.errors import InputError
+from reportgen.inputs.codec import Feature, FeatureCodec
+
+FORMAT_TAG = "reportgen.preprocessing/1"
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """Numeric standardisation and categorical one-hot encoding, in the declared order."""
+
+    codec: FeatureCodec
+    centers: tuple[float, ...]
+    scales: tuple[float, ...]
+
+    @property
+    def groups(self) -> list[tuple[str, slice]]:
+        """(raw feature, its encoded columns) in encoded order."""
+        out, start = [], 0
+        for feature in self.codec.features:
+            width = len(feature.levels) if feature.kind == "categorical" else 1
+            out.append((feature.name, slice(start, start + width)))
+            start += width
+        return out
+
+    @property
+    def encoded_width(self) -> int:
+        return self.groups[-1][1].stop
+
+    def encode(self, codes: np.ndarray) -> np.ndarray:
+        """Coded raw features (n, d) -> encoded float32 matrix (n, encoded_width)."""
+        out = np.zeros((codes.shape[0], self.encoded_width), dtype=np.float32)
+        rows = np.arange(codes.shape[0])
+        for j, (feature, (_, cols)) in enumerate(zip(self.codec.features, self.groups, strict=True)):
+            if feature.kind == "numeric":
+                out[:, cols.start] = (codes[:, j] - self.centers[j]) / self.scales[j]
+            else:
+                out[rows, cols.start + np.rint(codes[:, j]).astype(np.int64)] = 1.0
+        return out
+
+    def to_dict(self) -> dict[str, object]:
+        features: list[dict[str, object]] = []
+        for j, f in enumerate(self.codec.features):
+            if f.kind == "numeric":
+                features.append({"name": f.name, "kind": "numeric", "center": self.centers[j], "scale": self.scales[j]})
+            else:
+                features.append({"name": f.name, "kind": "categorical", "levels": list(f.levels)})
+        return {"format": FORMAT_TAG, "features": features}
+
+
+def sum_groups(encoded: np.ndarray, groups: list[tuple[str, slice]]) -> np.ndarray:
+    """Sum attributions over each raw feature's encoded columns: (..., m) -> (..., d)."""
+    return np.stack([encoded[..., cols].sum(axis=-1) for _, cols in groups], axis=-1)
+
+
+def load_preprocessing(path: Path) -> Preprocessing:
+    """Read and check a preprocessing file.
+
+    Raises:
+        InputError: the file is missing, not JSON, or not a valid preprocessing declaration.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError(f"{path}: preprocessing file not found") from exc
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: preprocessing file is not readable JSON ({exc})") from exc
+    if not isinstance(data, dict) or data.get("format") != FORMAT_TAG:
+        raise InputError(f"{path}: expected a preprocessing file with \"format\": \"{FORMAT_TAG}\"")
+    features, centers, scales = [], [], []
+    for i, item in enumerate(data.get("features") or []):
+        where = f"{path}: features[{i}]"
+        kind = item.get("kind") if isinstance(item, dict) else None
+        name = item.get("name") if isinstance(item, dict) else None
+        if not isinstance(name, str) or kind not in ("numeric", "categorical"):
+            raise InputError(f"{where}: needs a name and kind 'numeric' or 'categorical'")
+        if kind == "numeric":
+            center, scale = item.get("center"), item.get("scale")
+            if not isinstance(center, (int, float)) or not isinstance(scale, (int, float)) or scale <= 0:
+                raise InputError(f"{where}: numeric feature '{name}' needs a center and a positive scale")
+            features.append(Feature(name, "numeric"))
+            centers.append(float(center))
+            scales.append(float(scale))
+        else:
+            levels = item.get("levels")
+            if not isinstance(levels, list) or not levels or len(set(map(str, levels))) != len(levels):
+                raise InputError(f"{where}: categorical feature '{name}' needs a list of distinct levels")
+            features.append(Feature(name, "categorical", tuple(str(v) for v in levels)))
+            centers.append(0.0)
+            scales.append(1.0)
+    if not features:
+        raise InputError(f"{path}: preprocessing declares no features")
+    return Preprocessing(FeatureCodec(tuple(features)), tuple(centers), tuple(scales))

@@ -1,0 +1,192 @@
+"""The results document: everything a report shows, as typed, versioned data.
+
+``results.json`` is the single source of truth: rendering reads only this document, so any past
+report can be re-rendered. Each result carries a stable ``kind`` tag; fields are JSON-native
+(no NaN, no numpy types). Values that depend on the clock live only in ``run.created_at`` and in
+fields named ``*_seconds``, so two runs with the same inputs and seed differ only there.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Cost(_Doc):
+    """What an analysis cost: rows pushed through the model, calls, and time."""
+
+    model_rows: int = Field(description="Rows evaluated by the model.")
+    model_calls: int = Field(description="Batched model calls.")
+    wall_seconds: float = Field(description="Wall time of the whole analysis.")
+    model_seconds: float = Field(description="Wall time spent inside the model.")
+
+
+class FeatureImportance(_Doc):
+    """One feature's global importance; ``rank`` 1 is the most important."""
+
+    feature: str
+    value: float
+    spread: float | None = Field(default=None, description="Standard deviation across repeats.")
+    rank: int
+
+
+class GlobalShapResult(_Doc):
+    """Mean |SHAP| per raw feature over evaluation rows."""
+
+    kind: Literal["global_shap"] = "global_shap"
+    model: str
+    output: str = Field(description="The model output explained, in words.")
+    estimator: Literal["exact", "permutation"]
+    evals_per_row: int = Field(description="Coalitions evaluated per explained row (the budget).")
+    background_rows: int
+    rows: int
+    base_value: float = Field(description="E[f] over the background.")
+    additivity_max_error: float = Field(description="max |sum(SHAP) + E[f] - f(x)| over rows.")
+    importances: list[FeatureImportance]
+    cost: Cost
+
+
+class PermutationImportanceResult(_Doc):
+    """Drop in score when one feature's values are shuffled (scikit-learn)."""
+
+    kind: Literal["permutation_importance"] = "permutation_importance"
+    model: str
+    scoring: str
+    higher_is_better: bool
+    baseline_score: float
+    n_repeats: int
+    rows: int
+    importances: list[FeatureImportance]
+    cost: Cost
+
+
+class Metric(_Doc):
+    name: str
+    value: float
+
+
+class PerformanceResult(_Doc):
+    """How well the model does on the evaluation data."""
+
+    kind: Literal["model_performance"] = "model_performance"
+    model: str
+    rows: int
+    metrics: list[Metric]
+    class_counts: dict[str, int] = Field(
+        default_factory=dict, description="Predicted class counts (classifiers)."
+    )
+    cost: Cost
+
+
+class Contribution(_Doc):
+    """One feature's contribution to one case's explained output."""
+
+    feature: str
+    value: str = Field(description="The case's value of the feature, as displayed.")
+    contribution: float
+    condition: str | None = Field(default=None, description="LIME's rule for the feature, if any.")
+
+
+class MethodExplanation(_Doc):
+    """One method's explanation of one case: its top contributions by magnitude."""
+
+    method: Literal["shap", "lime"]
+    base_value: float = Field(description="SHAP: E[f]; LIME: the local model's intercept.")
+    fit_quality: float | None = Field(
+        default=None,
+        description="SHAP: |sum + base - f(x)| (additivity error); LIME: R^2 of the local fit.",
+    )
+    top: list[Contribution]
+
+
+class CaseExplanation(_Doc):
+    case_id: str
+    stratum: str = Field(description="The stratum the case was drawn from (its predicted class).")
+    predicted: str = Field(description="Predicted class label, or the predicted value.")
+    explained_output: str
+    output_value: float = Field(description="The explained output's value for this case.")
+    explanations: list[MethodExplanation]
+
+
+class LocalExplanationsResult(_Doc):
+    """Audit cases drawn from the evaluation data and explained one by one."""
+
+    kind: Literal["local_explanations"] = "local_explanations"
+    model: str
+    methods: list[str]
+    sample_size: int
+    top_k: int
+    strata: dict[str, int] = Field(description="Cases drawn per predicted class.")
+    shap_estimator: str | None
+    shap_evals_per_row: int | None
+    lime_num_samples: int | None
+    cases: list[CaseExplanation]
+    cost: Cost
+
+
+Result = Annotated[
+    GlobalShapResult | PermutationImportanceResult | PerformanceResult | LocalExplanationsResult,
+    Field(discriminator="kind"),
+]
+
+
+class FeatureInfo(_Doc):
+    name: str
+    kind: Literal["numeric", "categorical"]
+
+
+class ModelInfo(_Doc):
+    name: str
+    format: str
+    path: str = Field(description="As written in the policy.")
+    sha256: str
+    preprocessing_sha256: str | None
+    task: str
+    classes: list[str] | None
+    features: list[FeatureInfo]
+    trusted: bool = Field(description="Loaded as a trusted pickle (can run arbitrary code).")
+
+
+class DatasetInfo(_Doc):
+    role: Literal["reference", "evaluation"]
+    path: str = Field(description="As written in the policy.")
+    sha256: str
+    rows: int
+    columns: int
+
+
+class PolicyInfo(_Doc):
+    id: str
+    title: str
+    domain: str
+    description: str
+    path: str
+    sha256: str
+
+
+class RunInfo(_Doc):
+    reportgen_version: str
+    created_at: str = Field(description="UTC time the run started, ISO 8601.")
+    seed: int
+    python: str
+    libraries: dict[str, str]
+    wall_seconds: float
+
+
+class ResultDocument(_Doc):
+    """The whole, typed content of one report."""
+
+    kind: Literal["reportgen.results"] = "reportgen.results"
+    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    policy: PolicyInfo
+    run: RunInfo
+    models: list[ModelInfo]
+    datasets: list[DatasetInfo]
+    results: list[Result]
