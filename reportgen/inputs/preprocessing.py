@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,14 @@ from reportgen.errors import InputError
 from reportgen.inputs.codec import Feature, FeatureCodec
 
 FORMAT_TAG = "reportgen.preprocessing/1"
+
+
+@dataclass(frozen=True)
+class _Columns:
+    source: np.ndarray
+    target: np.ndarray
+    centers: np.ndarray
+    scales: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -50,14 +59,30 @@ class Preprocessing:
 
     def encode(self, codes: np.ndarray) -> np.ndarray:
         """Coded raw features (n, d) -> encoded float32 matrix (n, encoded_width)."""
+        numeric, categorical = self._layout
         out = np.zeros((codes.shape[0], self.encoded_width), dtype=np.float32)
-        rows = np.arange(codes.shape[0])
-        for j, (feature, (_, cols)) in enumerate(zip(self.codec.features, self.groups, strict=True)):
-            if feature.kind == "numeric":
-                out[:, cols.start] = (codes[:, j] - self.centers[j]) / self.scales[j]
-            else:
-                out[rows, cols.start + np.rint(codes[:, j]).astype(np.int64)] = 1.0
+        if len(numeric.source):
+            out[:, numeric.target] = (codes[:, numeric.source] - numeric.centers) / numeric.scales
+        if len(categorical.source):
+            hot = categorical.target + np.rint(codes[:, categorical.source]).astype(np.int64)
+            np.put_along_axis(out, hot, 1.0, axis=1)
         return out
+
+    @cached_property
+    def _layout(self) -> tuple[_Columns, _Columns]:
+        """Where each kind of feature comes from (coded column) and goes to (encoded column)."""
+        numeric = [j for j, f in enumerate(self.codec.features) if f.kind == "numeric"]
+        categorical = [j for j, f in enumerate(self.codec.features) if f.kind == "categorical"]
+        starts = np.array([cols.start for _, cols in self.groups], dtype=np.int64)
+        return (
+            _Columns(
+                np.array(numeric, dtype=np.int64),
+                starts[numeric],
+                np.array([self.centers[j] for j in numeric]),
+                np.array([self.scales[j] for j in numeric]),
+            ),
+            _Columns(np.array(categorical, dtype=np.int64), starts[categorical], np.empty(0), np.empty(0)),
+        )
 
     def to_dict(self) -> dict[str, object]:
         features: list[dict[str, object]] = []

@@ -47,8 +47,13 @@ class GlobalShapResult(_Doc):
     evals_per_row: int = Field(description="Coalitions evaluated per explained row (the budget).")
     background_rows: int
     rows: int
-    base_value: float = Field(description="E[f] over the background.")
+    base_value: float | None = Field(
+        description="E[f] over the background; None when the values average several outputs."
+    )
     additivity_max_error: float = Field(description="max |sum(SHAP) + E[f] - f(x)| over rows.")
+    standard_error_mean: float = Field(
+        description="Mean estimated sampling standard error of one SHAP value (0 for exact)."
+    )
     importances: list[FeatureImportance]
     cost: Cost
 

@@ -1,0 +1,56 @@
+"""Run the policy's analyses for every model, in a fixed order, reporting progress."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from reportgen.analyses.context import ModelData
+from reportgen.analyses.global_importance import run_global_shap, run_permutation
+from reportgen.analyses.local import run_local
+from reportgen.analyses.performance import run_performance
+from reportgen.errors import AnalysisError, ReportgenError
+from reportgen.inputs.resolve import ResolvedInputs
+from reportgen.policy.schema import Policy
+from reportgen.results.document import Result
+
+Progress = Callable[[str], None]
+
+_ANALYSES: list[tuple[str, str, Callable[[ModelData], Result]]] = [
+    ("performance", "model performance", run_performance),
+    ("shap", "global SHAP importance", run_global_shap),
+    ("permutation", "permutation importance", run_permutation),
+    ("local", "audit cases (local explanations)", run_local),
+]
+
+
+def planned(policy: Policy) -> list[tuple[str, str, Callable[[ModelData], Result]]]:
+    """The analyses the policy asks for, in report order."""
+    wanted = {"performance", "local", *policy.explanations.global_.methods}
+    return [entry for entry in _ANALYSES if entry[0] in wanted]
+
+
+def run_analyses(inputs: ResolvedInputs, *, progress: Progress | None = None) -> list[Result]:
+    """Every planned analysis for every model.
+
+    Raises:
+        AnalysisError: an analysis failed; the message names the model and the analysis.
+    """
+    say = progress or (lambda _message: None)
+    steps = planned(inputs.loaded.policy)
+    results: list[Result] = []
+    for resolved in inputs.models:
+        data = ModelData.build(inputs, resolved)
+        for number, (_, label, run) in enumerate(steps, start=1):
+            say(f"[{resolved.spec.name} {number}/{len(steps)}] {label} ...")
+            start = time.perf_counter()
+            try:
+                results.append(run(data))
+            except ReportgenError:
+                raise
+            except (ValueError, RuntimeError, FloatingPointError, IndexError) as exc:
+                raise AnalysisError(
+                    f"model '{resolved.spec.name}': {label} failed: {type(exc).__name__}: {exc}"
+                ) from exc
+            say(f"[{resolved.spec.name} {number}/{len(steps)}] {label} done in {time.perf_counter() - start:.1f} s")
+    return results

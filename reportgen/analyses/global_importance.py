@@ -1,0 +1,115 @@
+"""Global importance: mean |SHAP| per raw feature, and permutation importance."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from reportgen._lazy import require
+from reportgen.analyses.context import (
+    SALT_GLOBAL_ROWS,
+    SALT_PERMUTATION,
+    SALT_SHAP,
+    Measure,
+    ModelData,
+)
+from reportgen.analyses.explain import explain_shap
+from reportgen.analyses.metrics import default_scoring, score
+from reportgen.results.document import (
+    FeatureImportance,
+    GlobalShapResult,
+    PermutationImportanceResult,
+)
+
+
+def ranked(names: list[str], values: np.ndarray, spread: np.ndarray | None = None) -> list[FeatureImportance]:
+    """Importances sorted by value, largest first (ties by name); rank 1 is the largest."""
+    order = sorted(range(len(names)), key=lambda j: (-float(values[j]), names[j]))
+    return [
+        FeatureImportance(
+            feature=names[j],
+            value=float(values[j]),
+            spread=None if spread is None else float(spread[j]),
+            rank=rank,
+        )
+        for rank, j in enumerate(order, start=1)
+    ]
+
+
+def run_global_shap(data: ModelData) -> GlobalShapResult:
+    """Mean |SHAP| of the explained output over a seeded sample of evaluation rows.
+
+    Binary classifiers explain the positive class; multiclass models average |SHAP| over classes;
+    regressors explain the predicted value.
+    """
+    spec = data.settings.shap
+    model = data.model
+    n = len(data.evaluation)
+    with Measure(model) as measure:
+        rows = np.sort(data.rng(SALT_GLOBAL_ROWS).choice(n, size=min(spec.global_rows, n), replace=False))
+        values = explain_shap(
+            model,
+            data.evaluation[rows],
+            background=data.background,
+            seed=data.sub_seed(SALT_SHAP),
+            estimator=spec.estimator,
+            permutations=spec.permutations,
+        )
+    k = data.positive_index if data.positive_index is not None else (0 if not model.classes else None)
+    outputs = slice(None) if k is None else slice(k, k + 1)
+    mean_abs = np.abs(values.values[:, :, outputs]).mean(axis=(0, 2))
+    return GlobalShapResult(
+        model=model.name,
+        output=data.output_name(k),
+        estimator=values.estimator,
+        evals_per_row=values.evals_per_row,
+        background_rows=len(data.background),
+        rows=len(rows),
+        base_value=float(values.base[k]) if k is not None else None,
+        additivity_max_error=float(values.additivity_error.max()),
+        standard_error_mean=float(values.standard_error[:, :, outputs].mean()),
+        importances=ranked(model.feature_names, mean_abs),
+        cost=measure.cost,
+    )
+
+
+class _Scored:
+    """The minimal estimator scikit-learn's permutation_importance needs: our scorer does the rest."""
+
+    def __init__(self, data: ModelData) -> None:
+        self.data = data
+
+    def fit(self, *_: object) -> _Scored:
+        return self
+
+
+def run_permutation(data: ModelData) -> PermutationImportanceResult:
+    """Permutation importance (scikit-learn) on the evaluation rows, with its spread over repeats."""
+    inspection = require("sklearn.inspection")
+    spec = data.settings.permutation
+    model = data.model
+    n_classes = len(model.classes or [])
+    metric = score(spec.scoring or default_scoring(n_classes), n_classes)
+
+    def scorer(estimator: _Scored, codes: np.ndarray, y: np.ndarray) -> float:
+        return metric.signed(y, estimator.data.model.predict_codes(codes))
+
+    with Measure(model) as measure:
+        baseline = metric.compute(data.target, data.predictions)
+        result = inspection.permutation_importance(
+            _Scored(data),
+            data.evaluation,
+            data.target,
+            scoring=scorer,
+            n_repeats=spec.n_repeats,
+            random_state=data.sub_seed(SALT_PERMUTATION),
+        )
+    return PermutationImportanceResult(
+        model=model.name,
+        scoring=metric.name,
+        higher_is_better=metric.higher_is_better,
+        baseline_score=baseline,
+        n_repeats=spec.n_repeats,
+        rows=len(data.evaluation),
+        importances=ranked(model.feature_names, result.importances_mean, result.importances_std),
+        cost=measure.cost,
+    )

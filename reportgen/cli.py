@@ -1,0 +1,127 @@
+"""The reportgen command line: parse, call one pipeline function, map errors to exit codes.
+
+Exit codes: 0 report published and every gate passed; 1 published with a failed gate; 2 usage or
+policy error; 3 input, model, analysis, render or registry error (nothing published).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reportgen import __version__
+from reportgen.errors import PolicyError, ReportgenError
+
+EXIT_OK, EXIT_GATE_FAILED, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
+
+_debug_option = click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
+_json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reportgen")
+def main() -> None:
+    """Turn a policy file into a versioned audit report that explains a model."""
+
+
+@main.command()
+@click.argument("policy", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
+              help="Folder holding <policy id>/v<N>/ report versions.")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Override the policy's seed.")
+@_json_option
+@_debug_option
+def run(policy: Path, out: Path, seed: int | None, as_json: bool, debug: bool) -> None:
+    """Compute, render and publish the next report version for POLICY."""
+    from reportgen.pipeline import generate_report
+
+    progress = _progress(as_json)
+    published = _guard(lambda: generate_report(policy, out, seed=seed, progress=progress), as_json, debug)
+    summary = {
+        "status": "published",
+        "exit_code": EXIT_OK,
+        "policy": published.manifest["policy_id"],
+        "version": published.version,
+        "path": str(published.path),
+        "files": sorted(published.manifest["files"]),
+    }
+    _finish(summary, f"published {published.path}", as_json)
+
+
+@main.command()
+@click.argument("policy", type=click.Path(path_type=Path))
+@_json_option
+@_debug_option
+def validate(policy: Path, as_json: bool, debug: bool) -> None:
+    """Check that POLICY is valid and that its models and data load; compute nothing."""
+    from reportgen.pipeline import validate_policy
+
+    checked = _guard(lambda: validate_policy(policy), as_json, debug)
+    inputs = checked.inputs
+    summary = {
+        "status": "valid",
+        "exit_code": EXIT_OK,
+        "policy": checked.loaded.policy.id,
+        "models": [m.spec.name for m in inputs.models],
+        "rows": {"reference": len(inputs.reference.frame), "evaluation": len(inputs.evaluation.frame)},
+    }
+    models = ", ".join(summary["models"])
+    text = (f"{policy}: valid; model(s) {models} load; reference {summary['rows']['reference']} rows, "
+            f"evaluation {summary['rows']['evaluation']} rows")
+    _finish(summary, text, as_json)
+
+
+@main.command()
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=Path("rendered"), show_default=True,
+              help="Folder to write report.html and report.pdf into.")
+@_json_option
+@_debug_option
+def render(results: Path, out: Path, as_json: bool, debug: bool) -> None:
+    """Re-render HTML and PDF from a stored RESULTS json, without recomputing."""
+    from reportgen.pipeline import render_results
+
+    written = _guard(lambda: render_results(results, out), as_json, debug)
+    summary = {"status": "rendered", "exit_code": EXIT_OK, "files": [str(p) for p in written]}
+    _finish(summary, "wrote " + ", ".join(str(p) for p in written), as_json)
+
+
+def _guard(call: Callable[[], Any], as_json: bool, debug: bool) -> Any:
+    """Run ``call``; on error print one clear message (and the traceback with --debug) and exit."""
+    try:
+        return call()
+    except ReportgenError as exc:
+        problems = exc.problems if isinstance(exc, PolicyError) else [str(exc)]
+        _fail(exc.exit_code, str(exc), problems, as_json, debug)
+    except Exception as exc:  # a bug, not bad input: still one sentence, never a bare traceback
+        message = f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)"
+        _fail(EXIT_ERROR, message, [message], as_json, debug)
+
+
+def _fail(code: int, message: str, problems: list[str], as_json: bool, debug: bool) -> None:
+    if debug:
+        traceback.print_exc()
+    if as_json:
+        click.echo(json.dumps({"status": "error", "exit_code": code, "error": message, "problems": problems}))
+    else:
+        for line in problems:
+            click.echo(f"error: {line}", err=True)
+    sys.exit(code)
+
+
+def _finish(summary: dict[str, Any], text: str, as_json: bool) -> None:
+    click.echo(json.dumps(summary, sort_keys=True) if as_json else text)
+    sys.exit(int(summary["exit_code"]))
+
+
+def _progress(as_json: bool) -> Callable[[str], None] | None:
+    """Progress lines on stderr, only when a person watches a terminal and no JSON is wanted."""
+    if as_json or not sys.stderr.isatty():
+        return None
+    return lambda message: click.echo(message, err=True)

@@ -1,0 +1,170 @@
+"""Model adapters: one call shape for every model format.
+
+An adapter predicts on raw, human-level features: ``predict(frame)`` takes a frame of raw values,
+``predict_codes(codes)`` the codec's matrix (one column per raw feature). Classifiers return class
+probabilities ``(n, n_classes)``, regressors values ``(n,)``, always float64. Every call is
+batched and metered (rows, calls, seconds) so analyses can report what they cost.
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from reportgen._lazy import require
+from reportgen.errors import InputError
+from reportgen.inputs.codec import FeatureCodec
+from reportgen.inputs.preprocessing import Preprocessing
+from reportgen.policy.schema import ModelSpec
+
+
+@dataclass
+class Meter:
+    """Counts rows pushed through a model, batched calls, and seconds spent inside it."""
+
+    rows: int = 0
+    calls: int = 0
+    seconds: float = 0.0
+
+    def snapshot(self) -> Meter:
+        return Meter(self.rows, self.calls, self.seconds)
+
+    def since(self, start: Meter) -> Meter:
+        return Meter(self.rows - start.rows, self.calls - start.calls, self.seconds - start.seconds)
+
+
+class ModelAdapter(ABC):
+    """A loaded model that predicts on raw features."""
+
+    format: str
+
+    def __init__(self, spec: ModelSpec, codec: FeatureCodec, classes: list[str] | None) -> None:
+        self.name = spec.name
+        self.task = spec.task
+        self.classes = classes
+        self.codec = codec
+        self.batch_size = spec.batch_size
+        self.trusted = spec.trusted
+        self.meter = Meter()
+
+    @property
+    def feature_names(self) -> list[str]:
+        return self.codec.names
+
+    @property
+    def n_outputs(self) -> int:
+        return len(self.classes) if self.classes else 1
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """Predict on a frame of raw feature values."""
+        return self.predict_codes(self.codec.to_codes(frame, source=f"model '{self.name}' input"))
+
+    def predict_codes(self, codes: np.ndarray) -> np.ndarray:
+        """Predict on coded raw features (n, d), in batches of ``batch_size`` rows."""
+        start = time.perf_counter()
+        parts = [
+            self._predict_batch(codes[i : i + self.batch_size])
+            for i in range(0, len(codes), self.batch_size)
+        ]
+        self.meter.rows += len(codes)
+        self.meter.calls += len(parts)
+        self.meter.seconds += time.perf_counter() - start
+        if not parts:
+            return np.empty((0, self.n_outputs) if self.classes else (0,))
+        return np.concatenate(parts, axis=0)
+
+    @abstractmethod
+    def _predict_batch(self, codes: np.ndarray) -> np.ndarray: ...
+
+
+class TorchAdapter(ModelAdapter):
+    """A TorchScript network fed through its declared preprocessing."""
+
+    format = "torchscript"
+
+    def __init__(self, spec: ModelSpec, module: Any, preprocessing: Preprocessing) -> None:
+        super().__init__(spec, preprocessing.codec, spec.classes)
+        self._module = module
+        self._pre = preprocessing
+        self._output = spec.output
+
+    def _predict_batch(self, codes: np.ndarray) -> np.ndarray:
+        torch = require("torch")
+        with torch.inference_mode():
+            raw = self._module(torch.from_numpy(self._pre.encode(codes)))
+        out = raw.detach().to(torch.float64).numpy()
+        if self.task == "regression":
+            return out.reshape(len(codes))
+        if out.ndim == 1:
+            out = out.reshape(-1, 1)
+        if self._output == "probabilities":
+            return np.hstack([1.0 - out, out]) if out.shape[1] == 1 else out
+        if out.shape[1] == 1:
+            p = 1.0 / (1.0 + np.exp(-out))
+            return np.hstack([1.0 - p, p])
+        shifted = np.exp(out - out.max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+class SklearnAdapter(ModelAdapter):
+    """A scikit-learn estimator (usually a Pipeline) that takes the raw frame itself."""
+
+    def __init__(self, spec: ModelSpec, estimator: Any, codec: FeatureCodec) -> None:
+        classes = None
+        if spec.task == "classification":
+            if not hasattr(estimator, "predict_proba"):
+                raise InputError(f"model '{spec.name}': a classifier must offer predict_proba")
+            classes = [str(c) for c in estimator.classes_]
+            if spec.classes is not None and spec.classes != classes:
+                raise InputError(
+                    f"model '{spec.name}': the policy lists classes {spec.classes} "
+                    f"but the model's classes are {classes}"
+                )
+        super().__init__(spec, codec, classes)
+        self.format = spec.format
+        self._estimator = estimator
+
+    def _predict_batch(self, codes: np.ndarray) -> np.ndarray:
+        frame = self.codec.to_frame(codes)
+        if self.task == "classification":
+            return np.asarray(self._estimator.predict_proba(frame), dtype=np.float64)
+        return np.asarray(self._estimator.predict(frame), dtype=np.float64).reshape(len(codes))
+
+
+def load_torchscript(path: Path, where: str) -> Any:
+    """Load a TorchScript archive on the CPU, in eval mode."""
+    torch = require("torch")
+    try:
+        module = torch.jit.load(str(path), map_location="cpu")
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise InputError(f"{path}: not a loadable TorchScript archive ({where}.path)") from exc
+    module.eval()
+    return module
+
+
+def load_sklearn(path: Path, spec: ModelSpec, where: str) -> Any:
+    """Load a skops file allowing only skops' defaults plus ``trusted_types``, or a trusted pickle."""
+    if spec.format == "pickle":
+        with path.open("rb") as handle:
+            try:
+                return pickle.load(handle)  # noqa: S301 - the policy marked this model trusted
+            except Exception as exc:
+                raise InputError(f"{path}: not a loadable pickle ({where}.path)") from exc
+    sio = require("skops.io")
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:
+        raise InputError(f"{path}: not a loadable skops file ({where}.path)") from exc
+    refused = sorted(set(untrusted) - set(spec.trusted_types))
+    if refused:
+        raise InputError(
+            f"{path}: the skops file holds types not listed in {where}.trusted_types: {refused}"
+        )
+    return sio.load(path, trusted=list(untrusted))
