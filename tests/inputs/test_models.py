@@ -88,28 +88,31 @@ def test_plain_pickle_needs_trust_and_then_loads(tmp_path):
     (tmp_path / "model.pkl").write_bytes(pickle.dumps(estimator))
     refused = CliRunner().invoke(main, ["validate", _policy(tmp_path, tmp_path / "model.pkl", format="pickle")])
     assert refused.exit_code == 2
-    assert "models[0]: format 'pickle' is refused unless trusted: true" in refused.stderr
+    assert "models[0]: " in refused.stderr
+    assert "pickle" in refused.stderr and "trusted: true" in refused.stderr
     inputs = resolve_inputs(load_policy(_policy(tmp_path, tmp_path / "model.pkl", format="pickle", trusted=True)))
     assert inputs.models[0].adapter.trusted
 
 
 def test_skops_regressor_returns_one_value_per_row(tmp_path):
+    numeric = NUMERIC[1:]  # predict the loan duration from the other columns
     train = _frame("reference.csv")
-    estimator = _pipeline(HistGradientBoostingRegressor(max_iter=20)).fit(train[NUMERIC + CATEGORICAL], train["duration_in_month"])
+    encode = ColumnTransformer([
+        ("num", StandardScaler(), numeric),
+        ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), CATEGORICAL),
+    ])
+    estimator = make_pipeline(encode, HistGradientBoostingRegressor(max_iter=20))
+    estimator.fit(train[numeric + CATEGORICAL], train["duration_in_month"])
     sio.dump(estimator, tmp_path / "model.skops")
     policy = yaml.safe_load(open(_policy(tmp_path, tmp_path / "model.skops", task="regression")))
-    policy["data"]["features"]["numeric"] = NUMERIC[1:]
+    policy["data"]["features"]["numeric"] = numeric
     policy["data"]["target"] = "duration_in_month"
-    estimator = _pipeline(HistGradientBoostingRegressor(max_iter=20))
-    estimator.steps[0][1].transformers[0] = ("num", StandardScaler(), NUMERIC[1:])
-    estimator.fit(train[NUMERIC[1:] + CATEGORICAL], train["duration_in_month"])
-    sio.dump(estimator, tmp_path / "model.skops")
     (tmp_path / "policy.yaml").write_text(yaml.safe_dump(policy))
     adapter = resolve_inputs(load_policy(tmp_path / "policy.yaml")).models[0].adapter
     evaluation = _frame("evaluation.csv")
     predicted = adapter.predict(evaluation)
     assert predicted.shape == (len(evaluation),)
-    np.testing.assert_allclose(predicted, estimator.predict(evaluation[NUMERIC[1:] + CATEGORICAL]))
+    np.testing.assert_allclose(predicted, estimator.predict(evaluation[numeric + CATEGORICAL]))
 
 
 def test_corrupt_model_file_is_an_input_error(tmp_path, credit_policy):
