@@ -7,16 +7,25 @@ ignored setting. Field descriptions generate ``docs/policy-reference.md`` and
 
 from __future__ import annotations
 
-from typing import Literal
+import difflib
+import types
+from typing import Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Domain = Literal["credit", "medical"]
 ModelFormat = Literal["torchscript", "skops", "pickle"]
 Task = Literal["classification", "regression"]
 Scoring = Literal["roc_auc", "accuracy", "log_loss", "r2", "rmse"]
+GlobalMethod = Literal["shap", "permutation"]
+LocalMethod = Literal["shap", "lime"]
+ReportFormat = Literal["html", "pdf"]
 
-_SLUG = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+SLUG_WORDS = (
+    "a lowercase slug: 1 to 64 characters from a-z, 0-9, '-' and '_', "
+    "starting with a letter or digit"
+)
 
 
 class _Strict(BaseModel):
@@ -48,18 +57,31 @@ class DataSpec(_Strict):
 
     @model_validator(mode="after")
     def _columns_are_distinct(self) -> DataSpec:
-        features = self.features.numeric + self.features.categorical
-        if not features:
-            raise ValueError("declare at least one feature under features.numeric or features.categorical")
-        roles = [("features", f) for f in features] + [("target", self.target), ("id_column", self.id_column)]
+        """At least one feature is declared; no column has two roles (two feature lists, a
+        feature and the target or id column, or the target and the id column); no sensitive
+        column is the target or the id column."""
+        problems: list[str] = []
+        if not self.feature_names:
+            problems.append(
+                "declare at least one feature under features.numeric or features.categorical; "
+                "both are empty"
+            )
+        roles = [("features.numeric", c) for c in self.features.numeric]
+        roles += [("features.categorical", c) for c in self.features.categorical]
+        roles += [("target", self.target), ("id_column", self.id_column)]
         seen: dict[str, str] = {}
         for role, column in roles:
             if column in seen:
-                raise ValueError(f"column '{column}' is declared twice (as {seen[column]} and as {role})")
-            seen[column] = role
-        overlap = sorted(set(self.sensitive) & {self.target, self.id_column})
-        if overlap:
-            raise ValueError(f"sensitive column(s) {overlap} cannot also be the target or the id column")
+                problems.append(
+                    f"column '{column}' is declared twice, in {seen[column]} and in {role}"
+                )
+            else:
+                seen[column] = role
+        for role, column in (("target", self.target), ("id_column", self.id_column)):
+            if column in self.sensitive:
+                problems.append(f"sensitive column '{column}' cannot also be the {role}")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @property
@@ -91,7 +113,9 @@ class DatasetsSpec(_Strict):
 class ModelSpec(_Strict):
     """One model to explain."""
 
-    name: str = Field(pattern=_SLUG, description="Short identifier of the model (lowercase slug).")
+    name: str = Field(
+        pattern=SLUG_PATTERN, description="Short identifier of the model (lowercase slug)."
+    )
     format: ModelFormat = Field(
         description="torchscript: a TorchScript archive plus a preprocessing file; skops: a "
         "scikit-learn model saved with skops; pickle: refused unless `trusted: true`."
@@ -131,26 +155,47 @@ class ModelSpec(_Strict):
 
     @model_validator(mode="after")
     def _format_rules(self) -> ModelSpec:
+        """A pickle needs `trusted: true`; a torchscript model needs `preprocessing`, which no
+        other format takes; a torchscript classifier lists its `classes`; a regression model
+        has no `classes` or `positive_class`; `classes` holds at least two distinct labels and
+        includes `positive_class`."""
+        problems: list[str] = []
         if self.format == "pickle" and not self.trusted:
-            raise ValueError(
-                "a pickle can run arbitrary code when loaded; use skops, or set trusted: true"
+            problems.append(
+                "format 'pickle' is refused unless trusted: true, because loading a pickle can "
+                "run arbitrary code; prefer format 'skops'"
             )
         if self.format == "torchscript" and self.preprocessing is None:
-            raise ValueError("a torchscript model needs its preprocessing file")
+            problems.append(
+                "a torchscript model needs preprocessing: the JSON file declaring how raw "
+                "features are encoded; none is given"
+            )
         if self.format != "torchscript" and self.preprocessing is not None:
-            raise ValueError("preprocessing applies to torchscript models only")
-        if self.task == "regression" and (self.classes or self.positive_class):
-            raise ValueError("a regression model has no classes or positive_class")
-        if self.task == "classification" and self.format == "torchscript" and not self.classes:
-            raise ValueError("a torchscript classifier must list its classes")
-        if self.classes is not None:
-            if len(self.classes) < 2 or len(set(self.classes)) != len(self.classes):
-                raise ValueError("classes must list at least two distinct labels")
-            if self.positive_class is not None and self.positive_class not in self.classes:
-                raise ValueError(
-                    f"positive_class '{self.positive_class}' is not one of the classes {self.classes}"
-                )
+            problems.append(
+                f"preprocessing applies to torchscript models only, not to format '{self.format}'"
+            )
+        problems += self._class_problems()
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
+
+    def _class_problems(self) -> list[str]:
+        if self.task == "regression" and (self.classes or self.positive_class):
+            return [
+                "task 'regression' takes no classes or positive_class; remove them, or set "
+                "task: classification"
+            ]
+        if self.task == "classification" and self.format == "torchscript" and not self.classes:
+            return ["a torchscript classifier must list its classes, in the order of its outputs"]
+        if self.classes is None:
+            return []
+        if len(self.classes) < 2 or len(set(self.classes)) != len(self.classes):
+            return [f"classes must list at least two distinct labels, got {self.classes}"]
+        if self.positive_class is not None and self.positive_class not in self.classes:
+            close = difflib.get_close_matches(self.positive_class, self.classes, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            return [f"positive_class '{self.positive_class}' is not one of {self.classes}{hint}"]
+        return []
 
 
 class ShapSpec(_Strict):
@@ -196,8 +241,9 @@ class PermutationSpec(_Strict):
 class GlobalSpec(_Strict):
     """Which global explanations run."""
 
-    methods: list[Literal["shap", "permutation"]] = Field(
-        default_factory=lambda: ["shap", "permutation"], min_length=1,
+    methods: list[GlobalMethod] = Field(
+        default_factory=lambda: list[GlobalMethod](["shap", "permutation"]),
+        min_length=1,
         description="shap: mean |SHAP| per feature; permutation: permutation importance.",
     )
 
@@ -205,8 +251,9 @@ class GlobalSpec(_Strict):
 class LocalSpec(_Strict):
     """Which local explanations run, and on how many audit cases."""
 
-    methods: list[Literal["shap", "lime"]] = Field(
-        default_factory=lambda: ["shap", "lime"], min_length=1,
+    methods: list[LocalMethod] = Field(
+        default_factory=lambda: list[LocalMethod](["shap", "lime"]),
+        min_length=1,
         description="Methods that explain each audit case.",
     )
     sample_size: int = Field(
@@ -221,18 +268,28 @@ class ExplanationsSpec(_Strict):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    global_: GlobalSpec = Field(default_factory=GlobalSpec, alias="global")
-    local: LocalSpec = Field(default_factory=LocalSpec)
-    shap: ShapSpec = Field(default_factory=ShapSpec)
-    lime: LimeSpec = Field(default_factory=LimeSpec)
-    permutation: PermutationSpec = Field(default_factory=PermutationSpec)
+    global_: GlobalSpec = Field(
+        default_factory=GlobalSpec,
+        alias="global",
+        description="Global explanations: which inputs drive the model over the evaluation data.",
+    )
+    local: LocalSpec = Field(
+        default_factory=LocalSpec,
+        description="Local explanations: why the model scored individual audit cases as it did.",
+    )
+    shap: ShapSpec = Field(default_factory=ShapSpec, description="SHAP settings.")
+    lime: LimeSpec = Field(default_factory=LimeSpec, description="LIME settings.")
+    permutation: PermutationSpec = Field(
+        default_factory=PermutationSpec, description="Permutation importance settings."
+    )
 
 
 class ReportSpec(_Strict):
     """What is published."""
 
-    formats: list[Literal["html", "pdf"]] = Field(
-        default_factory=lambda: ["html", "pdf"], min_length=1,
+    formats: list[ReportFormat] = Field(
+        default_factory=lambda: list[ReportFormat](["html", "pdf"]),
+        min_length=1,
         description="Documents rendered next to results.json and manifest.json.",
     )
 
@@ -240,21 +297,113 @@ class ReportSpec(_Strict):
 class Policy(_Strict):
     """A reportgen policy: one regulated use of one or more models."""
 
-    id: str = Field(pattern=_SLUG, description="Identifier; reports are stored under <out>/<id>/.")
+    id: str = Field(
+        pattern=SLUG_PATTERN,
+        description="Identifier (lowercase slug); reports are stored under `<out>/<id>/`.",
+    )
     title: str = Field(min_length=1, description="Title printed on the report.")
     domain: Domain = Field(description="Regulated domain: credit or medical.")
     description: str = Field(default="", description="What the model is used for, in words.")
-    seed: int = Field(default=0, ge=0, description="Seed for every random choice; same seed, same numbers.")
+    seed: int = Field(
+        default=0, ge=0, description="Seed for every random choice; same seed, same numbers."
+    )
     models: list[ModelSpec] = Field(min_length=1, description="Models to explain.")
-    data: DataSpec
-    datasets: DatasetsSpec
-    explanations: ExplanationsSpec = Field(default_factory=ExplanationsSpec)
-    report: ReportSpec = Field(default_factory=ReportSpec)
+    data: DataSpec = Field(description="Column layout shared by every dataset.")
+    datasets: DatasetsSpec = Field(description="The data files the report is computed on.")
+    explanations: ExplanationsSpec = Field(
+        default_factory=ExplanationsSpec, description="Explanation methods and their settings."
+    )
+    report: ReportSpec = Field(default_factory=ReportSpec, description="What is published.")
 
-    @model_validator(mode="after")
-    def _model_names_unique(self) -> Policy:
-        names = [m.name for m in self.models]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"model names must be unique, {duplicates} repeat")
-        return self
+    @field_validator("models")
+    @classmethod
+    def _model_names_unique(cls, models: list[ModelSpec]) -> list[ModelSpec]:
+        """Model names are unique within the policy."""
+        where: dict[str, list[str]] = {}
+        for i, model in enumerate(models):
+            where.setdefault(model.name, []).append(f"models[{i}]")
+        clashes = [f"'{n}' is used by {' and '.join(at)}" for n, at in where.items() if len(at) > 1]
+        if clashes:
+            raise ValueError("model names must be unique; " + "; ".join(clashes))
+        return models
+
+
+# Walking the schema: used by the loader (error hints) and the reference generator.
+
+
+def model_keys(model: type[BaseModel]) -> list[str]:
+    """The keys a policy may write for ``model``, as spelt in YAML (aliases such as ``global``)."""
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def field_at(model: type[BaseModel], key: str) -> Any:
+    """The pydantic ``FieldInfo`` that YAML key ``key`` of ``model`` sets, or None."""
+    for name, field in model.model_fields.items():
+        if key == (field.alias or name):
+            return field
+    return None
+
+
+def annotation_at(loc: tuple[int | str, ...]) -> Any:
+    """The type expected at key path ``loc`` of a policy (``Policy`` for ``()``), or None when
+    ``loc`` leads outside the schema. Optional types are unwrapped."""
+    annotation: Any = Policy
+    for part in loc:
+        annotation = _without_none(annotation)
+        if isinstance(part, int) and get_origin(annotation) is list:
+            annotation = get_args(annotation)[0]
+        elif isinstance(part, str) and _is_model(annotation):
+            field = field_at(annotation, part)
+            if field is None:
+                return None
+            annotation = field.annotation
+        else:
+            return None
+    return _without_none(annotation)
+
+
+def type_in_words(annotation: Any, quote: str = "'") -> str:
+    """``list[str] | None`` -> ``a list of text, or null``: the type as a policy author reads it.
+    Literal values are wrapped in ``quote``."""
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        options = [a for a in get_args(annotation) if a is not type(None)]
+        words = " or ".join(type_in_words(a, quote) for a in options)
+        return f"{words}, or null" if len(options) < len(get_args(annotation)) else words
+    if origin is Literal:
+        values = [f"{quote}{v}{quote}" for v in get_args(annotation)]
+        return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " or " + values[-1]
+    if origin is list:
+        item = get_args(annotation)[0]
+        if _is_model(item):
+            return "a list of mappings"
+        return f"a list of {type_in_words(item, quote)}"
+    if _is_model(annotation):
+        return "a mapping"
+    return _SCALAR_WORDS.get(annotation, getattr(annotation, "__name__", str(annotation)))
+
+
+_SCALAR_WORDS: dict[Any, str] = {
+    str: "text",
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+}
+
+
+def literal_values(annotation: Any) -> list[str]:
+    """The allowed values of a ``Literal`` (optional or not), else an empty list."""
+    annotation = _without_none(annotation)
+    return [str(v) for v in get_args(annotation)] if get_origin(annotation) is Literal else []
+
+
+def _without_none(annotation: Any) -> Any:
+    if get_origin(annotation) in (Union, types.UnionType):
+        options = [a for a in get_args(annotation) if a is not type(None)]
+        if len(options) == 1:
+            return options[0]
+    return annotation
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
