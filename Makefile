@@ -1,0 +1,41 @@
+# Two commands for a newcomer: `make demo` builds the environment and publishes the example
+# reports; `make test` builds the environment and runs the whole test suite (CI runs it too).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+OUT ?= reports
+
+.PHONY: demo test test-fast install bench lint examples clean
+
+$(BIN)/reportgen: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/reportgen
+
+demo: install
+	$(BIN)/reportgen run policies/credit.yaml --out $(OUT)
+	$(BIN)/reportgen run policies/medical.yaml --out $(OUT)
+	@echo "Reports are under $(OUT)/ (open report.html or report.pdf in the newest v<N> folder)."
+
+test: install
+	$(BIN)/pytest -m "" -q
+
+test-fast: install
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check reportgen tests examples bench
+	$(BIN)/mypy reportgen
+
+bench: install
+	$(BIN)/python bench/bench_reports.py
+
+examples: install
+	$(BIN)/python examples/credit/train.py
+	$(BIN)/python examples/medical/train.py
+
+clean:
+	rm -rf $(VENV) $(OUT) rendered .pytest_cache

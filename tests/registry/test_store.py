@@ -1,0 +1,59 @@
+"""Publishing is atomic and never overwrites a version."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from reportgen.errors import RegistryError
+from reportgen.registry import publish, versions
+
+
+def writer(text: str):
+    def write(folder, version):
+        (folder / "report.html").write_text(f"{text} v{version}")
+
+    return write
+
+
+def test_versions_count_up_and_the_manifest_hashes_every_file(tmp_path):
+    first = publish(tmp_path, "p", writer("a"), inputs={"policy": "x"}, created_at="t")
+    second = publish(tmp_path, "p", writer("b"), inputs={"policy": "x"}, created_at="t")
+    assert (first.version, second.version) == (1, 2)
+    assert versions(tmp_path / "p") == [1, 2]
+    manifest = json.loads((second.path / "manifest.json").read_text())
+    assert manifest["files"] == {"report.html": hashlib.sha256(b"b v2").hexdigest()}
+    assert manifest["inputs"] == {"policy": "x"}
+    assert (first.path / "report.html").read_text() == "a v1"
+
+
+def test_a_failing_writer_leaves_no_version_and_no_staging_folder(tmp_path):
+    def fail(folder, version):
+        (folder / "report.html").write_text("half")
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        publish(tmp_path, "p", fail, inputs={}, created_at="t")
+    assert list((tmp_path / "p").iterdir()) == []
+
+
+def test_a_version_that_appears_meanwhile_is_never_overwritten(tmp_path):
+    def racing(folder, version):  # another run publishes the same number first
+        other = folder.parent / f"v{version}"
+        other.mkdir()
+        (other / "report.html").write_text("the other run's report")
+        (folder / "report.html").write_text("ours")
+
+    with pytest.raises(RegistryError, match=r"v1: version 1 was published by another run meanwhile"):
+        publish(tmp_path, "p", racing, inputs={}, created_at="t")
+    assert (tmp_path / "p" / "v1" / "report.html").read_text() == "the other run's report"
+    assert [p.name for p in (tmp_path / "p").iterdir()] == ["v1"]
+
+
+def test_unrelated_folders_are_not_versions(tmp_path):
+    for name in ("v0", "v01", "vx", "notes", ".v3-tmp"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "v7").mkdir()
+    assert versions(tmp_path) == [7]

@@ -1,0 +1,32 @@
+"""Importing reportgen stays light: heavy libraries load only when a step needs them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+HEAVY = ["torch", "shap", "lime", "weasyprint", "matplotlib.pyplot", "sklearn", "skops"]
+
+
+def test_import_loads_no_heavy_library():
+    code = (
+        "import sys, reportgen, reportgen.cli, reportgen.pipeline, reportgen.render, reportgen.registry; "
+        f"print([m for m in {HEAVY!r} if m in sys.modules])"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
+
+
+def test_missing_extra_is_named():
+    from reportgen._lazy import require
+    from reportgen.errors import MissingDependencyError
+
+    try:
+        require("weasyprint_not_installed.sub")
+    except MissingDependencyError as exc:
+        assert str(exc) == (
+            "weasyprint_not_installed is needed for this step but is not installed; "
+            "install it with: pip install 'reportgen[all]'"
+        )
+    else:
+        raise AssertionError("require() imported a module that does not exist")
