@@ -34,7 +34,7 @@ def main() -> None:
 @click.argument("policy", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
               help="Folder holding <policy id>/v<N>/ report versions.")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Override the policy's seed.")
+@click.option("--seed", type=click.IntRange(min=0, max=2**32 - 1), default=None, help="Override the policy's seed.")
 @_json_option
 @_debug_option
 def run(policy: Path, out: Path, seed: int | None, as_json: bool, debug: bool) -> None:

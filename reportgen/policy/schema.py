@@ -11,7 +11,7 @@ import difflib
 import types
 from typing import Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 Domain = Literal["credit", "medical"]
 ModelFormat = Literal["torchscript", "skops", "pickle"]
@@ -146,7 +146,7 @@ class ModelSpec(_Strict):
         default_factory=list,
         description="skops: fully qualified type names allowed to load beyond skops' defaults.",
     )
-    trusted: bool = Field(
+    trusted: StrictBool = Field(
         default=False,
         description="Allow loading a plain pickle, which can run arbitrary code. The report "
         "states that the model was loaded as trusted.",
@@ -305,7 +305,8 @@ class Policy(_Strict):
     domain: Domain = Field(description="Regulated domain: credit or medical.")
     description: str = Field(default="", description="What the model is used for, in words.")
     seed: int = Field(
-        default=0, ge=0, description="Seed for every random choice; same seed, same numbers."
+        default=0, ge=0, le=2**32 - 1,
+        description="Seed for every random choice (0 to 2^32 - 1); same seed, same numbers.",
     )
     models: list[ModelSpec] = Field(min_length=1, description="Models to explain.")
     data: DataSpec = Field(description="Column layout shared by every dataset.")

@@ -21,6 +21,10 @@ INVALID = Path(__file__).resolve().parents[1] / "fixtures" / "policies" / "inval
 MINIMAL = INVALID.parent / "valid" / "minimal.yaml"
 
 EXPECTED: dict[str, list[str]] = {
+    "trusted_not_a_boolean.yaml": [
+        "seed: must be <= 4294967295, got 4294967296",
+        "models[0].trusted: must be true or false, got 'yes'",
+    ],
     "alias_bomb.yaml": [
         "YAML anchors and aliases expand to more than 50000 values (an alias bomb); refused",
     ],
