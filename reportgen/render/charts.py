@@ -1,0 +1,123 @@
+"""Draw the view-model's chart series as deterministic, self-contained inline SVG.
+
+matplotlib is imported lazily and used without pyplot: each chart is a bare ``Figure`` drawn by
+the SVG backend under a local ``rc_context``, so no global state changes and nothing needs
+closing. The same series always give the same bytes (fixed hash salt, no date, no metadata).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from typing import Any
+
+from reportgen._lazy import require
+from reportgen.errors import RenderError
+from reportgen.render.views import ChartSpec
+
+WIDTH_IN = 6.7
+"""Chart width in inches: the A4 text width, so print shows charts at 1:1."""
+BAR_IN = 0.27
+"""Height per bar in inches."""
+COLORS = {"bar": "#3b6e99", "raises": "#c0562b", "lowers": "#2f6fa8", "error": "#333333"}
+
+_RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": 8.5,
+    "axes.edgecolor": "#777777",
+    "axes.linewidth": 0.6,
+    "xtick.color": "#444444",
+    "ytick.color": "#222222",
+    "svg.hashsalt": "reportgen",
+    "svg.fonttype": "path",
+}
+_NO_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
+
+
+def chart_svg(spec: ChartSpec) -> str:
+    """The chart as an ``<svg>`` element ready to inline in HTML, ids prefixed by ``spec.id``.
+
+    Raises:
+        RenderError: matplotlib failed to draw the chart.
+        MissingDependencyError: matplotlib is not installed.
+    """
+    mpl = require("matplotlib")
+    figure_mod = require("matplotlib.figure")
+    try:
+        with mpl.rc_context(_RC):
+            figure = figure_mod.Figure(figsize=(WIDTH_IN, _height(spec)))
+            _draw(figure, spec)
+            buffer = io.StringIO()
+            figure.savefig(buffer, format="svg", metadata=_NO_METADATA)
+    except (ValueError, TypeError, RuntimeError) as exc:
+        raise RenderError(f"chart {spec.id!r} could not be drawn: {exc}") from exc
+    return _inline(buffer.getvalue(), spec)
+
+
+def _height(spec: ChartSpec) -> float:
+    return 0.75 + BAR_IN * max(len(spec.values), 1)
+
+
+def _draw(figure: Any, spec: ChartSpec) -> None:
+    axes = figure.add_subplot()
+    positions = list(range(len(spec.values)))
+    if spec.kind == "diverging":
+        colors = [COLORS["raises"] if v > 0 else COLORS["lowers"] for v in spec.values]
+        axes.axvline(0, color="#555555", linewidth=0.8)
+    else:
+        colors = [COLORS["bar"]] * len(spec.values)
+    axes.barh(
+        positions,
+        spec.values,
+        height=0.62,
+        color=colors,
+        xerr=list(spec.errors) if spec.errors else None,
+        error_kw={"ecolor": COLORS["error"], "elinewidth": 0.8, "capsize": 2.5},
+    )
+    axes.set_yticks(positions, labels=list(spec.labels))
+    axes.invert_yaxis()
+    axes.set_xlabel(spec.axis_label)
+    axes.grid(axis="x", color="#dddddd", linewidth=0.5)
+    axes.set_axisbelow(True)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    if spec.kind == "diverging":
+        limit = max((abs(v) for v in spec.values), default=1.0) * 1.1 or 1.0
+        axes.set_xlim(-limit, limit)
+    figure.tight_layout(pad=0.4)
+
+
+_XML_HEAD = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
+_METADATA = re.compile(r"<metadata\b.*?</metadata>\s*", re.DOTALL)
+_STYLE_SHEET = re.compile(r"<style\b.*?</style>\s*", re.DOTALL)
+_STYLE_ATTR = re.compile(r'style="([^"]*)"')
+
+
+def _inline(svg: str, spec: ChartSpec) -> str:
+    """Make matplotlib's SVG document an element that sits quietly inside an HTML page.
+
+    Drops the XML declaration, DOCTYPE and metadata; turns ``style`` attributes and the
+    ``*{...}`` style sheet into presentation attributes (an HTML renderer would otherwise read
+    them as page CSS); prefixes every id with ``spec.id`` so several charts share one page.
+    """
+    svg = _XML_HEAD.sub("", svg, count=1)
+    svg = _METADATA.sub("", svg)
+    svg = _STYLE_SHEET.sub("", svg).replace("<defs>\n </defs>\n", "")
+    svg = _STYLE_ATTR.sub(_presentation_attributes, svg)
+    prefix = spec.id
+    svg = svg.replace(' id="', f' id="{prefix}-')
+    svg = svg.replace('href="#', f'href="#{prefix}-')
+    svg = svg.replace("url(#", f"url(#{prefix}-")
+    label = html.escape(spec.caption, quote=True)
+    root = f'<svg class="chart" role="img" aria-label="{label}" {_ROOT_STROKE} '
+    return svg.replace("<svg ", root, 1).strip()
+
+
+_ROOT_STROKE = 'stroke-linejoin="round" stroke-linecap="butt"'
+"""What matplotlib's ``*{...}`` style sheet set; inherited from the root instead."""
+
+
+def _presentation_attributes(match: re.Match[str]) -> str:
+    declarations = (part.split(":", 1) for part in match.group(1).split(";") if ":" in part)
+    return " ".join(f'{name.strip()}="{value.strip()}"' for name, value in declarations)

@@ -1,0 +1,124 @@
+"""The method appendix: how each number was computed, from which inputs, at what cost."""
+
+from __future__ import annotations
+
+from reportgen.render.cases import join_counts
+from reportgen.render.format import fmt_int, fmt_num, fmt_seconds, join_words, metric_name, plural
+from reportgen.render.sections import HEADINGS
+from reportgen.render.views import CostRow, Fact, HashRow
+from reportgen.results.document import (
+    GlobalShapResult,
+    LocalExplanationsResult,
+    PerformanceResult,
+    PermutationImportanceResult,
+    Result,
+    ResultDocument,
+)
+
+
+def how_computed(groups: dict[str, list[Result]], *, seed: int) -> list[Fact]:
+    """One paragraph per analysis, labelled by its heading (and model, if there are several)."""
+    several = sum(1 for results in groups.values() if results) > 1
+    facts = []
+    for model, results in groups.items():
+        for result in results:
+            label = HEADINGS[result.kind] + (f" ({model})" if several else "")
+            facts.append(Fact(label, explain_computation(result, seed=seed)))
+    return facts
+
+
+def explain_computation(result: Result, *, seed: int) -> str:
+    """How one result was computed, with its parameters, in plain words."""
+    match result:
+        case PerformanceResult():
+            names = join_words([metric_name(m.name) for m in result.metrics]) or "No metrics"
+            return (
+                f"{names[0].upper()}{names[1:]} computed from the model's predictions on "
+                f"{plural(result.rows, 'row')} of the evaluation data."
+            )
+        case GlobalShapResult():
+            return _shap_text(result, seed)
+        case PermutationImportanceResult():
+            return (
+                f"scikit-learn permutation importance, scoring {metric_name(result.scoring)}, on "
+                f"{plural(result.rows, 'row')} with {plural(result.n_repeats, 'repeat')} per "
+                f"feature (seed {seed}). Importance is the mean drop from the baseline score "
+                f"{fmt_num(result.baseline_score)}; the spread is the standard deviation over "
+                "repeats."
+            )
+        case LocalExplanationsResult():
+            return _local_text(result, seed)
+    return "Computed as recorded in the results document."
+
+
+def _shap_text(result: GlobalShapResult, seed: int) -> str:
+    how = (
+        "exact enumeration of feature coalitions"
+        if result.estimator == "exact"
+        else "sampled feature permutations (a sampling estimate)"
+    )
+    error = ""
+    if result.estimator != "exact":
+        error = (
+            " The mean estimated sampling standard error of one SHAP value is "
+            f"{fmt_num(result.standard_error_mean)}."
+        )
+    return (
+        f"Mean absolute SHAP value per feature over {plural(result.rows, 'evaluation row')}, by "
+        f"{how} with {fmt_int(result.evals_per_row)} model evaluations per row against "
+        f"{plural(result.background_rows, 'background row')} (seed {seed}). Attributions of "
+        "encoded columns are summed back to the feature a person recognises. SHAP values plus "
+        f"the base value reproduce the model output to within "
+        f"{fmt_num(result.additivity_max_error)}.{error}"
+    )
+
+
+def _local_text(result: LocalExplanationsResult, seed: int) -> str:
+    parts = [
+        f"{plural(len(result.cases), 'case')} drawn per predicted class "
+        f"({join_counts(sorted(result.strata.items()))}) with seed {seed}."
+    ]
+    if result.shap_estimator is not None:
+        evals = result.shap_evals_per_row
+        budget = f" with {fmt_int(evals)} model evaluations per case" if evals else ""
+        parts.append(
+            f"SHAP: {result.shap_estimator} estimator{budget}; the base value is the average "
+            "output over the background data."
+        )
+    if result.lime_num_samples is not None:
+        parts.append(
+            f"LIME: {fmt_int(result.lime_num_samples)} perturbed samples per case fitted by a "
+            "weighted linear model; R\u00b2 says how well that model fits near the case."
+        )
+    parts.append(f"The {result.top_k} largest contributions by size are shown per method.")
+    return " ".join(parts)
+
+
+def hash_rows(doc: ResultDocument) -> list[HashRow]:
+    """sha256 of the policy, each model (and its preprocessing) and each dataset."""
+    rows = [HashRow("Policy", doc.policy.path, doc.policy.sha256)]
+    for model in doc.models:
+        rows.append(HashRow(f"Model {model.name}", model.path, model.sha256))
+        if model.preprocessing_sha256:
+            rows.append(
+                HashRow(f"Preprocessing of {model.name}", "\u2014", model.preprocessing_sha256)
+            )
+    for data in doc.datasets:
+        rows.append(HashRow(f"{data.role.capitalize()} data", data.path, data.sha256))
+    return rows
+
+
+def cost_rows(groups: dict[str, list[Result]]) -> list[CostRow]:
+    """Model evaluations and time per analysis, in reading order."""
+    return [
+        CostRow(
+            model=model,
+            analysis=HEADINGS[result.kind],
+            model_rows=fmt_int(result.cost.model_rows),
+            model_calls=fmt_int(result.cost.model_calls),
+            wall_time=fmt_seconds(result.cost.wall_seconds),
+            model_time=fmt_seconds(result.cost.model_seconds),
+        )
+        for model, results in groups.items()
+        for result in results
+    ]

@@ -1,0 +1,201 @@
+"""One view builder per result kind; :func:`build_section` dispatches on the ``kind`` tag."""
+
+from __future__ import annotations
+
+from reportgen.errors import RenderError
+from reportgen.render.cases import build_local_cases
+from reportgen.render.format import (
+    column_decimals,
+    fmt_fixed,
+    fmt_int,
+    fmt_num,
+    metric_label,
+    metric_name,
+    plural,
+    shorten,
+)
+from reportgen.render.views import (
+    ChartSpec,
+    Fact,
+    GlobalShapView,
+    ImportanceRow,
+    PerformanceView,
+    PermutationView,
+    SectionView,
+)
+from reportgen.results.document import (
+    FeatureImportance,
+    GlobalShapResult,
+    LocalExplanationsResult,
+    PerformanceResult,
+    PermutationImportanceResult,
+    Result,
+)
+
+IMPORTANCE_DIGITS = 3
+"""Significant digits of the largest importance; smaller ones get the same decimals."""
+CHART_MAX_BARS = 15
+"""Global charts show at most this many features; the tables list every feature."""
+
+SECTION_ORDER = {
+    "model_performance": 0,
+    "global_shap": 1,
+    "permutation_importance": 2,
+    "local_explanations": 3,
+}
+"""Reading order of a model's sections: performance, global importance, then audit cases."""
+
+HEADINGS = {
+    "model_performance": "Model performance",
+    "global_shap": "Global importance: SHAP",
+    "permutation_importance": "Global importance: permutation",
+    "local_explanations": "Audit cases",
+}
+
+
+def build_section(result: Result, anchor: str) -> SectionView:
+    """The view of one result; ``anchor`` prefixes the ids of its charts.
+
+    Raises:
+        RenderError: the result kind has no view (cannot happen for a validated document).
+    """
+    match result:
+        case PerformanceResult():
+            return _performance(result)
+        case GlobalShapResult():
+            return _global_shap(result, anchor)
+        case PermutationImportanceResult():
+            return _permutation(result, anchor)
+        case LocalExplanationsResult():
+            return build_local_cases(result, anchor, heading=HEADINGS["local_explanations"])
+    raise RenderError(f"result kind {getattr(result, 'kind', '?')!r} has no view in the report")
+
+
+def by_rank(importances: list[FeatureImportance]) -> list[FeatureImportance]:
+    """Importances in rank order, most important first (ties broken by feature name)."""
+    return sorted(importances, key=lambda item: (item.rank, item.feature))
+
+
+def _performance(result: PerformanceResult) -> PerformanceView:
+    counts = sorted(result.class_counts.items(), key=lambda item: (-item[1], item[0]))
+    intro = f"Measured on {plural(result.rows, 'row')} of the evaluation data."
+    if counts:
+        intro += " The class counts are the model's predictions, not the recorded outcomes."
+    return PerformanceView(
+        kind="model_performance",
+        template="_performance.html",
+        heading=HEADINGS["model_performance"],
+        intro=intro,
+        metrics=tuple(Fact(metric_label(m.name), fmt_fixed(m.value)) for m in result.metrics),
+        class_counts=tuple(Fact(label, fmt_int(count)) for label, count in counts),
+    )
+
+
+def _importance_chart(
+    chart_id: str, ranked: list[FeatureImportance], axis_label: str, caption: str, *, errors: bool
+) -> ChartSpec:
+    shown = ranked[:CHART_MAX_BARS]
+    if len(ranked) > len(shown):
+        caption += f" The chart shows the top {len(shown)} of {len(ranked)} features."
+    return ChartSpec(
+        id=chart_id,
+        kind="bars",
+        labels=tuple(shorten(item.feature) for item in shown),
+        values=tuple(item.value for item in shown),
+        errors=tuple(item.spread or 0.0 for item in shown) if errors else None,
+        axis_label=axis_label,
+        caption=caption,
+    )
+
+
+def _global_shap(result: GlobalShapResult, anchor: str) -> GlobalShapView:
+    ranked = by_rank(result.importances)
+    base = "" if result.base_value is None else f" ({fmt_num(result.base_value)})"
+    caption = (
+        f"Each bar is the average size of a feature's contribution to the {result.output} over "
+        f"{plural(result.rows, 'explained row')}; a longer bar means the feature moves the "
+        "output more, up or down."
+    )
+    return GlobalShapView(
+        kind="global_shap",
+        template="_global_shap.html",
+        heading=HEADINGS["global_shap"],
+        intro=(
+            f"SHAP splits each prediction of the {result.output} into one contribution per "
+            f"feature, starting from the average output over the background data{base}. "
+            "Ranking features by the average size of their contributions shows which inputs "
+            "drive the model overall."
+        ),
+        facts=_shap_facts(result),
+        chart=_importance_chart(
+            f"{anchor}-shap", ranked, f"mean |SHAP value| ({result.output})", caption,
+            errors=False,
+        ),
+        rows=_importance_rows(ranked, spread=False),
+    )
+
+
+def _importance_rows(ranked: list[FeatureImportance], *, spread: bool) -> tuple[ImportanceRow, ...]:
+    """Table rows; one number of decimals per table so the column lines up."""
+    decimals = column_decimals([i.value for i in ranked], IMPORTANCE_DIGITS)
+    return tuple(
+        ImportanceRow(
+            rank=i.rank,
+            feature=i.feature,
+            value=fmt_fixed(i.value, decimals),
+            spread=fmt_fixed(i.spread, decimals) if spread and i.spread is not None else None,
+        )
+        for i in ranked
+    )
+
+
+def _shap_facts(result: GlobalShapResult) -> tuple[Fact, ...]:
+    exact = result.estimator == "exact"
+    facts = [
+        Fact("Estimator", f"{result.estimator} SHAP"),
+        Fact("Model evaluations per row", fmt_int(result.evals_per_row)),
+        Fact("Background rows", fmt_int(result.background_rows)),
+        Fact("Rows explained", fmt_int(result.rows)),
+    ]
+    if result.base_value is not None:
+        facts.append(Fact("Average output (base value)", fmt_num(result.base_value)))
+    facts += [
+        Fact("Additivity, largest error", fmt_num(result.additivity_max_error)),
+        Fact(
+            "Sampling standard error (mean)",
+            "0 (exact)" if exact else fmt_num(result.standard_error_mean),
+        ),
+    ]
+    return tuple(facts)
+
+
+def _permutation(result: PermutationImportanceResult, anchor: str) -> PermutationView:
+    ranked = by_rank(result.importances)
+    metric = metric_name(result.scoring)
+    caption = (
+        f"Each bar is the average loss of {metric} when the feature is shuffled, over "
+        f"{plural(result.n_repeats, 'repeat')}; the whisker shows the standard deviation across "
+        "repeats, and a bar near zero means the model barely relies on the feature."
+    )
+    return PermutationView(
+        kind="permutation_importance",
+        template="_permutation.html",
+        heading=HEADINGS["permutation_importance"],
+        intro=(
+            f"Permutation importance shuffles one feature at a time and measures how much the "
+            f"model's {metric} worsens. It shows what the model relies on to be accurate on the "
+            "evaluation data as a whole, not how it decides a single case."
+        ),
+        facts=(
+            Fact("Scoring", metric),
+            Fact("Baseline score", fmt_fixed(result.baseline_score)),
+            Fact("Better scores are", "higher" if result.higher_is_better else "lower"),
+            Fact("Repeats per feature", fmt_int(result.n_repeats)),
+            Fact("Rows", fmt_int(result.rows)),
+        ),
+        chart=_importance_chart(
+            f"{anchor}-permutation", ranked, f"loss of {metric} when shuffled", caption,
+            errors=True,
+        ),
+        rows=_importance_rows(ranked, spread=True),
+    )

@@ -1,0 +1,224 @@
+"""The typed view-model: everything a template shows, already sorted, rounded and worded.
+
+Templates display these objects and compute nothing. Numbers arrive as display strings; the
+only floats left are chart series, which :mod:`reportgen.render.charts` draws as SVG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    """What the registry knows about the report being rendered, not the results."""
+
+    version_label: str
+    """The version as shown to readers, e.g. ``"v3"`` or ``"unpublished"``."""
+    published_at: str
+    """When the version was published, ISO 8601 date-time."""
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One labelled value, e.g. ``Fact("Estimator", "exact")``."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """The data of one horizontal bar chart, top bar first.
+
+    ``bars``: magnitudes with optional error whiskers; ``diverging``: signed values around zero.
+    """
+
+    id: str
+    kind: Literal["bars", "diverging"]
+    labels: tuple[str, ...]
+    values: tuple[float, ...]
+    errors: tuple[float, ...] | None
+    axis_label: str
+    caption: str
+    """One sentence telling the reader how to read the chart."""
+
+
+@dataclass(frozen=True)
+class ImportanceRow:
+    rank: int
+    feature: str
+    value: str
+    spread: str | None
+
+
+@dataclass(frozen=True)
+class ContributionRow:
+    feature: str
+    value: str
+    condition: str | None
+    contribution: str
+    direction: Literal["raises", "lowers", "no effect"]
+    tone: Literal["up", "down", "flat"]
+    """For styling: ``up`` raises the explained output, ``down`` lowers it."""
+
+
+@dataclass(frozen=True)
+class PerformanceView:
+    kind: Literal["model_performance"]
+    template: str
+    heading: str
+    intro: str
+    metrics: tuple[Fact, ...]
+    class_counts: tuple[Fact, ...]
+
+
+@dataclass(frozen=True)
+class GlobalShapView:
+    kind: Literal["global_shap"]
+    template: str
+    heading: str
+    intro: str
+    facts: tuple[Fact, ...]
+    chart: ChartSpec
+    rows: tuple[ImportanceRow, ...]
+
+
+@dataclass(frozen=True)
+class PermutationView:
+    kind: Literal["permutation_importance"]
+    template: str
+    heading: str
+    intro: str
+    facts: tuple[Fact, ...]
+    chart: ChartSpec
+    rows: tuple[ImportanceRow, ...]
+
+
+@dataclass(frozen=True)
+class MethodCaseView:
+    """One method's explanation of one audit case."""
+
+    method: Literal["shap", "lime"]
+    title: str
+    facts: tuple[Fact, ...]
+    show_condition: bool
+    """LIME rows carry the rule the local model used for the feature."""
+    amount_heading: str
+    rows: tuple[ContributionRow, ...]
+    chart: ChartSpec | None
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case_id: str
+    stratum: str
+    predicted: str
+    explained_output: str
+    output_value: str
+    explanations: tuple[MethodCaseView, ...]
+
+
+@dataclass(frozen=True)
+class LocalCasesView:
+    kind: Literal["local_explanations"]
+    template: str
+    heading: str
+    intro: str
+    facts: tuple[Fact, ...]
+    strata: tuple[Fact, ...]
+    cases: tuple[CaseView, ...]
+
+
+SectionView = PerformanceView | GlobalShapView | PermutationView | LocalCasesView
+
+
+@dataclass(frozen=True)
+class ModelView:
+    """One model's part of the report, its sections in reading order."""
+
+    name: str
+    anchor: str
+    facts: tuple[Fact, ...]
+    features: tuple[Fact, ...]
+    trusted: bool
+    sections: tuple[SectionView, ...]
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    name: str
+    sentences: tuple[str, ...]
+    key_metrics: tuple[Fact, ...]
+    estimators: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DatasetRow:
+    role: str
+    path: str
+    rows: str
+    columns: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class HashRow:
+    item: str
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class CostRow:
+    model: str
+    analysis: str
+    model_rows: str
+    model_calls: str
+    wall_time: str
+    model_time: str
+
+
+@dataclass(frozen=True)
+class MethodView:
+    """The appendix: how each number was computed, and from exactly which inputs."""
+
+    how: tuple[Fact, ...]
+    run: tuple[Fact, ...]
+    libraries: tuple[Fact, ...]
+    hashes: tuple[HashRow, ...]
+    costs: tuple[CostRow, ...]
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """The whole report, ready to display."""
+
+    title: str
+    policy_id: str
+    domain: str
+    description: str
+    version_label: str
+    published: str
+    header_line: str
+    """Policy id, version and date: the running page header."""
+    show_model_names: bool
+    """Several models: label each section with its model."""
+    data_sentence: str
+    summaries: tuple[ModelSummary, ...]
+    datasets: tuple[DatasetRow, ...]
+    models: tuple[ModelView, ...]
+    method: MethodView
+
+    def charts(self) -> Iterator[ChartSpec]:
+        """Every chart in the report, in reading order."""
+        for model in self.models:
+            for section in model.sections:
+                if isinstance(section, GlobalShapView | PermutationView):
+                    yield section.chart
+                elif isinstance(section, LocalCasesView):
+                    for case in section.cases:
+                        yield from (e.chart for e in case.explanations if e.chart is not None)
