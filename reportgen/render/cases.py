@@ -59,7 +59,7 @@ def build_local_cases(
             f"The {number_word(len(result.cases))} cases below are a stratified sample of the "
             f"evaluation data, drawn per predicted class ({drawn}). They illustrate how the model "
             "reasons about individual cases; they do not show how often each pattern occurs. "
-            "Case identifiers are pseudonymous."
+            "Cases are named by the evaluation data's record identifier."
         ),
         facts=tuple(facts),
         strata=tuple(Fact(label, fmt_int(count)) for label, count in strata),
