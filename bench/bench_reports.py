@@ -26,8 +26,8 @@ from sklearn.inspection import permutation_importance
 from reportgen.analyses.context import ModelData
 from reportgen.analyses.explain import explain_shap
 from reportgen.analyses.local import run_local
-from reportgen.pipeline import compute_results
 from reportgen.inputs import resolve_inputs
+from reportgen.pipeline import compute_results
 from reportgen.policy import load_policy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +42,9 @@ def timed(model, call):
 
 def row(name, seconds, used):
     share = 100 * used.seconds / seconds if seconds else 0.0
-    print(f"  {name:<44} {seconds:8.2f} s {used.rows:>12,d} rows {used.calls:>7,d} calls {share:5.1f}% in model")
+    print(
+        f"  {name:<44} {seconds:8.2f} s {used.rows:>12,d} rows {used.calls:>7,d} calls {share:5.1f}% in model"
+    )
 
 
 def ours(policy: Path) -> None:
@@ -51,7 +53,9 @@ def ours(policy: Path) -> None:
     for result in doc.results:
         c = result.cost
         share = 100 * c.model_seconds / c.wall_seconds if c.wall_seconds else 0.0
-        print(f"  {result.kind:<44} {c.wall_seconds:8.2f} s {c.model_rows:>12,d} rows {c.model_calls:>7,d} calls {share:5.1f}% in model")
+        print(
+            f"  {result.kind:<44} {c.wall_seconds:8.2f} s {c.model_rows:>12,d} rows {c.model_calls:>7,d} calls {share:5.1f}% in model"
+        )
 
 
 def by_hand(policy: Path, accuracy_rows: int) -> None:
@@ -68,28 +72,58 @@ def by_hand(policy: Path, accuracy_rows: int) -> None:
     np.random.seed(0)
     kernel_values, seconds, used = timed(model, lambda: kernel.shap_values(rows, silent=True))
     row(f"shap.KernelExplainer defaults, {accuracy_rows} rows", seconds, used)
-    ours_values, seconds, used = timed(model, lambda: explain_shap(
-        model, rows, background=data.background, seed=1, permutations=settings.shap.permutations))
+    ours_values, seconds, used = timed(
+        model,
+        lambda: explain_shap(
+            model, rows, background=data.background, seed=1, permutations=settings.shap.permutations
+        ),
+    )
     row(f"reportgen SHAP ({ours_values.estimator}), {accuracy_rows} rows", seconds, used)
-    reference, seconds, used = timed(model, lambda: explain_shap(
-        model, rows, background=data.background, seed=2, estimator="permutation", permutations=100))
+    reference, seconds, used = timed(
+        model,
+        lambda: explain_shap(
+            model,
+            rows,
+            background=data.background,
+            seed=2,
+            estimator="permutation",
+            permutations=100,
+        ),
+    )
     row(f"reference: 100 permutations, {accuracy_rows} rows", seconds, used)
 
     truth = reference.values[:, :, k]
     scale = np.abs(truth).mean()
-    kernel_k = np.asarray(kernel_values)[..., k] if np.ndim(kernel_values) == 3 else np.asarray(kernel_values[k])
-    for label, values in (("KernelExplainer defaults", kernel_k), ("reportgen", ours_values.values[:, :, k])):
+    kernel_k = (
+        np.asarray(kernel_values)[..., k]
+        if np.ndim(kernel_values) == 3
+        else np.asarray(kernel_values[k])
+    )
+    for label, values in (
+        ("KernelExplainer defaults", kernel_k),
+        ("reportgen", ours_values.values[:, :, k]),
+    ):
         error = np.abs(values - truth).mean() / scale
         print(f"  SHAP error vs reference, {label:<26} {100 * error:6.1f}% of mean |SHAP|")
 
     local = run_local(data)
     cases = np.array([np.flatnonzero(data.ids == c.case_id)[0] for c in local.cases])
-    lime = LimeTabularExplainer(data.reference, mode="classification", feature_names=model.feature_names,
-                                categorical_features=model.codec.categorical_indices, random_state=0)
-    _, seconds, used = timed(model, lambda: [lime.explain_instance(x, predict, labels=(k,)) for x in data.evaluation[cases]])
+    lime = LimeTabularExplainer(
+        data.reference,
+        mode="classification",
+        feature_names=model.feature_names,
+        categorical_features=model.codec.categorical_indices,
+        random_state=0,
+    )
+    _, seconds, used = timed(
+        model,
+        lambda: [lime.explain_instance(x, predict, labels=(k,)) for x in data.evaluation[cases]],
+    )
     row(f"lime defaults, {len(cases)} cases", seconds, used)
-    print(f"  reportgen local (SHAP + LIME), {len(cases)} cases {local.cost.wall_seconds:19.2f} s "
-          f"{local.cost.model_rows:>12,d} rows")
+    print(
+        f"  reportgen local (SHAP + LIME), {len(cases)} cases {local.cost.wall_seconds:19.2f} s "
+        f"{local.cost.model_rows:>12,d} rows"
+    )
 
     class Model:
         def fit(self, *_):
@@ -97,15 +131,23 @@ def by_hand(policy: Path, accuracy_rows: int) -> None:
 
     def scorer(_, X, y):
         from sklearn.metrics import roc_auc_score
+
         return roc_auc_score(y, predict(X)[:, 1])
 
-    _, seconds, used = timed(model, lambda: permutation_importance(Model(), data.evaluation, data.target, scoring=scorer, random_state=0))
+    _, seconds, used = timed(
+        model,
+        lambda: permutation_importance(
+            Model(), data.evaluation, data.target, scoring=scorer, random_state=0
+        ),
+    )
     row("sklearn permutation_importance defaults", seconds, used)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=20, help="rows for the SHAP accuracy comparison")
+    parser.add_argument(
+        "--rows", type=int, default=20, help="rows for the SHAP accuracy comparison"
+    )
     args = parser.parse_args()
     for name in ("credit", "medical"):
         policy = ROOT / "policies" / f"{name}.yaml"

@@ -21,7 +21,9 @@ from reportgen.errors import PolicyError, ReportgenError
 EXIT_OK, EXIT_GATE_FAILED, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
 
 _debug_option = click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
-_json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+_json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print a JSON summary on stdout."
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -32,9 +34,19 @@ def main() -> None:
 
 @main.command()
 @click.argument("policy", type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
-              help="Folder holding <policy id>/v<N>/ report versions.")
-@click.option("--seed", type=click.IntRange(min=0, max=2**32 - 1), default=None, help="Override the policy's seed.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Folder holding <policy id>/v<N>/ report versions.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0, max=2**32 - 1),
+    default=None,
+    help="Override the policy's seed.",
+)
 @_json_option
 @_debug_option
 def run(policy: Path, out: Path, seed: int | None, as_json: bool, debug: bool) -> None:
@@ -42,7 +54,9 @@ def run(policy: Path, out: Path, seed: int | None, as_json: bool, debug: bool) -
     from reportgen.pipeline import generate_report
 
     progress = _progress(as_json)
-    published = _guard(lambda: generate_report(policy, out, seed=seed, progress=progress), as_json, debug)
+    published = _guard(
+        lambda: generate_report(policy, out, seed=seed, progress=progress), as_json, debug
+    )
     summary = {
         "status": "published",
         "exit_code": EXIT_OK,
@@ -69,18 +83,28 @@ def validate(policy: Path, as_json: bool, debug: bool) -> None:
         "exit_code": EXIT_OK,
         "policy": checked.loaded.policy.id,
         "models": [m.spec.name for m in inputs.models],
-        "rows": {"reference": len(inputs.reference.frame), "evaluation": len(inputs.evaluation.frame)},
+        "rows": {
+            "reference": len(inputs.reference.frame),
+            "evaluation": len(inputs.evaluation.frame),
+        },
     }
     models = ", ".join(summary["models"])
-    text = (f"{policy}: valid; model(s) {models} load; reference {summary['rows']['reference']} rows, "
-            f"evaluation {summary['rows']['evaluation']} rows")
+    text = (
+        f"{policy}: valid; model(s) {models} load; reference {summary['rows']['reference']} rows, "
+        f"evaluation {summary['rows']['evaluation']} rows"
+    )
     _finish(summary, text, as_json)
 
 
 @main.command()
 @click.argument("results", type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path), default=Path("rendered"), show_default=True,
-              help="Folder to write report.html and report.pdf into.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("rendered"),
+    show_default=True,
+    help="Folder to write report.html and report.pdf into.",
+)
 @_json_option
 @_debug_option
 def render(results: Path, out: Path, as_json: bool, debug: bool) -> None:
@@ -100,7 +124,9 @@ def _guard(call: Callable[[], Any], as_json: bool, debug: bool) -> Any:
         problems = exc.problems if isinstance(exc, PolicyError) else [str(exc)]
         _fail(exc.exit_code, str(exc), problems, as_json, debug)
     except Exception as exc:  # a bug, not bad input: still one sentence, never a bare traceback
-        message = f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)"
+        message = (
+            f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)"
+        )
         _fail(EXIT_ERROR, message, [message], as_json, debug)
 
 
@@ -108,7 +134,11 @@ def _fail(code: int, message: str, problems: list[str], as_json: bool, debug: bo
     if debug:
         traceback.print_exc()
     if as_json:
-        click.echo(json.dumps({"status": "error", "exit_code": code, "error": message, "problems": problems}))
+        click.echo(
+            json.dumps(
+                {"status": "error", "exit_code": code, "error": message, "problems": problems}
+            )
+        )
     else:
         for line in problems:
             click.echo(f"error: {line}", err=True)

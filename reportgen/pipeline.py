@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import platform
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -24,8 +25,18 @@ from reportgen.results import ResultDocument, canonical_json, load_results
 from reportgen.results.document import DatasetInfo, FeatureInfo, ModelInfo, PolicyInfo, RunInfo
 
 _RECORDED_LIBRARIES = (
-    "numpy", "pandas", "scikit-learn", "scipy", "shap", "lime", "torch", "skops",
-    "jinja2", "weasyprint", "matplotlib", "pydantic",
+    "numpy",
+    "pandas",
+    "scikit-learn",
+    "scipy",
+    "shap",
+    "lime",
+    "torch",
+    "skops",
+    "jinja2",
+    "weasyprint",
+    "matplotlib",
+    "pydantic",
 )
 
 
@@ -54,10 +65,14 @@ def compute_results(
     return _compute(load_policy(policy_path), seed=seed, progress=progress)
 
 
-def _compute(loaded: LoadedPolicy, *, seed: int | None, progress: Progress | None) -> ResultDocument:
+def _compute(
+    loaded: LoadedPolicy, *, seed: int | None, progress: Progress | None
+) -> ResultDocument:
     started = datetime.now(UTC)
     if seed is not None:
-        loaded = LoadedPolicy(loaded.policy.model_copy(update={"seed": seed}), loaded.path, loaded.sha256)
+        loaded = LoadedPolicy(
+            loaded.policy.model_copy(update={"seed": seed}), loaded.path, loaded.sha256
+        )
     inputs = resolve_inputs(loaded)
     results = run_analyses(inputs, progress=progress)
     elapsed = (datetime.now(UTC) - started).total_seconds()
@@ -83,7 +98,11 @@ def generate_report(
         _render_into(folder, document, f"v{version}", formats)
 
     return publish(
-        Path(out), document.policy.id, write, inputs=_input_hashes(document), created_at=document.run.created_at
+        Path(out),
+        document.policy.id,
+        write,
+        inputs=_input_hashes(document),
+        created_at=document.run.created_at,
     )
 
 
@@ -99,7 +118,9 @@ def render_results(results_path: str | Path, out: str | Path) -> list[Path]:
     results_path, out = Path(results_path), Path(out)
     document = load_results(results_path)
     if (out / MANIFEST).exists():
-        raise RenderError(f"{out}: is a published version, which is immutable; choose another --out folder")
+        raise RenderError(
+            f"{out}: is a published version, which is immutable; choose another --out folder"
+        )
     label = "unpublished"
     manifest_path = results_path.parent / MANIFEST
     if manifest_path.is_file():
@@ -108,7 +129,9 @@ def render_results(results_path: str | Path, out: str | Path) -> list[Path]:
     return _render_into(out, document, label, ["html", "pdf"])
 
 
-def _render_into(folder: Path, document: ResultDocument, label: str, formats: list[str]) -> list[Path]:
+def _render_into(
+    folder: Path, document: ResultDocument, label: str, formats: Sequence[str]
+) -> list[Path]:
     from reportgen.render import ReportMeta, render_html, render_pdf
 
     meta = ReportMeta(version_label=label, published_at=document.run.created_at)
@@ -159,8 +182,12 @@ def _document(
     ]
     return ResultDocument(
         policy=PolicyInfo(
-            id=policy.id, title=policy.title, domain=policy.domain, description=policy.description,
-            path=loaded.path.name, sha256=loaded.sha256,
+            id=policy.id,
+            title=policy.title,
+            domain=policy.domain,
+            description=policy.description,
+            path=loaded.path.name,
+            sha256=loaded.sha256,
         ),
         run=RunInfo(
             reportgen_version=__version__,
@@ -189,6 +216,9 @@ def _library_versions() -> dict[str, str]:
 def _input_hashes(document: ResultDocument) -> dict[str, Any]:
     return {
         "policy": document.policy.sha256,
-        "models": {m.name: {"model": m.sha256, "preprocessing": m.preprocessing_sha256} for m in document.models},
+        "models": {
+            m.name: {"model": m.sha256, "preprocessing": m.preprocessing_sha256}
+            for m in document.models
+        },
         "datasets": {d.role: d.sha256 for d in document.datasets},
     }

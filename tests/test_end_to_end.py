@@ -76,7 +76,9 @@ def quick_credit(tmp_path) -> Path:
     return small(policy_with(ROOT / "policies" / "credit.yaml", tmp_path))
 
 
-def test_run_publishes_v1_then_v2_with_identical_results_apart_from_the_clock(quick_credit, tmp_path):
+def test_run_publishes_v1_then_v2_with_identical_results_apart_from_the_clock(
+    quick_credit, tmp_path
+):
     out = tmp_path / "reports"
     first, second = run(quick_credit, out), run(quick_credit, out)
     assert (first["version"], second["version"]) == (1, 2)
@@ -94,7 +96,12 @@ def test_results_record_costs_hashes_and_additivity(quick_credit, tmp_path):
     run(quick_credit, tmp_path / "r")
     doc = json.loads((tmp_path / "r" / "credit-scoring" / "v1" / "results.json").read_text())
     kinds = [r["kind"] for r in doc["results"]]
-    assert kinds == ["model_performance", "global_shap", "permutation_importance", "local_explanations"]
+    assert kinds == [
+        "model_performance",
+        "global_shap",
+        "permutation_importance",
+        "local_explanations",
+    ]
     for result in doc["results"]:
         assert result["cost"]["model_rows"] > 0
     shap = doc["results"][1]
@@ -110,7 +117,9 @@ def test_results_record_costs_hashes_and_additivity(quick_credit, tmp_path):
 def test_render_reproduces_the_published_html_from_results_alone(quick_credit, tmp_path):
     run(quick_credit, tmp_path / "r")
     v1 = tmp_path / "r" / "credit-scoring" / "v1"
-    result = CliRunner().invoke(main, ["render", str(v1 / "results.json"), "--out", str(tmp_path / "again")])
+    result = CliRunner().invoke(
+        main, ["render", str(v1 / "results.json"), "--out", str(tmp_path / "again")]
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "again" / "report.html").read_bytes() == (v1 / "report.html").read_bytes()
     assert (tmp_path / "again" / "report.pdf").read_bytes().startswith(b"%PDF")
@@ -122,7 +131,10 @@ def test_render_refuses_to_write_into_a_published_version(quick_credit, tmp_path
     before = {p.name: p.read_bytes() for p in v1.iterdir()}
     result = CliRunner().invoke(main, ["render", str(v1 / "results.json"), "--out", str(v1)])
     assert result.exit_code == 3
-    assert result.stderr.strip() == f"error: {v1}: is a published version, which is immutable; choose another --out folder"
+    assert (
+        result.stderr.strip()
+        == f"error: {v1}: is a published version, which is immutable; choose another --out folder"
+    )
     assert {p.name: p.read_bytes() for p in v1.iterdir()} == before
 
 
@@ -147,7 +159,9 @@ def test_bad_results_file_is_refused(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name, policy_id", [("credit", "credit-scoring"), ("medical", "breast-cancer-triage")])
+@pytest.mark.parametrize(
+    "name, policy_id", [("credit", "credit-scoring"), ("medical", "breast-cancer-triage")]
+)
 def test_bundled_example_policies_publish_full_reports(name, policy_id, tmp_path):
     policy = ROOT / "policies" / f"{name}.yaml"
     summary = run(policy, tmp_path)
@@ -155,4 +169,6 @@ def test_bundled_example_policies_publish_full_reports(name, policy_id, tmp_path
     check_version(tmp_path / policy_id / "v1", yaml.safe_load(policy.read_text())["title"])
     doc = json.loads((tmp_path / policy_id / "v1" / "results.json").read_text())
     assert all(r["cost"]["model_rows"] > 0 for r in doc["results"])
-    assert next(r for r in doc["results"] if r["kind"] == "global_shap")["additivity_max_error"] < 1e-6
+    assert (
+        next(r for r in doc["results"] if r["kind"] == "global_shap")["additivity_max_error"] < 1e-6
+    )

@@ -13,7 +13,9 @@ def test_import_loads_no_heavy_library():
         "import sys, reportgen, reportgen.cli, reportgen.pipeline, reportgen.render, reportgen.registry; "
         f"print([m for m in {HEAVY!r} if m in sys.modules])"
     )
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert loaded.stdout.strip() == "[]"
 
 

@@ -52,5 +52,8 @@ def run_analyses(inputs: ResolvedInputs, *, progress: Progress | None = None) ->
                 raise AnalysisError(
                     f"model '{resolved.spec.name}': {label} failed: {type(exc).__name__}: {exc}"
                 ) from exc
-            say(f"[{resolved.spec.name} {number}/{len(steps)}] {label} done in {time.perf_counter() - start:.1f} s")
+            say(
+                f"[{resolved.spec.name} {number}/{len(steps)}] {label} done in "
+                f"{time.perf_counter() - start:.1f} s"
+            )
     return results

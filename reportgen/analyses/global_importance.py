@@ -21,7 +21,9 @@ from reportgen.results.document import (
 )
 
 
-def ranked(names: list[str], values: np.ndarray, spread: np.ndarray | None = None) -> list[FeatureImportance]:
+def ranked(
+    names: list[str], values: np.ndarray, spread: np.ndarray | None = None
+) -> list[FeatureImportance]:
     """Importances sorted by value, largest first (ties by name); rank 1 is the largest."""
     order = sorted(range(len(names)), key=lambda j: (-float(values[j]), names[j]))
     return [
@@ -45,7 +47,9 @@ def run_global_shap(data: ModelData) -> GlobalShapResult:
     model = data.model
     n = len(data.evaluation)
     with Measure(model) as measure:
-        rows = np.sort(data.rng(SALT_GLOBAL_ROWS).choice(n, size=min(spec.global_rows, n), replace=False))
+        rows = np.sort(
+            data.rng(SALT_GLOBAL_ROWS).choice(n, size=min(spec.global_rows, n), replace=False)
+        )
         values = explain_shap(
             model,
             data.evaluation[rows],
@@ -54,7 +58,11 @@ def run_global_shap(data: ModelData) -> GlobalShapResult:
             estimator=spec.estimator,
             permutations=spec.permutations,
         )
-    k = data.positive_index if data.positive_index is not None else (0 if not model.classes else None)
+    k = (
+        data.positive_index
+        if data.positive_index is not None
+        else (0 if not model.classes else None)
+    )
     outputs = slice(None) if k is None else slice(k, k + 1)
     mean_abs = np.abs(values.values[:, :, outputs]).mean(axis=(0, 2))
     return GlobalShapResult(
@@ -73,7 +81,7 @@ def run_global_shap(data: ModelData) -> GlobalShapResult:
 
 
 class _Scored:
-    """The minimal estimator scikit-learn's permutation_importance needs: our scorer does the rest."""
+    """The minimal estimator permutation_importance needs; the scorer calls the model."""
 
     def __init__(self, data: ModelData) -> None:
         self.data = data
@@ -83,7 +91,7 @@ class _Scored:
 
 
 def run_permutation(data: ModelData) -> PermutationImportanceResult:
-    """Permutation importance (scikit-learn) on the evaluation rows, with its spread over repeats."""
+    """Permutation importance (scikit-learn) on the evaluation rows, with the spread of repeats."""
     inspection = require("sklearn.inspection")
     spec = data.settings.permutation
     model = data.model

@@ -45,7 +45,9 @@ def _strata(data: ModelData) -> np.ndarray:
     if data.model.classes:
         return np.asarray(data.model.classes, dtype=object)[outputs.argmax(axis=1)]
     cuts = np.quantile(outputs, [1 / 3, 2 / 3])
-    bands = np.array(["low predicted value", "middle predicted value", "high predicted value"], dtype=object)
+    bands = np.array(
+        ["low predicted value", "middle predicted value", "high predicted value"], dtype=object
+    )
     return bands[np.searchsorted(cuts, outputs, side="right")]
 
 
@@ -57,19 +59,33 @@ def run_local(data: ModelData) -> LocalExplanationsResult:
     with Measure(model) as measure:
         rows = stratified_sample(strata, spec.sample_size, data.rng(SALT_AUDIT))
         codes = data.evaluation[rows]
-        target = data.predictions[rows].argmax(axis=1) if model.classes else np.zeros(len(rows), dtype=np.int64)
+        target = (
+            data.predictions[rows].argmax(axis=1)
+            if model.classes
+            else np.zeros(len(rows), dtype=np.int64)
+        )
         explained: list[Attribution] = []
         if "shap" in spec.methods:
             shap_values = explain_shap(
-                model, codes, background=data.background, seed=data.sub_seed(SALT_SHAP),
-                estimator=data.settings.shap.estimator, permutations=data.settings.shap.permutations,
+                model,
+                codes,
+                background=data.background,
+                seed=data.sub_seed(SALT_SHAP),
+                estimator=data.settings.shap.estimator,
+                permutations=data.settings.shap.permutations,
             )
             explained.append(shap_values.select(target))
         if "lime" in spec.methods:
-            explained.append(explain_lime(
-                model, codes, target=target, background=data.reference,
-                seed=data.sub_seed(SALT_LIME), num_samples=data.settings.lime.num_samples,
-            ))
+            explained.append(
+                explain_lime(
+                    model,
+                    codes,
+                    target=target,
+                    background=data.reference,
+                    seed=data.sub_seed(SALT_LIME),
+                    num_samples=data.settings.lime.num_samples,
+                )
+            )
     cases = [
         _case(data, int(row), str(strata[row]), int(t), [(a, i) for a in explained], spec.top_k)
         for i, (row, t) in enumerate(zip(rows, target, strict=True))
@@ -91,8 +107,12 @@ def run_local(data: ModelData) -> LocalExplanationsResult:
 
 
 def _case(
-    data: ModelData, row: int, stratum: str, target: int,
-    explained: list[tuple[Attribution, int]], top_k: int,
+    data: ModelData,
+    row: int,
+    stratum: str,
+    target: int,
+    explained: list[tuple[Attribution, int]],
+    top_k: int,
 ) -> CaseExplanation:
     model = data.model
     codes = data.evaluation[row]
@@ -108,7 +128,9 @@ def _case(
     )
 
 
-def _method(data: ModelData, attribution: Attribution, i: int, codes: np.ndarray, top_k: int) -> MethodExplanation:
+def _method(
+    data: ModelData, attribution: Attribution, i: int, codes: np.ndarray, top_k: int
+) -> MethodExplanation:
     values = attribution.values[i]
     order = sorted(range(len(values)), key=lambda j: (-abs(float(values[j])), j))[:top_k]
     rules = attribution.conditions[i] if attribution.conditions is not None else {}

@@ -17,13 +17,21 @@ def run_performance(data: ModelData) -> PerformanceResult:
     metrics = []
     for name in performance_scores(n_classes):
         try:
-            metrics.append(Metric(name=name, value=score(name, n_classes).compute(data.target, outputs)))
+            metrics.append(
+                Metric(name=name, value=score(name, n_classes).compute(data.target, outputs))
+            )
         except ValueError as exc:
-            raise AnalysisError(f"model '{model.name}': {name} cannot be computed on the evaluation data ({exc})") from exc
+            raise AnalysisError(
+                f"model '{model.name}': {name} cannot be computed on the evaluation data ({exc})"
+            ) from exc
     counts: dict[str, int] = {}
     if model.classes:
         predicted = outputs.argmax(axis=1)
         counts = {c: int((predicted == i).sum()) for i, c in enumerate(model.classes)}
     return PerformanceResult(
-        model=model.name, rows=len(data.evaluation), metrics=metrics, class_counts=counts, cost=measure.cost
+        model=model.name,
+        rows=len(data.evaluation),
+        metrics=metrics,
+        class_counts=counts,
+        cost=measure.cost,
     )

@@ -82,5 +82,5 @@ class FeatureCodec:
         """A coded value as a person reads it (a level label, or a number)."""
         feature = self.features[j]
         if feature.kind == "categorical":
-            return feature.levels[int(round(code))]
+            return feature.levels[round(code)]
         return f"{code:.6g}"

@@ -29,7 +29,9 @@ def load_dataset(path: Path, spec: DatasetSpec, data: DataSpec, *, key: str) -> 
     declared = [data.id_column, *data.feature_names, *data.sensitive, data.target]
     missing = [c for c in declared if c not in frame.columns]
     if missing:
-        raise InputError(f"{where}: missing declared column(s) {missing}; the file has {list(frame.columns)}")
+        raise InputError(
+            f"{where}: missing declared column(s) {missing}; the file has {list(frame.columns)}"
+        )
     frame = frame[declared]
     for column in data.features.numeric:
         frame[column] = _numeric(frame[column], column, where)
@@ -40,7 +42,8 @@ def load_dataset(path: Path, spec: DatasetSpec, data: DataSpec, *, key: str) -> 
     if duplicated.any():
         raise InputError(
             f"{where}: id column '{data.id_column}' must be unique, "
-            f"{int(duplicated.sum())} row(s) repeat an id (first at data row {int(np.argmax(duplicated)) + 1})"
+            f"{int(duplicated.sum())} row(s) repeat an id "
+            f"(first at data row {int(np.argmax(duplicated)) + 1})"
         )
     return frame.reset_index(drop=True)
 
@@ -50,9 +53,13 @@ def _read(path: Path, spec: DatasetSpec, key: str) -> pd.DataFrame:
         raise InputError(f"{path}: dataset file not found ({key}.path)")
     if path.stat().st_size == 0:
         raise InputError(f"{path}: dataset file is empty ({key}); expected a header and data rows")
-    fmt = spec.format or {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(path.suffix.lower())
+    fmt = spec.format or {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(
+        path.suffix.lower()
+    )
     if fmt is None:
-        raise InputError(f"{path}: cannot tell the format from the suffix; set {key}.format to csv or parquet")
+        raise InputError(
+            f"{path}: cannot tell the format from the suffix; set {key}.format to csv or parquet"
+        )
     try:
         if fmt == "csv":
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
@@ -87,5 +94,6 @@ def _check_complete(frame: pd.DataFrame, where: str) -> None:
         if invalid.any():
             raise InputError(
                 f"{where}: column '{name}' has missing or infinite values in {int(invalid.sum())} "
-                f"row(s), first at data row {int(np.argmax(invalid)) + 1}; reportgen needs complete data"
+                f"row(s), first at data row {int(np.argmax(invalid)) + 1}; "
+                "reportgen needs complete data"
             )

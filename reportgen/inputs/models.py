@@ -150,11 +150,11 @@ def load_torchscript(path: Path, where: str) -> Any:
 
 
 def load_sklearn(path: Path, spec: ModelSpec, where: str) -> Any:
-    """Load a skops file allowing only skops' defaults plus ``trusted_types``, or a trusted pickle."""
+    """Load a skops file (skops' default types plus ``trusted_types``) or a trusted pickle."""
     if spec.format == "pickle":
         with path.open("rb") as handle:
             try:
-                return pickle.load(handle)  # noqa: S301 - the policy marked this model trusted
+                return pickle.load(handle)
             except Exception as exc:
                 raise InputError(f"{path}: not a loadable pickle ({where}.path)") from exc
     sio = require("skops.io")

@@ -81,14 +81,23 @@ class Preprocessing:
                 np.array([self.centers[j] for j in numeric]),
                 np.array([self.scales[j] for j in numeric]),
             ),
-            _Columns(np.array(categorical, dtype=np.int64), starts[categorical], np.empty(0), np.empty(0)),
+            _Columns(
+                np.array(categorical, dtype=np.int64), starts[categorical], np.empty(0), np.empty(0)
+            ),
         )
 
     def to_dict(self) -> dict[str, object]:
         features: list[dict[str, object]] = []
         for j, f in enumerate(self.codec.features):
             if f.kind == "numeric":
-                features.append({"name": f.name, "kind": "numeric", "center": self.centers[j], "scale": self.scales[j]})
+                features.append(
+                    {
+                        "name": f.name,
+                        "kind": "numeric",
+                        "center": self.centers[j],
+                        "scale": self.scales[j],
+                    }
+                )
             else:
                 features.append({"name": f.name, "kind": "categorical", "levels": list(f.levels)})
         return {"format": FORMAT_TAG, "features": features}
@@ -112,7 +121,7 @@ def load_preprocessing(path: Path) -> Preprocessing:
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: preprocessing file is not readable JSON ({exc})") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT_TAG:
-        raise InputError(f"{path}: expected a preprocessing file with \"format\": \"{FORMAT_TAG}\"")
+        raise InputError(f'{path}: expected a preprocessing file with "format": "{FORMAT_TAG}"')
     features, centers, scales = [], [], []
     for i, item in enumerate(data.get("features") or []):
         where = f"{path}: features[{i}]"
@@ -122,15 +131,27 @@ def load_preprocessing(path: Path) -> Preprocessing:
             raise InputError(f"{where}: needs a name and kind 'numeric' or 'categorical'")
         if kind == "numeric":
             center, scale = item.get("center"), item.get("scale")
-            if not isinstance(center, (int, float)) or not isinstance(scale, (int, float)) or scale <= 0:
-                raise InputError(f"{where}: numeric feature '{name}' needs a center and a positive scale")
+            if (
+                not isinstance(center, (int, float))
+                or not isinstance(scale, (int, float))
+                or scale <= 0
+            ):
+                raise InputError(
+                    f"{where}: numeric feature '{name}' needs a center and a positive scale"
+                )
             features.append(Feature(name, "numeric"))
             centers.append(float(center))
             scales.append(float(scale))
         else:
             levels = item.get("levels")
-            if not isinstance(levels, list) or not levels or len(set(map(str, levels))) != len(levels):
-                raise InputError(f"{where}: categorical feature '{name}' needs a list of distinct levels")
+            if (
+                not isinstance(levels, list)
+                or not levels
+                or len(set(map(str, levels))) != len(levels)
+            ):
+                raise InputError(
+                    f"{where}: categorical feature '{name}' needs a list of distinct levels"
+                )
             features.append(Feature(name, "categorical", tuple(str(v) for v in levels)))
             centers.append(0.0)
             scales.append(1.0)

@@ -108,7 +108,8 @@ def _data_codec(estimator: object, declared: DataSpec, frames: list[pd.DataFrame
     order = [str(c) for c in getattr(estimator, "feature_names_in_", declared.feature_names)]
     if sorted(order) != sorted(declared.feature_names):
         raise InputError(
-            f"the model was fitted on features {order} but the policy declares {declared.feature_names}"
+            f"the model was fitted on features {order} "
+            f"but the policy declares {declared.feature_names}"
         )
     categorical = set(declared.features.categorical)
     features = []

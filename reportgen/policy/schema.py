@@ -257,7 +257,9 @@ class LocalSpec(_Strict):
         description="Methods that explain each audit case.",
     )
     sample_size: int = Field(
-        default=12, ge=1, le=500,
+        default=12,
+        ge=1,
+        le=500,
         description="Audit cases drawn from the evaluation data, stratified by predicted class.",
     )
     top_k: int = Field(default=5, ge=1, le=20, description="Contributions shown per case.")
@@ -305,7 +307,9 @@ class Policy(_Strict):
     domain: Domain = Field(description="Regulated domain: credit or medical.")
     description: str = Field(default="", description="What the model is used for, in words.")
     seed: int = Field(
-        default=0, ge=0, le=2**32 - 1,
+        default=0,
+        ge=0,
+        le=2**32 - 1,
         description="Seed for every random choice (0 to 2^32 - 1); same seed, same numbers.",
     )
     models: list[ModelSpec] = Field(min_length=1, description="Models to explain.")

@@ -65,7 +65,9 @@ def publish(
     try:
         policy_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise RegistryError(f"{policy_dir}: cannot create the report folder ({exc.strerror})") from exc
+        raise RegistryError(
+            f"{policy_dir}: cannot create the report folder ({exc.strerror})"
+        ) from exc
     version = (versions(policy_dir) or [0])[-1] + 1
     staging = Path(tempfile.mkdtemp(prefix=f".v{version}-", dir=policy_dir))
     try:

@@ -88,7 +88,9 @@ def _case(case: CaseExplanation, chart_prefix: str) -> CaseView:
 
 
 _TONES: dict[str, Literal["up", "down", "flat"]] = {
-    "raises": "up", "lowers": "down", "no effect": "flat",
+    "raises": "up",
+    "lowers": "down",
+    "no effect": "flat",
 }
 
 
@@ -114,8 +116,13 @@ def _method_case(e: MethodExplanation, case: CaseExplanation, prefix: str) -> Me
         if e.fit_quality is not None:
             facts.append(Fact("Local fit R\u00b2", fmt_fixed(e.fit_quality, 2)))
         return MethodCaseView(
-            method="lime", title="LIME: weights of a local linear model", facts=tuple(facts),
-            show_condition=True, amount_heading="Weight", rows=rows, chart=None,
+            method="lime",
+            title="LIME: weights of a local linear model",
+            facts=tuple(facts),
+            show_condition=True,
+            amount_heading="Weight",
+            rows=rows,
+            chart=None,
         )
     facts = [Fact("Average output (base value)", fmt_num(e.base_value))]
     if e.fit_quality is not None:
@@ -136,6 +143,11 @@ def _method_case(e: MethodExplanation, case: CaseExplanation, prefix: str) -> Me
         ),
     )
     return MethodCaseView(
-        method="shap", title="SHAP: contributions to the explained output", facts=tuple(facts),
-        show_condition=False, amount_heading="Contribution", rows=rows, chart=chart,
+        method="shap",
+        title="SHAP: contributions to the explained output",
+        facts=tuple(facts),
+        show_condition=False,
+        amount_heading="Contribution",
+        rows=rows,
+        chart=chart,
     )

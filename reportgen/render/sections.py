@@ -128,7 +128,10 @@ def _global_shap(result: GlobalShapResult, anchor: str) -> GlobalShapView:
         ),
         facts=_shap_facts(result),
         chart=_importance_chart(
-            f"{anchor}-shap", ranked, f"mean |SHAP value| ({result.output})", caption,
+            f"{anchor}-shap",
+            ranked,
+            f"mean |SHAP value| ({result.output})",
+            caption,
             errors=False,
         ),
         rows=_importance_rows(ranked, spread=False),
@@ -194,7 +197,10 @@ def _permutation(result: PermutationImportanceResult, anchor: str) -> Permutatio
             Fact("Rows", fmt_int(result.rows)),
         ),
         chart=_importance_chart(
-            f"{anchor}-permutation", ranked, f"loss of {metric} when shuffled", caption,
+            f"{anchor}-permutation",
+            ranked,
+            f"loss of {metric} when shuffled",
+            caption,
             errors=True,
         ),
         rows=_importance_rows(ranked, spread=True),

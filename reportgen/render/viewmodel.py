@@ -102,8 +102,11 @@ def data_sentence(datasets: list[DatasetInfo]) -> str:
 
 def _dataset_row(data: DatasetInfo) -> DatasetRow:
     return DatasetRow(
-        role=data.role.capitalize(), path=data.path, rows=fmt_int(data.rows),
-        columns=fmt_int(data.columns), sha256=data.sha256,
+        role=data.role.capitalize(),
+        path=data.path,
+        rows=fmt_int(data.rows),
+        columns=fmt_int(data.columns),
+        sha256=data.sha256,
     )
 
 
@@ -208,9 +211,7 @@ def _summary(name: str, info: ModelInfo | None, results: list[Result]) -> ModelS
     )
 
 
-def _model_view(
-    name: str, info: ModelInfo | None, results: list[Result], anchor: str
-) -> ModelView:
+def _model_view(name: str, info: ModelInfo | None, results: list[Result], anchor: str) -> ModelView:
     facts: list[Fact] = []
     features: tuple[Fact, ...] = ()
     if info is not None:
@@ -248,5 +249,3 @@ def _method_view(doc: ResultDocument, groups: dict[str, list[Result]]) -> Method
         hashes=tuple(hash_rows(doc)),
         costs=tuple(cost_rows(groups)),
     )
-
-

@@ -33,4 +33,3 @@ class FunctionModel(ModelAdapter):
 
 def numeric_codec(d: int) -> FeatureCodec:
     return FeatureCodec(tuple(Feature(f"x{j}", "numeric") for j in range(d)))
-

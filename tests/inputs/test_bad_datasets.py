@@ -39,7 +39,9 @@ def test_bad_dataset_is_refused_with_its_message(name, credit_policy, tmp_path):
 
 
 def test_valid_sample_passes_validation(credit_policy, tmp_path):
-    policy = policy_with(credit_policy, tmp_path, evaluation=FIXTURES / "data" / "valid_credit_sample.csv")
+    policy = policy_with(
+        credit_policy, tmp_path, evaluation=FIXTURES / "data" / "valid_credit_sample.csv"
+    )
     result = CliRunner().invoke(main, ["validate", str(policy)])
     assert result.exit_code == 0, result.output
     assert "evaluation 6 rows" in result.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,11 @@ from tests.conftest import ROOT
 from tests.inputs.custom_step import Passthrough
 
 CREDIT = ROOT / "examples" / "credit" / "data"
-NUMERIC = ["duration_in_month", "credit_amount", "installment_rate_in_percentage_of_disposable_income"]
+NUMERIC = [
+    "duration_in_month",
+    "credit_amount",
+    "installment_rate_in_percentage_of_disposable_income",
+]
 CATEGORICAL = ["status_of_existing_checking_account", "purpose", "housing"]
 
 
@@ -37,18 +42,37 @@ def _frame(name: str) -> pd.DataFrame:
 
 
 def _pipeline(final) -> object:
-    encode = ColumnTransformer([("num", StandardScaler(), NUMERIC), ("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL)])
+    encode = ColumnTransformer(
+        [
+            ("num", StandardScaler(), NUMERIC),
+            ("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL),
+        ]
+    )
     return make_pipeline(encode, final)
 
 
 def _policy(tmp_path, model_path, **model) -> str:
-    spec = {"name": "m", "format": "skops", "path": str(model_path), "task": "classification", **model}
+    spec = {
+        "name": "m",
+        "format": "skops",
+        "path": str(model_path),
+        "task": "classification",
+        **model,
+    }
     policy = {
-        "id": "sk", "title": "sklearn", "domain": "credit", "models": [spec],
-        "data": {"features": {"numeric": NUMERIC, "categorical": CATEGORICAL},
-                 "target": "creditability", "id_column": "applicant_id"},
-        "datasets": {"reference": {"path": str(CREDIT / "reference.csv")},
-                     "evaluation": {"path": str(CREDIT / "evaluation.csv")}},
+        "id": "sk",
+        "title": "sklearn",
+        "domain": "credit",
+        "models": [spec],
+        "data": {
+            "features": {"numeric": NUMERIC, "categorical": CATEGORICAL},
+            "target": "creditability",
+            "id_column": "applicant_id",
+        },
+        "datasets": {
+            "reference": {"path": str(CREDIT / "reference.csv")},
+            "evaluation": {"path": str(CREDIT / "evaluation.csv")},
+        },
     }
     path = tmp_path / "policy.yaml"
     path.write_text(yaml.safe_dump(policy), encoding="utf-8")
@@ -57,13 +81,19 @@ def _policy(tmp_path, model_path, **model) -> str:
 
 def test_skops_classifier_predicts_like_the_estimator_on_raw_frames(tmp_path):
     train = _frame("reference.csv")
-    estimator = _pipeline(LogisticRegression(max_iter=500)).fit(train[NUMERIC + CATEGORICAL], train["creditability"])
+    estimator = _pipeline(LogisticRegression(max_iter=500)).fit(
+        train[NUMERIC + CATEGORICAL], train["creditability"]
+    )
     sio.dump(estimator, tmp_path / "model.skops")
     inputs = resolve_inputs(load_policy(_policy(tmp_path, tmp_path / "model.skops")))
     adapter = inputs.models[0].adapter
     evaluation = _frame("evaluation.csv")
     assert adapter.classes == ["bad", "good"]
-    np.testing.assert_allclose(adapter.predict(evaluation), estimator.predict_proba(evaluation[NUMERIC + CATEGORICAL]), atol=1e-12)
+    np.testing.assert_allclose(
+        adapter.predict(evaluation),
+        estimator.predict_proba(evaluation[NUMERIC + CATEGORICAL]),
+        atol=1e-12,
+    )
 
 
 def test_skops_file_with_an_unlisted_type_is_refused_until_trusted(tmp_path):
@@ -77,33 +107,44 @@ def test_skops_file_with_an_unlisted_type_is_refused_until_trusted(tmp_path):
         f"error: {tmp_path / 'model.skops'}: the skops file holds types not listed in "
         "models[0].trusted_types: ['tests.inputs.custom_step.Passthrough']"
     )
-    trusted = _policy(tmp_path, tmp_path / "model.skops", trusted_types=["tests.inputs.custom_step.Passthrough"])
+    trusted = _policy(
+        tmp_path, tmp_path / "model.skops", trusted_types=["tests.inputs.custom_step.Passthrough"]
+    )
     assert CliRunner().invoke(main, ["validate", trusted]).exit_code == 0
 
 
 def test_plain_pickle_needs_trust_and_then_loads(tmp_path):
     train = _frame("reference.csv")
-    estimator = _pipeline(LogisticRegression(max_iter=500)).fit(train[NUMERIC + CATEGORICAL], train["creditability"])
+    estimator = _pipeline(LogisticRegression(max_iter=500)).fit(
+        train[NUMERIC + CATEGORICAL], train["creditability"]
+    )
     (tmp_path / "model.pkl").write_bytes(pickle.dumps(estimator))
-    refused = CliRunner().invoke(main, ["validate", _policy(tmp_path, tmp_path / "model.pkl", format="pickle")])
+    refused = CliRunner().invoke(
+        main, ["validate", _policy(tmp_path, tmp_path / "model.pkl", format="pickle")]
+    )
     assert refused.exit_code == 2
     assert "models[0]: " in refused.stderr
     assert "pickle" in refused.stderr and "trusted: true" in refused.stderr
-    inputs = resolve_inputs(load_policy(_policy(tmp_path, tmp_path / "model.pkl", format="pickle", trusted=True)))
+    inputs = resolve_inputs(
+        load_policy(_policy(tmp_path, tmp_path / "model.pkl", format="pickle", trusted=True))
+    )
     assert inputs.models[0].adapter.trusted
 
 
 def test_skops_regressor_returns_one_value_per_row(tmp_path):
     numeric = NUMERIC[1:]  # predict the loan duration from the other columns
     train = _frame("reference.csv")
-    encode = ColumnTransformer([
-        ("num", StandardScaler(), numeric),
-        ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), CATEGORICAL),
-    ])
+    encode = ColumnTransformer(
+        [
+            ("num", StandardScaler(), numeric),
+            ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), CATEGORICAL),
+        ]
+    )
     estimator = make_pipeline(encode, Ridge(alpha=1.0))
     estimator.fit(train[numeric + CATEGORICAL], train["duration_in_month"])
     sio.dump(estimator, tmp_path / "model.skops")
-    policy = yaml.safe_load(open(_policy(tmp_path, tmp_path / "model.skops", task="regression")))
+    policy_file = _policy(tmp_path, tmp_path / "model.skops", task="regression")
+    policy = yaml.safe_load(Path(policy_file).read_text())
     policy["data"]["features"]["numeric"] = numeric
     policy["data"]["target"] = "duration_in_month"
     (tmp_path / "policy.yaml").write_text(yaml.safe_dump(policy))
@@ -123,14 +164,27 @@ def test_corrupt_model_file_is_an_input_error(tmp_path, credit_policy):
     (tmp_path / "credit.yaml").write_text(yaml.safe_dump(policy))
     result = CliRunner().invoke(main, ["validate", str(tmp_path / "credit.yaml")])
     assert result.exit_code == 3
-    assert result.stderr.strip() == f"error: {tmp_path / 'broken.pt'}: not a loadable TorchScript archive (models[0].path)"
+    assert (
+        result.stderr.strip()
+        == f"error: {tmp_path / 'broken.pt'}: not a loadable TorchScript archive (models[0].path)"
+    )
 
 
-def _torch_adapter(net: torch.nn.Module, classes: list[str] | None, output: str = "logits") -> TorchAdapter:
+def _torch_adapter(
+    net: torch.nn.Module, classes: list[str] | None, output: str = "logits"
+) -> TorchAdapter:
     codec = FeatureCodec((Feature("a", "numeric"), Feature("b", "numeric")))
     pre = Preprocessing(codec, centers=(0.0, 0.0), scales=(1.0, 1.0))
     task = "classification" if classes else "regression"
-    spec = ModelSpec(name="t", format="torchscript", path="-", task=task, classes=classes, output=output, preprocessing="-")
+    spec = ModelSpec(
+        name="t",
+        format="torchscript",
+        path="-",
+        task=task,
+        classes=classes,
+        output=output,
+        preprocessing="-",
+    )
     return TorchAdapter(spec, torch.jit.script(net.eval()), pre)
 
 
@@ -143,8 +197,11 @@ def test_torch_logits_become_probabilities(width):
     x = np.random.default_rng(0).normal(size=(7, 2))
     probs = adapter.predict_codes(x)
     logits = net(torch.tensor(x, dtype=torch.float32)).detach().double().numpy()
-    expected = (np.hstack([1 - (p := 1 / (1 + np.exp(-logits))), p]) if width == 1
-                else np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True))
+    expected = (
+        np.hstack([1 - (p := 1 / (1 + np.exp(-logits))), p])
+        if width == 1
+        else np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    )
     assert probs.shape == (7, len(classes))
     np.testing.assert_allclose(probs, expected, atol=1e-6)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-12)
@@ -159,5 +216,7 @@ def test_model_evaluations_are_counted_in_batches():
 
 def test_unknown_category_names_the_column():
     codec = FeatureCodec((Feature("colour", "categorical", ("red", "blue")),))
-    with pytest.raises(InputError, match=r"column 'colour' holds categories the model does not know: \['green'\]"):
+    with pytest.raises(
+        InputError, match=r"column 'colour' holds categories the model does not know: \['green'\]"
+    ):
         codec.to_codes(pd.DataFrame({"colour": ["red", "green"]}))

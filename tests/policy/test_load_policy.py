@@ -24,12 +24,18 @@ def test_valid_fixture_loads(path: Path) -> None:
 def test_minimal_policy_takes_the_documented_defaults() -> None:
     policy = load_policy(MINIMAL).policy
     assert (policy.id, policy.domain, policy.description, policy.seed) == (
-        "credit-scoring", "credit", "", 0
+        "credit-scoring",
+        "credit",
+        "",
+        0,
     )
     model = policy.models[0]
     assert model.classes is None and model.positive_class is None
     assert (model.output, model.preprocessing, model.trusted, model.batch_size) == (
-        "logits", None, False, 8192
+        "logits",
+        None,
+        False,
+        8192,
     )
     assert model.trusted_types == []
     assert policy.data.feature_names == ["age", "income"]

@@ -46,7 +46,9 @@ def test_a_version_that_appears_meanwhile_is_never_overwritten(tmp_path):
         (other / "report.html").write_text("the other run's report")
         (folder / "report.html").write_text("ours")
 
-    with pytest.raises(RegistryError, match=r"v1: version 1 was published by another run meanwhile"):
+    with pytest.raises(
+        RegistryError, match=r"v1: version 1 was published by another run meanwhile"
+    ):
         publish(tmp_path, "p", racing, inputs={}, created_at="t")
     assert (tmp_path / "p" / "v1" / "report.html").read_text() == "the other run's report"
     assert [p.name for p in (tmp_path / "p").iterdir()] == ["v1"]

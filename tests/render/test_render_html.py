@@ -22,8 +22,19 @@ from reportgen.render.html import make_environment, render_template, templates_d
 from reportgen.render.views import GlobalShapView
 from reportgen.results.document import ResultDocument
 
-URL_ATTRIBUTES = {"src", "href", "xlink:href", "srcset", "action", "data", "poster", "background",
-                  "formaction", "ping", "manifest"}
+URL_ATTRIBUTES = {
+    "src",
+    "href",
+    "xlink:href",
+    "srcset",
+    "action",
+    "data",
+    "poster",
+    "background",
+    "formaction",
+    "ping",
+    "manifest",
+}
 NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
 FORBIDDEN_TAGS = {"link", "script", "iframe", "object", "embed", "base", "img", "image"}
 
@@ -63,8 +74,11 @@ def external_references(page: str) -> list[str]:
     problems += [f"<{tag}>" for tag in FORBIDDEN_TAGS if found.tags[tag]]
     problems += [f"@import in {m}" for m in re.findall(r"@import[^;]*", page)]
     # A URL may appear as text only as an SVG namespace name, which is an identifier.
-    problems += [u for u in re.findall(r"(?:https?|ftp|file)://[^\s\"'<>)]*", page)
-                 if u not in (found.namespaces & NAMESPACES)]
+    problems += [
+        u
+        for u in re.findall(r"(?:https?|ftp|file)://[^\s\"'<>)]*", page)
+        if u not in (found.namespaces & NAMESPACES)
+    ]
     return problems
 
 
@@ -87,7 +101,7 @@ def test_the_reference_checker_catches_external_references() -> None:
 
 def test_the_page_references_nothing_outside_itself(page: str) -> None:
     assert external_references(page) == []
-    assert '<svg class="chart"' in page and "xmlns=\"http://www.w3.org/2000/svg\"" in page
+    assert '<svg class="chart"' in page and 'xmlns="http://www.w3.org/2000/svg"' in page
 
 
 def test_data_strings_are_escaped(page: str) -> None:
@@ -112,9 +126,14 @@ def test_css_is_inlined_once(page: str) -> None:
 
 
 def test_sections_come_in_reading_order(page: str) -> None:
-    headings = ["<h2>Summary</h2>", "Model performance</h2>", "Global importance: SHAP</h2>",
-                "Global importance: permutation</h2>", "Audit cases</h2>",
-                "Appendix: method and provenance</h2>"]
+    headings = [
+        "<h2>Summary</h2>",
+        "Model performance</h2>",
+        "Global importance: SHAP</h2>",
+        "Global importance: permutation</h2>",
+        "Audit cases</h2>",
+        "Appendix: method and provenance</h2>",
+    ]
     positions = [page.index(h) for h in headings]
     assert positions == sorted(positions)
     assert TITLE.replace("&", "&amp;") in page[: positions[0]]
@@ -128,8 +147,9 @@ def test_the_page_is_deterministic_across_processes(page: str) -> None:
         "sys.stdout.write(hashlib.sha256(render_html(make_document(), META).encode()).hexdigest())"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent), "PYTHONHASHSEED": "123"}
-    digest = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                            text=True, check=True).stdout
+    digest = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
     assert digest == hashlib.sha256(page.encode()).hexdigest()
 
 
@@ -195,10 +215,12 @@ def _sparse_document() -> ResultDocument:
     base = make_document()
     regression = base.models[0].model_copy(update={"task": "regression", "classes": None})
     idle = regression.model_copy(update={"name": "idle_model"})
-    kept = [r.model_copy() for r in base.results
-            if r.kind in ("model_performance", "permutation_importance")]
-    return base.model_copy(update={"models": [regression, idle], "results": kept,
-                                   "datasets": []})
+    kept = [
+        r.model_copy()
+        for r in base.results
+        if r.kind in ("model_performance", "permutation_importance")
+    ]
+    return base.model_copy(update={"models": [regression, idle], "results": kept, "datasets": []})
 
 
 def test_a_sparse_document_renders(meta: ReportMeta) -> None:
@@ -213,8 +235,10 @@ def test_a_sparse_document_renders(meta: ReportMeta) -> None:
 
 
 def test_a_shap_result_without_base_value_renders(doc: ResultDocument, meta: ReportMeta) -> None:
-    results = [r.model_copy(update={"base_value": None}) if r.kind == "global_shap" else r
-               for r in doc.results]
+    results = [
+        r.model_copy(update={"base_value": None}) if r.kind == "global_shap" else r
+        for r in doc.results
+    ]
     doc = doc.model_copy(update={"results": results})
     shap = next(s for s in build_view(doc, meta).models[0].sections if s.kind == "global_shap")
     assert isinstance(shap, GlobalShapView)

@@ -47,10 +47,16 @@ def test_sections_follow_reading_order_whatever_the_document_order(
 ) -> None:
     sections = build_view(doc, meta).models[0].sections
     assert [type(s) for s in sections] == [
-        PerformanceView, GlobalShapView, PermutationView, LocalCasesView,
+        PerformanceView,
+        GlobalShapView,
+        PermutationView,
+        LocalCasesView,
     ]
     assert [s.template for s in sections] == [
-        "_performance.html", "_global_shap.html", "_permutation.html", "_local_cases.html",
+        "_performance.html",
+        "_global_shap.html",
+        "_permutation.html",
+        "_local_cases.html",
     ]
 
 
@@ -72,8 +78,14 @@ def test_numbers_are_rounded_per_column(doc: ResultDocument, meta: ReportMeta) -
     sections = _sections(build_view(doc, meta))
     shap, perm = sections["global_shap"], sections["permutation_importance"]
     assert isinstance(shap, GlobalShapView) and isinstance(perm, PermutationView)
-    assert [row.value for row in shap.rows] == ["0.119", "0.073", "0.041", "0.022", "0.013",
-                                                "0.003"]
+    assert [row.value for row in shap.rows] == [
+        "0.119",
+        "0.073",
+        "0.041",
+        "0.022",
+        "0.013",
+        "0.003",
+    ]
     assert perm.rows[-1].value == f"{MINUS}0.0004"
     assert perm.rows[0].spread == "0.0071"
     facts = {fact.label: fact.value for fact in shap.facts}
@@ -108,8 +120,9 @@ def test_case_directions_match_the_signs_and_contributions_sort_by_size(
     for case in local.cases:
         assert [e.method for e in case.explanations] == ["shap", "lime"]
         for explained in case.explanations:
-            original = next(e for e in source[case.case_id].explanations
-                            if e.method == explained.method)
+            original = next(
+                e for e in source[case.case_id].explanations if e.method == explained.method
+            )
             signs = {c.feature: c.contribution for c in original.top}
             for row in explained.rows:
                 expected = "raises" if signs[row.feature] > 0 else "lowers"
@@ -136,11 +149,16 @@ def test_local_cases_say_they_are_a_stratified_sample(
 def test_method_appendix_records_inputs_and_costs(doc: ResultDocument, meta: ReportMeta) -> None:
     method = build_view(doc, meta).method
     assert [row.item for row in method.hashes] == [
-        "Policy", f"Model {MODEL}", f"Preprocessing of {MODEL}", "Reference data",
+        "Policy",
+        f"Model {MODEL}",
+        f"Preprocessing of {MODEL}",
+        "Reference data",
         "Evaluation data",
     ]
     assert [row.analysis for row in method.costs] == [
-        "Model performance", "Global importance: SHAP", "Global importance: permutation",
+        "Model performance",
+        "Global importance: SHAP",
+        "Global importance: permutation",
         "Audit cases",
     ]
     assert method.costs[1].model_rows == "3,200,000"
@@ -152,8 +170,9 @@ def test_results_are_grouped_per_model(meta: ReportMeta) -> None:
     base = make_document()
     other = ModelInfo(**{**base.models[0].model_dump(), "name": "challenger", "trusted": True})
     extra = PerformanceResult(**{**base.results[3].model_dump(), "model": "challenger"})
-    doc = ResultDocument(**{**dict(base), "models": [*base.models, other],
-                            "results": [extra, *base.results]})
+    doc = ResultDocument(
+        **{**dict(base), "models": [*base.models, other], "results": [extra, *base.results]}
+    )
     view = build_view(doc, meta)
     assert view.show_model_names
     assert [m.name for m in view.models] == [MODEL, "challenger"]

@@ -7,22 +7,44 @@ import json
 import pytest
 
 from reportgen.results import ResultDocument, canonical_json, load_results
-from reportgen.results.document import Cost, FeatureImportance, GlobalShapResult, PolicyInfo, RunInfo
+from reportgen.results.document import (
+    Cost,
+    FeatureImportance,
+    GlobalShapResult,
+    PolicyInfo,
+    RunInfo,
+)
 
 
 def document(**shap_overrides) -> ResultDocument:
     shap = {
-        "model": "m", "output": "probability of class 'bad'", "estimator": "permutation",
-        "evals_per_row": 70, "background_rows": 20, "rows": 10, "base_value": 0.3,
-        "additivity_max_error": 1e-16, "standard_error_mean": 0.01,
+        "model": "m",
+        "output": "probability of class 'bad'",
+        "estimator": "permutation",
+        "evals_per_row": 70,
+        "background_rows": 20,
+        "rows": 10,
+        "base_value": 0.3,
+        "additivity_max_error": 1e-16,
+        "standard_error_mean": 0.01,
         "importances": [FeatureImportance(feature="age", value=0.1, rank=1)],
         "cost": Cost(model_rows=10, model_calls=1, wall_seconds=0.5, model_seconds=0.2),
     } | shap_overrides
     return ResultDocument(
-        policy=PolicyInfo(id="p", title="T ü", domain="credit", description="", path="p.yaml", sha256="0" * 64),
-        run=RunInfo(reportgen_version="0", created_at="2026-11-22T10:00:00+00:00", seed=1, python="3.11",
-                    libraries={"shap": "0.51"}, wall_seconds=1.0),
-        models=[], datasets=[], results=[GlobalShapResult(**shap)],
+        policy=PolicyInfo(
+            id="p", title="T ü", domain="credit", description="", path="p.yaml", sha256="0" * 64
+        ),
+        run=RunInfo(
+            reportgen_version="0",
+            created_at="2026-11-22T10:00:00+00:00",
+            seed=1,
+            python="3.11",
+            libraries={"shap": "0.51"},
+            wall_seconds=1.0,
+        ),
+        models=[],
+        datasets=[],
+        results=[GlobalShapResult(**shap)],
     )
 
 

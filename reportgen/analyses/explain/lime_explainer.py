@@ -55,9 +55,11 @@ def explain_lime(
         key = 0 if regression else int(label)
         weights = explanation.as_map()[key]
         rules = explanation.as_list(label=key)
+        row_rules: dict[int, str] = {}
         for (j, weight), (rule, _) in zip(weights, rules, strict=True):
             values[i, j] = weight
-        conditions.append({j: rule for (j, _), (rule, _) in zip(weights, rules, strict=True)})
+            row_rules[j] = rule
+        conditions.append(row_rules)
         base[i] = float(explanation.intercept[key])
         fit[i] = float(explanation.score)
     return Attribution(
