@@ -15,26 +15,33 @@ status); they stay in the data only so that reportgen can audit cohorts by them.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-import numpy as np
+# The shared training code, examples/mlp_training.py, is no installed package: make it importable
+# however this script is started (python examples/credit/train.py from any working directory).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import mlp_training as mlp
 import pandas as pd
-import torch
-from sklearn.metrics import accuracy_score, roc_auc_score
 from sklearn.model_selection import train_test_split
-from torch import nn
 
 from reportgen.inputs.codec import Feature, FeatureCodec
-from reportgen.inputs.preprocessing import Preprocessing, load_preprocessing
+from reportgen.inputs.preprocessing import Preprocessing
 
 HERE = Path(__file__).resolve().parent
 SEED = 20240601
 TARGET = "creditability"
 ID_COLUMN = "applicant_id"
-CLASSES = ["good", "bad"]  # output column 0 = good, 1 = bad
 SENSITIVE = ["personal_status_and_sex", "age_in_years", "foreign_worker"]
+SPEC = mlp.ClassifierSpec(
+    target=TARGET,
+    classes=("good", "bad"),  # output column 0 = good, 1 = bad
+    positive="bad",
+    hidden=(32, 16),
+    batch_size=64,
+    seed=SEED,
+)
 
 
 def load_data() -> pd.DataFrame:
@@ -64,106 +71,23 @@ def build_preprocessing(full: pd.DataFrame, train: pd.DataFrame) -> Preprocessin
     return Preprocessing(FeatureCodec(tuple(features)), tuple(centers), tuple(scales))
 
 
-def encode(prep: Preprocessing, frame: pd.DataFrame) -> tuple[torch.Tensor, torch.Tensor]:
-    """Encoded features (float32) and class indices (int64) of ``frame``."""
-    x = prep.encode(prep.codec.to_codes(frame))
-    labels = frame[TARGET].map({label: i for i, label in enumerate(CLASSES)})
-    return torch.from_numpy(x), torch.tensor(labels.to_numpy(dtype=np.int64))
-
-
-class _Linear(nn.Linear):
-    """nn.Linear whose sizes TorchScript stores as plain attributes, not ``Final`` constants.
-
-    TorchScript collects ``__constants__`` into a set, so their order in model.pt follows Python's
-    per-process string hashing; without constants the archive is byte-identical between runs.
-    """
-
-    __constants__: list[str] = []  # noqa: RUF012 (TorchScript reads it from the class)
-
-
-def make_network(width: int) -> nn.Sequential:
-    return nn.Sequential(_Linear(width, 32), nn.ReLU(), _Linear(32, 16), nn.ReLU(), _Linear(16, 2))
-
-
-def fit(
-    x: torch.Tensor, y: torch.Tensor, *, max_epochs: int = 300, patience: int = 25
-) -> nn.Sequential:
-    """AdamW on minibatches; early stopping on a stratified 20 % validation slice."""
-    fit_idx, val_idx = train_test_split(
-        np.arange(len(y)), test_size=0.2, stratify=y.numpy(), random_state=SEED
-    )
-    net = make_network(x.shape[1])
-    optimiser = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=1e-2)
-    loss_fn = nn.CrossEntropyLoss()
-    generator = torch.Generator().manual_seed(SEED)
-    best_loss, best_state, waited = float("inf"), net.state_dict(), 0
-    xf, yf = x[fit_idx], y[fit_idx]
-    for _ in range(max_epochs):
-        net.train()
-        for batch in torch.randperm(len(yf), generator=generator).split(64):
-            optimiser.zero_grad()
-            loss_fn(net(xf[batch]), yf[batch]).backward()
-            optimiser.step()
-        net.eval()
-        with torch.no_grad():
-            val_loss = loss_fn(net(x[val_idx]), y[val_idx]).item()
-        if val_loss < best_loss - 1e-5:
-            best_loss, waited = val_loss, 0
-            best_state = {k: v.clone() for k, v in net.state_dict().items()}
-        else:
-            waited += 1
-            if waited >= patience:
-                break
-    net.load_state_dict(best_state)
-    return net.eval()
-
-
-def write_outputs(
-    prep: Preprocessing, net: nn.Sequential, train: pd.DataFrame, test: pd.DataFrame
-) -> None:
+def write_splits(train: pd.DataFrame, test: pd.DataFrame) -> None:
+    """data/reference.csv and data/evaluation.csv."""
     train.to_csv(HERE / "data" / "reference.csv", index=False, lineterminator="\n")
     test.to_csv(HERE / "data" / "evaluation.csv", index=False, lineterminator="\n")
-    text = json.dumps(prep.to_dict(), sort_keys=True, indent=2) + "\n"
-    (HERE / "preprocessing.json").write_text(text, encoding="utf-8")
-    torch.jit.save(torch.jit.script(net), str(HERE / "model.pt"))
 
 
-def check_round_trip(expected: torch.Tensor) -> float:
-    """Reload the written files the way reportgen does; max |logit difference| from ``expected``.
-
-    ``expected`` holds the trained network's logits on the evaluation split as encoded at training
-    time, so this checks the data files, the preprocessing file and model.pt together.
-    """
-    frame = pd.read_csv(HERE / "data" / "evaluation.csv")
-    prep = load_preprocessing(HERE / "preprocessing.json")
-    x = torch.from_numpy(prep.encode(prep.codec.to_codes(frame)))
-    loaded = torch.jit.load(str(HERE / "model.pt"))
-    with torch.inference_mode():
-        return float((loaded(x) - expected).abs().max())
+def read_evaluation() -> pd.DataFrame:
+    """data/evaluation.csv as reportgen reads it."""
+    return pd.read_csv(HERE / "data" / "evaluation.csv")
 
 
 def main() -> int:
-    torch.manual_seed(SEED)
-    torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(1)
+    mlp.make_deterministic(SEED)
     full = load_data()
     train, test = split(full)
     prep = build_preprocessing(full, train)
-    net = fit(*encode(prep, train))
-    x_test, y_test = encode(prep, test)
-    with torch.inference_mode():
-        logits = net(x_test)
-    proba = torch.softmax(logits, dim=1).numpy()
-    bad = CLASSES.index("bad")
-    auc = roc_auc_score(y_test.numpy() == bad, proba[:, bad])
-    accuracy = accuracy_score(y_test.numpy(), proba.argmax(axis=1))
-    write_outputs(prep, net, train, test)
-    diff = check_round_trip(logits)
-    print(f"encoded width {prep.encoded_width}; train {len(train)} rows, test {len(test)} rows")
-    print(f"test ROC AUC (bad) {auc:.4f}, accuracy {accuracy:.4f}")
-    print(f"reloaded model.pt vs. trained network: max |logit diff| {diff:.3g}")
-    print(f"model.pt: {(HERE / 'model.pt').stat().st_size} bytes")
-    return 0 if diff < 1e-5 else 1
+    return mlp.train_and_export(SPEC, prep, train, test, HERE, write_splits, read_evaluation)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,48 @@
+"""CLI behaviour shared by every command: error output, --json, --debug, usage errors."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from reportgen.cli import main
+from tests.conftest import FIXTURES
+
+BAD_POLICY = FIXTURES / "policies" / "invalid" / "trusted_not_a_boolean.yaml"
+
+
+def test_policy_errors_are_listed_one_per_line_without_traceback():
+    result = CliRunner().invoke(main, ["validate", str(BAD_POLICY)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: {BAD_POLICY}: seed: must be <= 4294967295, got 4294967296",
+        f"error: {BAD_POLICY}: models[0].trusted: must be true or false, got 'yes'",
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_debug_adds_the_traceback():
+    result = CliRunner().invoke(main, ["validate", str(BAD_POLICY), "--debug"])
+    assert result.exit_code == 2
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "pydantic_core._pydantic_core.ValidationError" in result.stderr
+
+
+def test_json_error_summary_goes_to_stdout():
+    result = CliRunner().invoke(main, ["run", str(BAD_POLICY), "--json"])
+    assert result.exit_code == 2
+    summary = json.loads(result.stdout)
+    assert summary["status"] == "error" and summary["exit_code"] == 2
+    assert len(summary["problems"]) == 2
+
+
+def test_usage_errors_exit_2():
+    assert CliRunner().invoke(main, ["run"]).exit_code == 2
+    assert CliRunner().invoke(main, ["run", "x.yaml", "--seed", "-1"]).exit_code == 2
+
+
+def test_missing_policy_file_is_a_policy_error(tmp_path):
+    result = CliRunner().invoke(main, ["validate", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {tmp_path / 'nope.yaml'}: policy file not found"
