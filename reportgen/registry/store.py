@@ -75,6 +75,7 @@ def publish(
         manifest = _manifest(staging, policy_id, version, inputs, created_at)
         (staging / MANIFEST).write_bytes(canonical_json(manifest))
         _sync(staging)
+        staging.chmod(_folder_mode())  # mkdtemp made it private; a version is for its readers
         target = policy_dir / f"v{version}"
         try:
             os.rename(staging, target)
@@ -106,6 +107,13 @@ def _manifest(
         "files": files,
         "inputs": inputs,
     }
+
+
+def _folder_mode() -> int:
+    """The mode a plain mkdir would give a new folder under the current umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o777 & ~umask
 
 
 def _sync(folder: Path) -> None:

@@ -59,3 +59,9 @@ def test_unrelated_folders_are_not_versions(tmp_path):
         (tmp_path / name).mkdir()
     (tmp_path / "v7").mkdir()
     assert versions(tmp_path) == [7]
+
+
+def test_a_version_folder_gets_the_permissions_of_a_plain_mkdir(tmp_path):
+    published = publish(tmp_path, "p", writer("a"), inputs={}, created_at="t")
+    (tmp_path / "plain").mkdir()
+    assert published.path.stat().st_mode == (tmp_path / "plain").stat().st_mode
