@@ -54,18 +54,31 @@ def run(policy: Path, out: Path, seed: int | None, as_json: bool, debug: bool) -
     from reportgen.pipeline import generate_report
 
     progress = _progress(as_json)
-    published = _guard(
+    report = _guard(
         lambda: generate_report(policy, out, seed=seed, progress=progress), as_json, debug
     )
+    published, gates = report.published, report.document.gates
+    failed = [g for g in gates if g.status in ("fail", "error")]
     summary = {
         "status": "published",
-        "exit_code": EXIT_OK,
+        "exit_code": EXIT_GATE_FAILED if failed else EXIT_OK,
         "policy": published.manifest["policy_id"],
         "version": published.version,
         "path": str(published.path),
         "files": sorted(published.manifest["files"]),
+        "gates": {s: sum(g.status == s for g in gates) for s in ("pass", "warn", "fail", "error")},
+        "failed_gates": [_gate_line(g) for g in failed],
     }
-    _finish(summary, f"published {published.path}", as_json)
+    if not as_json:
+        for gate in failed:
+            click.echo(f"gate {_gate_line(gate)}", err=True)
+    suffix = " (at least one gate failed; the report says which)" if failed else ""
+    _finish(summary, f"published {published.path}{suffix}", as_json)
+
+
+def _gate_line(gate: Any) -> str:
+    who = f" {gate.method}" if gate.method else ""
+    return f"{gate.status}: {gate.code}{who} on model {gate.model}: {gate.meaning}"
 
 
 @main.command()

@@ -17,6 +17,7 @@ from typing import Any
 from reportgen import __version__
 from reportgen.analyses import run_analyses
 from reportgen.analyses.engine import Progress
+from reportgen.conditions import evaluate_gates
 from reportgen.errors import RenderError
 from reportgen.inputs import ResolvedInputs, resolve_inputs
 from reportgen.policy import LoadedPolicy, load_policy
@@ -38,6 +39,14 @@ _RECORDED_LIBRARIES = (
     "matplotlib",
     "pydantic",
 )
+
+
+@dataclass(frozen=True)
+class Report:
+    """A published report version and the document behind it."""
+
+    published: Published
+    document: ResultDocument
 
 
 @dataclass(frozen=True)
@@ -85,7 +94,7 @@ def generate_report(
     *,
     seed: int | None = None,
     progress: Progress | None = None,
-) -> Published:
+) -> Report:
     """Compute, render and publish the next version of the policy's report under ``out``."""
     loaded = load_policy(policy_path)
     document = _compute(loaded, seed=seed, progress=progress)
@@ -97,13 +106,14 @@ def generate_report(
         (folder / "results.json").write_bytes(canonical_json(document))
         _render_into(folder, document, f"v{version}", formats)
 
-    return publish(
+    published = publish(
         Path(out),
         document.policy.id,
         write,
         inputs=_input_hashes(document),
         created_at=document.run.created_at,
     )
+    return Report(published, document)
 
 
 def render_results(results_path: str | Path, out: str | Path) -> list[Path]:
@@ -181,6 +191,7 @@ def _document(
         for d in (inputs.reference, inputs.evaluation)
     ]
     return ResultDocument(
+        gates=evaluate_gates(results, policy.checks),
         policy=PolicyInfo(
             id=policy.id,
             title=policy.title,

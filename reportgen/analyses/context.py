@@ -1,21 +1,44 @@
-"""What every analysis of one model works from: coded data, labels, seeds, settings, a meter."""
+"""What every analysis of one model works from: coded data, labels, seeds, samples, caches.
+
+Expensive intermediate results are computed once and shared: the global SHAP values feed both
+the global importance and its stability check; the attributions on the audit sample feed the
+displayed cases and every per-instance trust check.
+"""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from types import TracebackType
 
 import numpy as np
 
+from reportgen.analyses.explain import Attribution, ShapValues, explain_shap
+from reportgen.analyses.explain.registry import Explainer, explainers_for, random_control
+from reportgen.analyses.sampling import extend_sample, stratified_sample
 from reportgen.inputs.models import ModelAdapter
 from reportgen.inputs.resolve import ResolvedInputs, ResolvedModel
-from reportgen.policy.schema import ExplanationsSpec
+from reportgen.policy.checks import ChecksSpec
+from reportgen.policy.schema import ExplanationsSpec, Policy
 from reportgen.results.document import Cost
 
 # Salts keep the random draws of different purposes independent under one policy seed.
-SALT_BACKGROUND, SALT_GLOBAL_ROWS, SALT_AUDIT, SALT_SHAP, SALT_LIME, SALT_PERMUTATION = range(6)
+(
+    SALT_BACKGROUND,
+    SALT_GLOBAL_ROWS,
+    SALT_AUDIT,
+    SALT_SHAP,
+    SALT_LIME,
+    SALT_PERMUTATION,
+    SALT_CHECKS,
+    SALT_RERUN,
+    SALT_PERTURB,
+    SALT_REMOVAL,
+    SALT_RANDOMISE,
+    SALT_BOOTSTRAP,
+) = range(12)
+SALT_OF_METHOD = {"shap": SALT_SHAP, "lime": SALT_LIME, "ig": SALT_SHAP, "random": SALT_CHECKS}
 
 
 @dataclass
@@ -27,9 +50,9 @@ class ModelData:
     evaluation: np.ndarray
     target: np.ndarray
     ids: np.ndarray
-    seed: int
-    settings: ExplanationsSpec
+    policy: Policy
     positive_index: int | None
+    _attributions: dict[str, Attribution] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, inputs: ResolvedInputs, resolved: ResolvedModel) -> ModelData:
@@ -51,10 +74,21 @@ class ModelData:
             evaluation=model.codec.to_codes(evaluation),
             target=target,
             ids=evaluation[policy.data.id_column].to_numpy(dtype=str),
-            seed=policy.seed,
-            settings=policy.explanations,
+            policy=policy,
             positive_index=positive,
         )
+
+    @property
+    def seed(self) -> int:
+        return self.policy.seed
+
+    @property
+    def settings(self) -> ExplanationsSpec:
+        return self.policy.explanations
+
+    @property
+    def checks(self) -> ChecksSpec:
+        return self.policy.checks
 
     def rng(self, salt: int) -> np.random.Generator:
         return np.random.default_rng([self.seed, salt])
@@ -73,6 +107,86 @@ class ModelData:
         size = min(self.settings.shap.background_size, len(self.reference))
         rows = self.rng(SALT_BACKGROUND).choice(len(self.reference), size=size, replace=False)
         return self.reference[np.sort(rows)]
+
+    @cached_property
+    def strata(self) -> np.ndarray:
+        """Predicted class labels; for regressors, the tercile band of the predicted value."""
+        outputs = self.predictions
+        if self.model.classes:
+            return np.asarray(self.model.classes, dtype=object)[outputs.argmax(axis=1)]
+        cuts = np.quantile(outputs, [1 / 3, 2 / 3])
+        bands = np.array(["low predicted value", "middle predicted value", "high predicted value"])
+        return bands.astype(object)[np.searchsorted(cuts, outputs, side="right")]
+
+    @cached_property
+    def display_rows(self) -> np.ndarray:
+        """The audit cases shown in the report: stratified by predicted class."""
+        return stratified_sample(self.strata, self.settings.local.sample_size, self.rng(SALT_AUDIT))
+
+    @cached_property
+    def check_rows(self) -> np.ndarray:
+        """Displayed cases first, then near-boundary and stratified rows up to the check size."""
+        sample = self.checks.audit_sample
+        if not self.model.classes:
+            boundary = np.zeros(len(self.evaluation), dtype=bool)
+        else:
+            top = self.predictions.max(axis=1)
+            boundary = top - 1.0 / len(self.model.classes) < sample.boundary_band
+        return extend_sample(
+            self.display_rows,
+            self.strata,
+            boundary,
+            size=max(sample.size, len(self.display_rows)),
+            boundary_share=sample.boundary_share,
+            rng=self.rng(SALT_CHECKS),
+        )
+
+    def targets(self, rows: np.ndarray) -> np.ndarray:
+        """The output explained for each row: its predicted class (0 for regressors)."""
+        if self.model.classes:
+            return self.predictions[rows].argmax(axis=1)
+        return np.zeros(len(rows), dtype=np.int64)
+
+    @cached_property
+    def explainers(self) -> dict[str, Explainer]:
+        return explainers_for(
+            self.model, self.policy, background=self.background, reference=self.reference
+        )
+
+    @cached_property
+    def control(self) -> Explainer:
+        """Random attributions: the chance level every relative metric is reported against."""
+        return random_control(self.evaluation.shape[1])
+
+    def attribution(self, method: str) -> Attribution:
+        """``method``'s attributions of the check sample (displayed cases first), computed once."""
+        if method not in self._attributions:
+            rows = self.check_rows
+            explainer = self.control if method == "random" else self.explainers[method]
+            seed = self.sub_seed(SALT_OF_METHOD[method])
+            self._attributions[method] = explainer.explain(
+                self.evaluation[rows], self.targets(rows), seed
+            )
+        return self._attributions[method]
+
+    @cached_property
+    def global_rows(self) -> np.ndarray:
+        n = len(self.evaluation)
+        size = min(self.settings.shap.global_rows, n)
+        return np.sort(self.rng(SALT_GLOBAL_ROWS).choice(n, size=size, replace=False))
+
+    @cached_property
+    def global_shap(self) -> ShapValues:
+        """SHAP values of every output for the global rows."""
+        spec = self.settings.shap
+        return explain_shap(
+            self.model,
+            self.evaluation[self.global_rows],
+            background=self.background,
+            seed=self.sub_seed(SALT_SHAP),
+            estimator=spec.estimator,
+            permutations=spec.permutations,
+        )
 
     def output_name(self, index: int | None) -> str:
         """The explained output in words."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 
+from reportgen.analyses.checks import planned_checks, run_check
 from reportgen.analyses.context import ModelData
 from reportgen.analyses.global_importance import run_global_shap, run_permutation
 from reportgen.analyses.local import run_local
@@ -31,18 +33,23 @@ def planned(policy: Policy) -> list[tuple[str, str, Callable[[ModelData], Result
 
 
 def run_analyses(inputs: ResolvedInputs, *, progress: Progress | None = None) -> list[Result]:
-    """Every planned analysis for every model.
+    """Every planned analysis, then every planned trust check, for every model.
 
     Raises:
-        AnalysisError: an analysis failed; the message names the model and the analysis.
+        AnalysisError: an analysis failed; the message names the model and the analysis. (A trust
+            check that fails to compute becomes an ERROR result instead.)
     """
     say = progress or (lambda _message: None)
-    steps = planned(inputs.loaded.policy)
     results: list[Result] = []
     for resolved in inputs.models:
         data = ModelData.build(inputs, resolved)
-        for number, (_, label, run) in enumerate(steps, start=1):
-            say(f"[{resolved.spec.name} {number}/{len(steps)}] {label} ...")
+        steps = [(label, run) for _, label, run in planned(inputs.loaded.policy)]
+        steps += [
+            (f"{c.code} {c.label} check", partial(run_check, c)) for c in planned_checks(data)
+        ]
+        for number, (label, run) in enumerate(steps, start=1):
+            where = f"[{resolved.spec.name} {number}/{len(steps)}] {label}"
+            say(f"{where} ...")
             start = time.perf_counter()
             try:
                 results.append(run(data))
@@ -52,8 +59,5 @@ def run_analyses(inputs: ResolvedInputs, *, progress: Progress | None = None) ->
                 raise AnalysisError(
                     f"model '{resolved.spec.name}': {label} failed: {type(exc).__name__}: {exc}"
                 ) from exc
-            say(
-                f"[{resolved.spec.name} {number}/{len(steps)}] {label} done in "
-                f"{time.perf_counter() - start:.1f} s"
-            )
+            say(f"{where} done in {time.perf_counter() - start:.1f} s")
     return results

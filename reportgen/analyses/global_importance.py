@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from reportgen._lazy import require
 from reportgen.analyses.context import (
-    SALT_GLOBAL_ROWS,
     SALT_PERMUTATION,
-    SALT_SHAP,
     Measure,
     ModelData,
 )
-from reportgen.analyses.explain import explain_shap
-from reportgen.analyses.metrics import default_scoring, score
+from reportgen.analyses.metrics import Score, default_scoring, score
 from reportgen.results.document import (
     FeatureImportance,
     GlobalShapResult,
@@ -43,21 +42,9 @@ def run_global_shap(data: ModelData) -> GlobalShapResult:
     Binary classifiers explain the positive class; multiclass models average |SHAP| over classes;
     regressors explain the predicted value.
     """
-    spec = data.settings.shap
     model = data.model
-    n = len(data.evaluation)
     with Measure(model) as measure:
-        rows = np.sort(
-            data.rng(SALT_GLOBAL_ROWS).choice(n, size=min(spec.global_rows, n), replace=False)
-        )
-        values = explain_shap(
-            model,
-            data.evaluation[rows],
-            background=data.background,
-            seed=data.sub_seed(SALT_SHAP),
-            estimator=spec.estimator,
-            permutations=spec.permutations,
-        )
+        values = data.global_shap
     k = (
         data.positive_index
         if data.positive_index is not None
@@ -71,7 +58,7 @@ def run_global_shap(data: ModelData) -> GlobalShapResult:
         estimator=values.estimator,
         evals_per_row=values.evals_per_row,
         background_rows=len(data.background),
-        rows=len(rows),
+        rows=len(data.global_rows),
         base_value=float(values.base[k]) if k is not None else None,
         additivity_max_error=float(values.additivity_error.max()),
         standard_error_mean=float(values.standard_error[:, :, outputs].mean()),
@@ -90,21 +77,30 @@ class _Scored:
         return self
 
 
+def permutation_scorer(
+    data: ModelData,
+) -> tuple[_Scored, Callable[[_Scored, np.ndarray, np.ndarray], float], Score]:
+    """The estimator stand-in, the scorer and the score permutation importance uses."""
+    n_classes = len(data.model.classes or [])
+    metric = score(data.settings.permutation.scoring or default_scoring(n_classes), n_classes)
+
+    def scorer(estimator: _Scored, codes: np.ndarray, y: np.ndarray) -> float:
+        return metric.signed(y, estimator.data.model.predict_codes(codes))
+
+    return _Scored(data), scorer, metric
+
+
 def run_permutation(data: ModelData) -> PermutationImportanceResult:
     """Permutation importance (scikit-learn) on the evaluation rows, with the spread of repeats."""
     inspection = require("sklearn.inspection")
     spec = data.settings.permutation
     model = data.model
-    n_classes = len(model.classes or [])
-    metric = score(spec.scoring or default_scoring(n_classes), n_classes)
-
-    def scorer(estimator: _Scored, codes: np.ndarray, y: np.ndarray) -> float:
-        return metric.signed(y, estimator.data.model.predict_codes(codes))
+    estimator, scorer, metric = permutation_scorer(data)
 
     with Measure(model) as measure:
         baseline = metric.compute(data.target, data.predictions)
         result = inspection.permutation_importance(
-            _Scored(data),
+            estimator,
             data.evaluation,
             data.target,
             scoring=scorer,

@@ -8,6 +8,7 @@ batched and metered (rows, calls, seconds) so analyses can report what they cost
 
 from __future__ import annotations
 
+import io
 import pickle
 import time
 from abc import ABC, abstractmethod
@@ -95,22 +96,49 @@ class TorchAdapter(ModelAdapter):
         self._pre = preprocessing
         self._output = spec.output
 
+    @property
+    def preprocessing(self) -> Preprocessing:
+        return self._pre
+
     def _predict_batch(self, codes: np.ndarray) -> np.ndarray:
         torch = require("torch")
         with torch.inference_mode():
-            raw = self._module(torch.from_numpy(self._pre.encode(codes)))
-        out = raw.detach().to(torch.float64).numpy()
+            out = self.outputs(torch.from_numpy(self._pre.encode(codes)))
+        return out.detach().to(torch.float64).numpy()
+
+    def outputs(self, encoded: Any) -> Any:
+        """Differentiable outputs on an encoded tensor: probabilities (n, k) or values (n,)."""
+        torch = require("torch")
+        raw = self._module(encoded)
         if self.task == "regression":
-            return out.reshape(len(codes))
-        if out.ndim == 1:
-            out = out.reshape(-1, 1)
+            return raw.reshape(encoded.shape[0])
+        if raw.ndim == 1:
+            raw = raw.reshape(-1, 1)
         if self._output == "probabilities":
-            return np.hstack([1.0 - out, out]) if out.shape[1] == 1 else out
-        if out.shape[1] == 1:
-            p = 1.0 / (1.0 + np.exp(-out))
-            return np.hstack([1.0 - p, p])
-        shifted = np.exp(out - out.max(axis=1, keepdims=True))
-        return shifted / shifted.sum(axis=1, keepdims=True)
+            return torch.cat([1.0 - raw, raw], dim=1) if raw.shape[1] == 1 else raw
+        if raw.shape[1] == 1:
+            p = torch.sigmoid(raw)
+            return torch.cat([1.0 - p, p], dim=1)
+        return torch.softmax(raw, dim=1)
+
+    def randomised(self, seed: int) -> TorchAdapter:
+        """A copy whose every weight is redrawn at random with the same scale (sanity checks)."""
+        torch = require("torch")
+        buffer = io.BytesIO()
+        torch.jit.save(self._module, buffer)
+        buffer.seek(0)
+        module = torch.jit.load(buffer, map_location="cpu")
+        generator = torch.Generator().manual_seed(seed)
+        with torch.no_grad():
+            for parameter in module.parameters():
+                scale = float(parameter.std()) if parameter.numel() > 1 else 1.0
+                noise = torch.randn(parameter.shape, generator=generator, dtype=parameter.dtype)
+                parameter.copy_(noise * (scale or 1.0))
+        copy = TorchAdapter.__new__(TorchAdapter)
+        copy.__dict__.update(self.__dict__)
+        copy._module = module.eval()
+        copy.meter = self.meter
+        return copy
 
 
 class SklearnAdapter(ModelAdapter):

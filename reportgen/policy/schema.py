@@ -13,6 +13,9 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
+from reportgen.policy.base import Strict as _Strict
+from reportgen.policy.checks import ChecksSpec
+
 Domain = Literal["credit", "medical"]
 ModelFormat = Literal["torchscript", "skops", "pickle"]
 Task = Literal["classification", "regression"]
@@ -26,10 +29,6 @@ SLUG_WORDS = (
     "a lowercase slug: 1 to 64 characters from a-z, 0-9, '-' and '_', "
     "starting with a letter or digit"
 )
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class FeatureSpec(_Strict):
@@ -317,6 +316,10 @@ class Policy(_Strict):
     datasets: DatasetsSpec = Field(description="The data files the report is computed on.")
     explanations: ExplanationsSpec = Field(
         default_factory=ExplanationsSpec, description="Explanation methods and their settings."
+    )
+    checks: ChecksSpec = Field(
+        default_factory=ChecksSpec,
+        description="Explanation trust checks and their pass/warn/fail thresholds.",
     )
     report: ReportSpec = Field(default_factory=ReportSpec, description="What is published.")
 

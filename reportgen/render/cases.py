@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from reportgen.render.format import (
@@ -14,6 +15,7 @@ from reportgen.render.format import (
     number_word,
     shorten,
 )
+from reportgen.render.trust_views import CaveatView
 from reportgen.render.views import (
     CaseView,
     ChartSpec,
@@ -36,9 +38,16 @@ def by_magnitude(contributions: list[Contribution]) -> list[Contribution]:
 
 
 def build_local_cases(
-    result: LocalExplanationsResult, anchor: str, *, heading: str
+    result: LocalExplanationsResult,
+    anchor: str,
+    *,
+    heading: str,
+    caveats: Mapping[str, tuple[CaveatView, ...]],
 ) -> LocalCasesView:
-    """The audit cases section; ``anchor`` prefixes the ids of the case charts."""
+    """The audit cases section; ``anchor`` prefixes the ids of the case charts.
+
+    ``caveats``: trust-check warnings per case id, boxed on the matching case.
+    """
     strata = sorted(result.strata.items())
     drawn = join_counts(strata)
     facts = [
@@ -64,7 +73,8 @@ def build_local_cases(
         facts=tuple(facts),
         strata=tuple(Fact(label, fmt_int(count)) for label, count in strata),
         cases=tuple(
-            _case(case, f"{anchor}-case-{index}") for index, case in enumerate(result.cases, 1)
+            _case(case, f"{anchor}-case-{index}", caveats.get(case.case_id, ()))
+            for index, case in enumerate(result.cases, 1)
         ),
     )
 
@@ -74,7 +84,7 @@ def join_counts(counts: list[tuple[str, int]]) -> str:
     return ", ".join(f"{fmt_int(count)} '{label}'" for label, count in counts)
 
 
-def _case(case: CaseExplanation, chart_prefix: str) -> CaseView:
+def _case(case: CaseExplanation, chart_prefix: str, caveats: tuple[CaveatView, ...]) -> CaseView:
     order = {"shap": 0, "lime": 1}
     explanations = sorted(case.explanations, key=lambda e: order.get(e.method, len(order)))
     return CaseView(
@@ -84,6 +94,7 @@ def _case(case: CaseExplanation, chart_prefix: str) -> CaseView:
         explained_output=case.explained_output,
         output_value=fmt_num(case.output_value),
         explanations=tuple(_method_case(e, case, chart_prefix) for e in explanations),
+        caveats=caveats,
     )
 
 

@@ -14,13 +14,23 @@ from typing import Any
 
 from reportgen._lazy import require
 from reportgen.errors import RenderError
+from reportgen.render.trust_views import DistributionSpec
 from reportgen.render.views import ChartSpec
 
 WIDTH_IN = 6.7
 """Chart width in inches: the A4 text width, so print shows charts at 1:1."""
 BAR_IN = 0.27
 """Height per bar in inches."""
-COLORS = {"bar": "#3b6e99", "raises": "#c0562b", "lowers": "#2f6fa8", "error": "#333333"}
+COLORS = {
+    "bar": "#3b6e99",
+    "raises": "#c0562b",
+    "lowers": "#2f6fa8",
+    "error": "#333333",
+    "control": "#9a9a9a",
+    "chance": "#555555",
+}
+STRIP_IN = 0.36
+"""Height per method row of a distribution chart, in inches."""
 
 _RC = {
     "font.family": "DejaVu Sans",
@@ -35,7 +45,7 @@ _RC = {
 _NO_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 
 
-def chart_svg(spec: ChartSpec) -> str:
+def chart_svg(spec: ChartSpec | DistributionSpec) -> str:
     """The chart as an ``<svg>`` element ready to inline in HTML, ids prefixed by ``spec.id``.
 
     Raises:
@@ -47,7 +57,10 @@ def chart_svg(spec: ChartSpec) -> str:
     try:
         with mpl.rc_context(_RC):
             figure = figure_mod.Figure(figsize=(WIDTH_IN, _height(spec)))
-            _draw(figure, spec)
+            if isinstance(spec, DistributionSpec):
+                _draw_distribution(figure, spec)
+            else:
+                _draw(figure, spec)
             buffer = io.StringIO()
             figure.savefig(buffer, format="svg", metadata=_NO_METADATA)
     except (ValueError, TypeError, RuntimeError) as exc:
@@ -55,7 +68,9 @@ def chart_svg(spec: ChartSpec) -> str:
     return _inline(buffer.getvalue(), spec)
 
 
-def _height(spec: ChartSpec) -> float:
+def _height(spec: ChartSpec | DistributionSpec) -> float:
+    if isinstance(spec, DistributionSpec):
+        return 0.8 + STRIP_IN * max(len(spec.series), 1)
     return 0.75 + BAR_IN * max(len(spec.values), 1)
 
 
@@ -88,13 +103,83 @@ def _draw(figure: Any, spec: ChartSpec) -> None:
     figure.tight_layout(pad=0.4)
 
 
+def _draw_distribution(figure: Any, spec: DistributionSpec) -> None:
+    """One row per method: a P10-P90 box plot with every instance drawn as a dot over it."""
+    axes = figure.add_subplot()
+    positions = list(range(len(spec.series)))
+    for row, values, control in zip(positions, spec.series, spec.controls, strict=True):
+        if values:
+            _strip(axes, row, values, COLORS["control"] if control else COLORS["bar"])
+    _chance_lines(axes, spec.chance)
+    axes.set_yticks(positions, labels=list(spec.labels))
+    for label, control in zip(axes.get_yticklabels(), spec.controls, strict=True):
+        if control:
+            label.set_color(COLORS["control"])
+            label.set_fontstyle("italic")
+    axes.set_ylim(len(positions) - 0.5, -0.5)
+    if spec.log_scale:
+        axes.set_xscale("log")
+    if spec.x_range is not None:
+        low, high = spec.x_range
+        if spec.log_scale:
+            axes.set_xlim(low / 2, high * 2)
+        else:
+            pad = (high - low) * 0.03
+            axes.set_xlim(low - pad, high + pad)
+    axes.set_xlabel(spec.axis_label)
+    axes.grid(axis="x", color="#dddddd", linewidth=0.5)
+    axes.set_axisbelow(True)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    figure.tight_layout(pad=0.4)
+
+
+def _strip(axes: Any, row: int, values: tuple[float, ...], color: str) -> None:
+    axes.boxplot(
+        [list(values)],
+        positions=[row],
+        orientation="horizontal",
+        widths=0.6,
+        whis=(10, 90),
+        showfliers=False,
+        patch_artist=True,
+        boxprops={"facecolor": "#ffffff", "edgecolor": color, "linewidth": 0.9},
+        whiskerprops={"color": color, "linewidth": 0.9},
+        capprops={"color": color, "linewidth": 0.9},
+        medianprops={"color": COLORS["error"], "linewidth": 1.6},
+    )
+    # A fixed, evenly spread vertical offset per dot (golden-ratio sequence): no randomness.
+    offsets = [((index * 0.6180339887) % 1.0 - 0.5) * 0.5 for index in range(len(values))]
+    axes.scatter(
+        list(values),
+        [row + offset for offset in offsets],
+        s=6,
+        color=color,
+        alpha=0.6,
+        linewidths=0,
+        zorder=3,
+    )
+
+
+def _chance_lines(axes: Any, chance: tuple[float | None, ...]) -> None:
+    """One dashed line across the chart if chance is the same for every row, else one per row."""
+    known = {value for value in chance if value is not None}
+    style = {"color": COLORS["chance"], "linestyle": (0, (4, 3)), "linewidth": 0.9, "zorder": 4}
+    if len(known) == 1:
+        axes.axvline(known.pop(), **style)
+        return
+    for row, value in enumerate(chance):
+        if value is not None:
+            axes.plot([value, value], [row - 0.42, row + 0.42], **style)
+
+
 _XML_HEAD = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
 _METADATA = re.compile(r"<metadata\b.*?</metadata>\s*", re.DOTALL)
 _STYLE_SHEET = re.compile(r"<style\b.*?</style>\s*", re.DOTALL)
 _STYLE_ATTR = re.compile(r'style="([^"]*)"')
 
 
-def _inline(svg: str, spec: ChartSpec) -> str:
+def _inline(svg: str, spec: ChartSpec | DistributionSpec) -> str:
     """Make matplotlib's SVG document an element that sits quietly inside an HTML page.
 
     Drops the XML declaration, DOCTYPE and metadata; turns ``style`` attributes and the

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from reportgen.render.cases import join_counts
 from reportgen.render.format import fmt_int, fmt_num, fmt_seconds, join_words, metric_name, plural
-from reportgen.render.sections import HEADINGS
+from reportgen.render.sections import analysis_label
+from reportgen.render.trust import check_scope
 from reportgen.render.views import CostRow, Fact, HashRow
 from reportgen.results.document import (
+    CheckResult,
     GlobalShapResult,
     LocalExplanationsResult,
     PerformanceResult,
@@ -22,7 +24,7 @@ def how_computed(groups: dict[str, list[Result]], *, seed: int) -> list[Fact]:
     facts = []
     for model, results in groups.items():
         for result in results:
-            label = HEADINGS[result.kind] + (f" ({model})" if several else "")
+            label = analysis_label(result) + (f" ({model})" if several else "")
             facts.append(Fact(label, explain_computation(result, seed=seed)))
     return facts
 
@@ -48,6 +50,8 @@ def explain_computation(result: Result, *, seed: int) -> str:
             )
         case LocalExplanationsResult():
             return _local_text(result, seed)
+        case CheckResult():
+            return _check_text(result)
     return "Computed as recorded in the results document."
 
 
@@ -94,6 +98,17 @@ def _local_text(result: LocalExplanationsResult, seed: int) -> str:
     return " ".join(parts)
 
 
+def _check_text(result: CheckResult) -> str:
+    text = (
+        f"{check_scope(result)} Each per-instance metric is summarised as its median, its worse "
+        "tail (P10 when higher is better, P90 when lower is better) and the share of instances "
+        "that meet the policy's per-instance threshold, next to a random-attribution control."
+    )
+    if result.error is not None:
+        text += f" The check could not be computed: {result.error}"
+    return text
+
+
 def hash_rows(doc: ResultDocument) -> list[HashRow]:
     """sha256 of the policy, each model (and its preprocessing) and each dataset."""
     rows = [HashRow("Policy", doc.policy.path, doc.policy.sha256)]
@@ -113,7 +128,7 @@ def cost_rows(groups: dict[str, list[Result]]) -> list[CostRow]:
     return [
         CostRow(
             model=model,
-            analysis=HEADINGS[result.kind],
+            analysis=analysis_label(result),
             model_rows=fmt_int(result.cost.model_rows),
             model_calls=fmt_int(result.cost.model_calls),
             wall_time=fmt_seconds(result.cost.wall_seconds),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from reportgen.errors import RenderError
 from reportgen.render.cases import build_local_cases
 from reportgen.render.format import (
@@ -14,6 +16,8 @@ from reportgen.render.format import (
     plural,
     shorten,
 )
+from reportgen.render.trust_text import CHECK_TITLES
+from reportgen.render.trust_views import CaveatView
 from reportgen.render.views import (
     ChartSpec,
     Fact,
@@ -24,6 +28,7 @@ from reportgen.render.views import (
     SectionView,
 )
 from reportgen.results.document import (
+    CheckResult,
     FeatureImportance,
     GlobalShapResult,
     LocalExplanationsResult,
@@ -38,12 +43,13 @@ CHART_MAX_BARS = 15
 """Global charts show at most this many features; the tables list every feature."""
 
 SECTION_ORDER = {
+    "check": -1,
     "model_performance": 0,
     "global_shap": 1,
     "permutation_importance": 2,
     "local_explanations": 3,
 }
-"""Reading order of a model's sections: performance, global importance, then audit cases."""
+"""Reading order of a model's results: trust checks, performance, global importance, cases."""
 
 HEADINGS = {
     "model_performance": "Model performance",
@@ -53,8 +59,19 @@ HEADINGS = {
 }
 
 
-def build_section(result: Result, anchor: str) -> SectionView:
+def analysis_label(result: Result) -> str:
+    """A result's name in the appendix: its section heading, or the check's code and title."""
+    if isinstance(result, CheckResult):
+        return f"Check {result.code}: {CHECK_TITLES.get(result.check, result.check).lower()}"
+    return HEADINGS[result.kind]
+
+
+def build_section(
+    result: Result, anchor: str, *, caveats: Mapping[str, tuple[CaveatView, ...]] | None = None
+) -> SectionView:
     """The view of one result; ``anchor`` prefixes the ids of its charts.
+
+    ``caveats`` are the trust-check warnings per audit case id, shown on those cases.
 
     Raises:
         RenderError: the result kind has no view (cannot happen for a validated document).
@@ -67,7 +84,9 @@ def build_section(result: Result, anchor: str) -> SectionView:
         case PermutationImportanceResult():
             return _permutation(result, anchor)
         case LocalExplanationsResult():
-            return build_local_cases(result, anchor, heading=HEADINGS["local_explanations"])
+            return build_local_cases(
+                result, anchor, heading=HEADINGS["local_explanations"], caveats=caveats or {}
+            )
     raise RenderError(f"result kind {getattr(result, 'kind', '?')!r} has no view in the report")
 
 

@@ -2,56 +2,44 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import TypeVar
-
-from reportgen.render.format import (
-    fmt_datetime,
-    fmt_fixed,
-    fmt_int,
-    fmt_seconds,
-    join_words,
-    metric_label,
-    metric_name,
-    number_word,
-    plural,
-)
+from reportgen.render.format import fmt_datetime, fmt_int, fmt_seconds, join_words, plural
 from reportgen.render.method import cost_rows, hash_rows, how_computed
-from reportgen.render.sections import SECTION_ORDER, build_section, by_rank
+from reportgen.render.sections import SECTION_ORDER, build_section
+from reportgen.render.summary import build_summary
+from reportgen.render.trust import build_trust, case_caveats, code_key
 from reportgen.render.views import (
     DatasetRow,
     Fact,
     MethodView,
-    ModelSummary,
     ModelView,
     ReportMeta,
     ReportView,
+    SectionView,
 )
 from reportgen.results.document import (
+    CheckResult,
     DatasetInfo,
-    GlobalShapResult,
-    LocalExplanationsResult,
+    GateOutcome,
     ModelInfo,
-    PerformanceResult,
-    PermutationImportanceResult,
     Result,
     ResultDocument,
 )
 
-_R = TypeVar("_R")
-
-TOP_DRIVERS = 3
-"""How many features the summary names as the model's main drivers."""
+FAILED_BANNER = (
+    "At least one explanation check failed; see \u2018Can these explanations be trusted?\u2019"
+)
 
 
 def build_view(doc: ResultDocument, meta: ReportMeta) -> ReportView:
     """Everything the report shows, sorted, rounded and worded; templates only display it.
 
     Results are grouped per model (in the order the document lists its models) and each model's
-    sections follow the reading order performance, global importance, audit cases.
+    sections follow the reading order: can the explanations be trusted, performance, global
+    importance, audit cases.
     """
     groups = group_by_model(doc)
     infos = {info.name: info for info in doc.models}
+    anchors = {name: f"model-{index}" for index, name in enumerate(groups, 1)}
     published = fmt_datetime(meta.published_at)
     return ReportView(
         title=doc.policy.title,
@@ -62,12 +50,17 @@ def build_view(doc: ResultDocument, meta: ReportMeta) -> ReportView:
         published=published,
         header_line=f"{doc.policy.id} \u00b7 {meta.version_label} \u00b7 {published}",
         show_model_names=len(groups) > 1,
+        banner=FAILED_BANNER if doc.failed else None,
+        banner_anchor=_first_failed_anchor(doc.gates, anchors),
         data_sentence=data_sentence(doc.datasets),
-        summaries=tuple(_summary(name, infos.get(name), rs) for name, rs in groups.items()),
+        summaries=tuple(
+            build_summary(name, infos.get(name), rs, doc.gates, anchors[name])
+            for name, rs in groups.items()
+        ),
         datasets=tuple(_dataset_row(d) for d in _datasets_in_order(doc.datasets)),
         models=tuple(
-            _model_view(name, infos.get(name), rs, f"model-{index}")
-            for index, (name, rs) in enumerate(groups.items(), 1)
+            _model_view(name, infos.get(name), rs, doc.gates, anchors[name])
+            for name, rs in groups.items()
         ),
         method=_method_view(doc, groups),
     )
@@ -78,10 +71,20 @@ def group_by_model(doc: ResultDocument) -> dict[str, list[Result]]:
     groups: dict[str, list[Result]] = {info.name: [] for info in doc.models}
     for result in doc.results:
         groups.setdefault(result.model, []).append(result)
-    return {
-        name: sorted(results, key=lambda r: SECTION_ORDER[r.kind])
-        for name, results in groups.items()
-    }
+    for gate in doc.gates:
+        groups.setdefault(gate.model, [])
+    return {name: sorted(results, key=_reading_key) for name, results in groups.items()}
+
+
+def _reading_key(result: Result) -> tuple[int, tuple[int, str]]:
+    return (SECTION_ORDER[result.kind], code_key(getattr(result, "code", "")))
+
+
+def _first_failed_anchor(gates: list[GateOutcome], anchors: dict[str, str]) -> str:
+    """The trust section the banner links to: the first model with a failed gate."""
+    failed = {g.model for g in gates if g.status in ("fail", "error")}
+    first = next((anchor for name, anchor in anchors.items() if name in failed), "model-1")
+    return f"{first}-trust"
 
 
 def _datasets_in_order(datasets: list[DatasetInfo]) -> list[DatasetInfo]:
@@ -110,108 +113,9 @@ def _dataset_row(data: DatasetInfo) -> DatasetRow:
     )
 
 
-def _of_kind(results: list[Result], kind: type[_R]) -> _R | None:
-    return next((r for r in results if isinstance(r, kind)), None)
-
-
-def model_sentence(name: str, info: ModelInfo | None) -> str:
-    """What the model is and what it predicts from how many features."""
-    if info is None:
-        return f"{name} is not described in the results document; only its results are shown."
-    kinds = Counter(f.kind for f in info.features)
-    mix = ", ".join(f"{kinds[k]} {k}" for k in ("numeric", "categorical") if kinds[k])
-    task = info.task.replace("_", " ")
-    if info.classes:
-        target = join_words([f"'{c}'" for c in info.classes], "or")
-        predicts = f"predicts {target}"
-    else:
-        predicts = "predicts a value"
-    return (
-        f"{name} is a {task} model ({info.format}) that {predicts} from "
-        f"{plural(len(info.features), 'feature')} ({mix})."
-    )
-
-
-def driver_sentences(results: list[Result]) -> list[str]:
-    """The top global drivers in words, from SHAP and from permutation importance."""
-    sentences = []
-    shap = _of_kind(results, GlobalShapResult)
-    if shap is not None and shap.importances:
-        top = [i.feature for i in by_rank(shap.importances)[:TOP_DRIVERS]]
-        if len(top) == 1:
-            sentences.append(f"The feature that moves the {shap.output} most is {top[0]}.")
-        else:
-            sentences.append(
-                f"The {number_word(len(top))} features that move the {shap.output} most are "
-                f"{join_words(top)}."
-            )
-    perm = _of_kind(results, PermutationImportanceResult)
-    if perm is not None and perm.importances:
-        top = [i.feature for i in by_rank(perm.importances)[:TOP_DRIVERS]]
-        sentences.append(
-            f"The model's {metric_name(perm.scoring)} suffers most when "
-            f"{join_words(top, 'or')} is shuffled."
-        )
-    return sentences
-
-
-def _performance_sentence(perf: PerformanceResult) -> str:
-    shown = [f"{metric_name(m.name)} {fmt_fixed(m.value)}" for m in perf.metrics[:3]]
-    if not shown:
-        return f"Performance was measured on {plural(perf.rows, 'evaluation row')}."
-    return f"On {plural(perf.rows, 'evaluation row')} it reaches {join_words(shown)}."
-
-
-def estimator_lines(results: list[Result]) -> list[str]:
-    """The explanation methods used, with their budgets, one line each."""
-    lines = []
-    for result in results:
-        if isinstance(result, GlobalShapResult):
-            lines.append(
-                f"SHAP, {result.estimator} estimator, {fmt_int(result.evals_per_row)} model "
-                f"evaluations per row, {plural(result.background_rows, 'background row')}"
-            )
-        elif isinstance(result, PermutationImportanceResult):
-            lines.append(
-                f"Permutation importance, {metric_name(result.scoring)}, "
-                f"{plural(result.n_repeats, 'repeat')}"
-            )
-        elif isinstance(result, LocalExplanationsResult):
-            methods = join_words([m.upper() for m in result.methods])
-            lines.append(f"Local {methods} on {plural(len(result.cases), 'audit case')}")
-    return lines
-
-
-def _summary(name: str, info: ModelInfo | None, results: list[Result]) -> ModelSummary:
-    sentences = [model_sentence(name, info)]
-    perf = _of_kind(results, PerformanceResult)
-    if perf is not None:
-        sentences.append(_performance_sentence(perf))
-    sentences.extend(driver_sentences(results))
-    local = _of_kind(results, LocalExplanationsResult)
-    if local is not None:
-        sentences.append(
-            f"{plural(len(local.cases), 'audit case').capitalize()}, a stratified sample per "
-            "predicted class, are explained one by one."
-        )
-    warnings: tuple[str, ...] = ()
-    if info is not None and info.trusted:
-        warnings = (
-            "This model was loaded from a pickle the policy marks as trusted; loading a pickle "
-            "can run arbitrary code, so its source must be controlled.",
-        )
-    return ModelSummary(
-        name=name,
-        sentences=tuple(sentences),
-        key_metrics=tuple(
-            Fact(metric_label(m.name), fmt_fixed(m.value)) for m in (perf.metrics if perf else [])
-        ),
-        estimators=tuple(estimator_lines(results)),
-        warnings=warnings,
-    )
-
-
-def _model_view(name: str, info: ModelInfo | None, results: list[Result], anchor: str) -> ModelView:
+def _model_view(
+    name: str, info: ModelInfo | None, results: list[Result], gates: list[GateOutcome], anchor: str
+) -> ModelView:
     facts: list[Fact] = []
     features: tuple[Fact, ...] = ()
     if info is not None:
@@ -229,8 +133,23 @@ def _model_view(name: str, info: ModelInfo | None, results: list[Result], anchor
         facts=tuple(facts),
         features=features,
         trusted=bool(info and info.trusted),
-        sections=tuple(build_section(r, anchor) for r in results),
+        sections=_sections(name, results, gates, anchor),
     )
+
+
+def _sections(
+    name: str, results: list[Result], gates: list[GateOutcome], anchor: str
+) -> tuple[SectionView, ...]:
+    """The trust section first (if the model has any result or gate), then one per analysis."""
+    checks = [r for r in results if isinstance(r, CheckResult)]
+    others = [r for r in results if not isinstance(r, CheckResult)]
+    own_gates = [g for g in gates if g.model == name]
+    caveats = case_caveats(checks, own_gates)
+    sections: list[SectionView] = []
+    if results or own_gates:
+        sections.append(build_trust(checks, own_gates, name, anchor))
+    sections.extend(build_section(r, anchor, caveats=caveats) for r in others)
+    return tuple(sections)
 
 
 def _method_view(doc: ResultDocument, groups: dict[str, list[Result]]) -> MethodView:

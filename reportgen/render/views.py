@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from reportgen.render.trust_views import CaveatView, DistributionSpec, TrustSummary, TrustView
+
 
 @dataclass(frozen=True)
 class ReportMeta:
@@ -119,6 +121,8 @@ class CaseView:
     explained_output: str
     output_value: str
     explanations: tuple[MethodCaseView, ...]
+    caveats: tuple[CaveatView, ...] = ()
+    """Warnings from trust checks whose gate did not pass, shown boxed above the case."""
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,7 @@ class LocalCasesView:
     cases: tuple[CaseView, ...]
 
 
-SectionView = PerformanceView | GlobalShapView | PermutationView | LocalCasesView
+SectionView = TrustView | PerformanceView | GlobalShapView | PermutationView | LocalCasesView
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,7 @@ class ModelSummary:
     key_metrics: tuple[Fact, ...]
     estimators: tuple[str, ...]
     warnings: tuple[str, ...]
+    trust: TrustSummary
 
 
 @dataclass(frozen=True)
@@ -207,17 +212,23 @@ class ReportView:
     """Policy id, version and date: the running page header."""
     show_model_names: bool
     """Several models: label each section with its model."""
+    banner: str | None
+    """Shown on the first page when any gate failed or could not be evaluated."""
+    banner_anchor: str
+    """Where the banner's link points: the first trust section with a failed gate."""
     data_sentence: str
     summaries: tuple[ModelSummary, ...]
     datasets: tuple[DatasetRow, ...]
     models: tuple[ModelView, ...]
     method: MethodView
 
-    def charts(self) -> Iterator[ChartSpec]:
+    def charts(self) -> Iterator[ChartSpec | DistributionSpec]:
         """Every chart in the report, in reading order."""
         for model in self.models:
             for section in model.sections:
-                if isinstance(section, GlobalShapView | PermutationView):
+                if isinstance(section, TrustView):
+                    yield from (c.chart for c in section.checks if c.chart is not None)
+                elif isinstance(section, GlobalShapView | PermutationView):
                     yield section.chart
                 elif isinstance(section, LocalCasesView):
                     for case in section.cases:

@@ -136,10 +136,84 @@ class LocalExplanationsResult(_Doc):
     cost: Cost
 
 
+CheckName = Literal[
+    "completeness",
+    "rerun_stability",
+    "perturbation_robustness",
+    "removal_faithfulness",
+    "randomisation_sanity",
+    "method_agreement",
+    "global_stability",
+]
+
+
+class CheckMetric(_Doc):
+    """One metric of one explanation method, summarised over the checked instances."""
+
+    method: str = Field(description="shap, lime, ig, random (the control), or a pair 'shap~lime'.")
+    metric: str
+    median: float
+    tail: float | None = Field(
+        default=None, description="P10 when higher is better, P90 when lower is better."
+    )
+    pass_rate: float | None = Field(
+        default=None, description="Share of instances meeting the per-instance threshold."
+    )
+    chance: float | None = Field(default=None, description="The metric's value by pure chance.")
+    values: list[float] = Field(
+        default_factory=list, description="Per-instance values, for distribution charts."
+    )
+
+
+class CaseCaveat(_Doc):
+    """A displayed audit case whose explanation a check found unreliable in part."""
+
+    case_id: str
+    method: str
+    reliable: list[str] = Field(description="Top features that held up under the check.")
+    unreliable: list[str] = Field(description="Top features that did not.")
+
+
+class CheckResult(_Doc):
+    """One trust check (CHECKS.md section 9) on one model."""
+
+    kind: Literal["check"] = "check"
+    check: CheckName
+    code: str = Field(description="C1 ... C7.")
+    model: str
+    instances: int
+    k: int
+    metrics: list[CheckMetric]
+    reliable_features: list[str] | None = Field(
+        default=None, description="Features the narrative may cite after this check."
+    )
+    caveats: list[CaseCaveat] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    error: str | None = Field(default=None, description="Why the check could not be computed.")
+    cost: Cost
+
+
 Result = Annotated[
-    GlobalShapResult | PermutationImportanceResult | PerformanceResult | LocalExplanationsResult,
+    GlobalShapResult
+    | PermutationImportanceResult
+    | PerformanceResult
+    | LocalExplanationsResult
+    | CheckResult,
     Field(discriminator="kind"),
 ]
+
+
+class GateOutcome(_Doc):
+    """A check's verdict against the policy's thresholds, in words a reader can act on."""
+
+    code: str
+    check: CheckName
+    model: str
+    method: str | None
+    status: Literal["pass", "warn", "fail", "error"]
+    actual: str = Field(description="What was measured.")
+    expected: str = Field(description="What the policy requires.")
+    meaning: str = Field(description="What the outcome means for a reader of the report.")
 
 
 class FeatureInfo(_Doc):
@@ -195,3 +269,9 @@ class ResultDocument(_Doc):
     models: list[ModelInfo]
     datasets: list[DatasetInfo]
     results: list[Result]
+    gates: list[GateOutcome] = Field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """True when any gate failed or could not be evaluated."""
+        return any(g.status in ("fail", "error") for g in self.gates)

@@ -95,7 +95,7 @@ EXPECTED: dict[str, list[str]] = {
         "datasets.evaluation: required key is missing; expected a mapping with keys path, format",
         (
             "schedule: unknown key; expected one of id, title, domain, description, seed, "
-            "models, data, datasets, explanations, report"
+            "models, data, datasets, explanations, checks, report"
         ),
     ],
     "nested_beyond_parser.yaml": [
@@ -119,7 +119,7 @@ EXPECTED: dict[str, list[str]] = {
     "not_a_mapping.yaml": [
         (
             "(top level): must be a mapping of policy keys (id, title, domain, description, "
-            "seed, models, data, datasets, explanations, report), got a list"
+            "seed, models, data, datasets, explanations, checks, report), got a list"
         ),
     ],
     "not_text_yes_no.yaml": [

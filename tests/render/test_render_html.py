@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import subprocess
 import sys
-from collections import Counter
-from html.parser import HTMLParser
 from pathlib import Path
 
 import jinja2
 import pytest
+from page_checks import References, external_references
 from render_fixture import META, SCRIPT, TITLE, make_document
 
 import reportgen
@@ -21,65 +19,6 @@ from reportgen.render import ReportMeta, build_view, render_html
 from reportgen.render.html import make_environment, render_template, templates_dir
 from reportgen.render.views import GlobalShapView
 from reportgen.results.document import ResultDocument
-
-URL_ATTRIBUTES = {
-    "src",
-    "href",
-    "xlink:href",
-    "srcset",
-    "action",
-    "data",
-    "poster",
-    "background",
-    "formaction",
-    "ping",
-    "manifest",
-}
-NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
-FORBIDDEN_TAGS = {"link", "script", "iframe", "object", "embed", "base", "img", "image"}
-
-
-class _References(HTMLParser):
-    """Every URL-bearing attribute, every xmlns value and every tag of a page."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.urls: list[str] = []
-        self.namespaces: set[str] = set()
-        self.tags: Counter[str] = Counter()
-        self.ids: Counter[str] = Counter()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags[tag] += 1
-        for name, value in attrs:
-            if value is None:
-                continue
-            if name in URL_ATTRIBUTES:
-                self.urls.append(value)
-            elif name == "xmlns" or name.startswith("xmlns:"):
-                self.namespaces.add(value)
-            elif name == "id":
-                self.ids[value] += 1
-            self.urls.extend(re.findall(r"url\(\s*['\"]?([^'\")\s]*)", value))
-
-    def handle_data(self, data: str) -> None:  # <style> content arrives here
-        self.urls.extend(re.findall(r"url\(\s*['\"]?([^'\")\s]*)", data))
-
-
-def external_references(page: str) -> list[str]:
-    """What in ``page`` could make a renderer or browser load something from elsewhere."""
-    found = _References()
-    found.feed(page)
-    problems = [u for u in found.urls if not (u.startswith("#") or u.startswith("data:"))]
-    problems += [f"<{tag}>" for tag in FORBIDDEN_TAGS if found.tags[tag]]
-    problems += [f"@import in {m}" for m in re.findall(r"@import[^;]*", page)]
-    # A URL may appear as text only as an SVG namespace name, which is an identifier.
-    problems += [
-        u
-        for u in re.findall(r"(?:https?|ftp|file)://[^\s\"'<>)]*", page)
-        if u not in (found.namespaces & NAMESPACES)
-    ]
-    return problems
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +51,7 @@ def test_data_strings_are_escaped(page: str) -> None:
 
 
 def test_charts_are_inline_svg_with_unique_ids(page: str) -> None:
-    found = _References()
+    found = References()
     found.feed(page)
     assert found.tags["svg"] == len(list(build_view(make_document(), META).charts())) == 5
     assert "<?xml" not in page and page.count("<!DOCTYPE") == 1
@@ -128,6 +67,7 @@ def test_css_is_inlined_once(page: str) -> None:
 def test_sections_come_in_reading_order(page: str) -> None:
     headings = [
         "<h2>Summary</h2>",
+        "Can these explanations be trusted?</h2>",
         "Model performance</h2>",
         "Global importance: SHAP</h2>",
         "Global importance: permutation</h2>",
@@ -226,7 +166,7 @@ def _sparse_document() -> ResultDocument:
 def test_a_sparse_document_renders(meta: ReportMeta) -> None:
     doc = _sparse_document()
     view = build_view(doc, meta)
-    assert [len(m.sections) for m in view.models] == [2, 0]
+    assert [len(m.sections) for m in view.models] == [3, 0]
     assert "predicts a value" in view.summaries[0].sentences[0]
     assert view.data_sentence == "The results document records no datasets."
     page = render_html(doc, meta)

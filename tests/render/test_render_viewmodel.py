@@ -9,6 +9,7 @@ from render_fixture import MODEL, PERMUTATION_VALUES, SHAP_VALUES, TITLE, make_d
 
 from reportgen.render import ReportMeta, build_view
 from reportgen.render.format import MINUS
+from reportgen.render.trust_views import TrustView
 from reportgen.render.views import (
     GlobalShapView,
     LocalCasesView,
@@ -47,12 +48,14 @@ def test_sections_follow_reading_order_whatever_the_document_order(
 ) -> None:
     sections = build_view(doc, meta).models[0].sections
     assert [type(s) for s in sections] == [
+        TrustView,
         PerformanceView,
         GlobalShapView,
         PermutationView,
         LocalCasesView,
     ]
     assert [s.template for s in sections] == [
+        "_trust.html",
         "_performance.html",
         "_global_shap.html",
         "_permutation.html",
@@ -176,7 +179,7 @@ def test_results_are_grouped_per_model(meta: ReportMeta) -> None:
     view = build_view(doc, meta)
     assert view.show_model_names
     assert [m.name for m in view.models] == [MODEL, "challenger"]
-    assert [len(m.sections) for m in view.models] == [4, 1]
+    assert [len(m.sections) for m in view.models] == [5, 2]
     assert view.summaries[1].warnings and "trusted" in view.summaries[1].warnings[0]
     assert view.models[0].anchor != view.models[1].anchor
     chart_ids = [chart.id for chart in view.charts()]

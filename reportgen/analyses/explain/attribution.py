@@ -19,6 +19,7 @@ class Attribution:
         fit: (n,) per-row fit quality (SHAP: additivity error; LIME: R^2 of the local model).
         details: estimator settings to record (estimator, budget, ...).
         conditions: LIME only: per row, the rule text of each feature (e.g. "duration > 24").
+        standard_error: sampled SHAP only: (n, d) estimated sampling error of each value.
     """
 
     values: np.ndarray
@@ -28,3 +29,4 @@ class Attribution:
     fit: np.ndarray
     details: dict[str, object] = field(default_factory=dict)
     conditions: list[dict[int, str]] | None = None
+    standard_error: np.ndarray | None = None

@@ -58,6 +58,7 @@ class ShapValues:
             method="shap",
             fit=self.additivity_error[rows, target],
             details={"estimator": self.estimator, "evals_per_row": self.evals_per_row},
+            standard_error=self.standard_error[rows, :, target],
         )
 
 

@@ -1,0 +1,114 @@
+"""Trust checks C1-C7 (CHECKS.md section 9): each takes a model's data and returns a CheckResult.
+
+A check that cannot be computed returns a CheckResult carrying the error, so the report still
+publishes and its gate reads ERROR instead of the run failing silently or crashing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from reportgen.analyses.checks.agreement import run_agreement
+from reportgen.analyses.checks.completeness import APPLIES_TO, run_completeness
+from reportgen.analyses.checks.faithfulness import run_randomisation, run_removal
+from reportgen.analyses.checks.global_stability import run_global_stability
+from reportgen.analyses.checks.stability import run_perturbation, run_rerun_stability
+from reportgen.analyses.context import ModelData
+from reportgen.inputs.models import TorchAdapter
+from reportgen.policy.checks import ChecksSpec
+from reportgen.results.document import CheckName, CheckResult, Cost
+
+
+@dataclass(frozen=True)
+class Check:
+    name: CheckName
+    code: str
+    label: str
+    run: Callable[[ModelData], CheckResult]
+    enabled: Callable[[ChecksSpec], bool]
+    applies: Callable[[ModelData], bool]
+
+
+CHECKS = (
+    Check(
+        "completeness",
+        "C1",
+        "completeness",
+        run_completeness,
+        lambda c: c.completeness.enabled,
+        lambda d: any(m in d.explainers for m in APPLIES_TO),
+    ),
+    Check(
+        "rerun_stability",
+        "C2",
+        "rerun stability",
+        run_rerun_stability,
+        lambda c: c.rerun_stability.enabled,
+        lambda d: any(e.stochastic for e in d.explainers.values()),
+    ),
+    Check(
+        "perturbation_robustness",
+        "C3",
+        "perturbation robustness",
+        run_perturbation,
+        lambda c: c.perturbation.enabled,
+        lambda d: bool(d.explainers),
+    ),
+    Check(
+        "removal_faithfulness",
+        "C4",
+        "removal faithfulness",
+        run_removal,
+        lambda c: c.removal.enabled,
+        lambda d: bool(d.explainers),
+    ),
+    Check(
+        "randomisation_sanity",
+        "C5",
+        "randomisation sanity",
+        run_randomisation,
+        lambda c: c.randomisation.enabled,
+        lambda d: isinstance(d.model, TorchAdapter),
+    ),
+    Check(
+        "method_agreement",
+        "C6",
+        "method agreement",
+        run_agreement,
+        lambda c: c.agreement.enabled,
+        lambda d: len(d.explainers) >= 2,
+    ),
+    Check(
+        "global_stability",
+        "C7",
+        "global stability",
+        run_global_stability,
+        lambda c: c.global_stability.enabled,
+        lambda d: "shap" in d.settings.global_.methods,
+    ),
+)
+
+
+def planned_checks(data: ModelData) -> list[Check]:
+    return [c for c in CHECKS if c.enabled(data.checks) and c.applies(data)]
+
+
+def run_check(check: Check, data: ModelData) -> CheckResult:
+    """Run one check; a failure inside it becomes an ERROR result naming the cause."""
+    try:
+        return check.run(data)
+    except (ValueError, RuntimeError, ArithmeticError, IndexError) as exc:
+        return CheckResult(
+            check=check.name,
+            code=check.code,
+            model=data.model.name,
+            instances=0,
+            k=data.checks.top_k,
+            metrics=[],
+            error=f"{type(exc).__name__}: {exc}",
+            cost=Cost(model_rows=0, model_calls=0, wall_seconds=0.0, model_seconds=0.0),
+        )
+
+
+__all__ = ["CHECKS", "Check", "planned_checks", "run_check"]

@@ -1,0 +1,316 @@
+"""Gates: compare check results with the policy's thresholds and say what the outcome means.
+
+Conditions read result values only, never data. Each gate is one check for one method (or one
+pair of methods) with PASS, WARN, FAIL or ERROR, what was measured, what the policy expects, and
+one sentence telling a reader what to do with it. The random control is reported, never gated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from reportgen.policy.checks import ChecksSpec
+from reportgen.results.document import CheckMetric, CheckResult, GateOutcome, Result
+
+Verdict = tuple[str, str, str]  # status, actual, expected
+
+LABEL = {"shap": "SHAP", "lime": "LIME", "ig": "integrated gradients"}
+
+
+def evaluate_gates(results: Sequence[Result], checks: ChecksSpec) -> list[GateOutcome]:
+    """Every gate of every check result, in check order."""
+    gates: list[GateOutcome] = []
+    for result in results:
+        if not isinstance(result, CheckResult):
+            continue
+        if result.error is not None:
+            gates.append(
+                _gate(
+                    result,
+                    None,
+                    ("error", result.error, "the check to run"),
+                )
+            )
+            continue
+        judge = _JUDGES[result.check]
+        gates += judge(result, checks)
+    return gates
+
+
+def _by_method(result: CheckResult) -> dict[str, dict[str, CheckMetric]]:
+    table: dict[str, dict[str, CheckMetric]] = {}
+    for m in result.metrics:
+        if m.method != "random" and not m.method.endswith("~random"):
+            table.setdefault(m.method, {})[m.metric] = m
+    return table
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.0f}%"
+
+
+def _completeness(result: CheckResult, c: ChecksSpec) -> list[GateOutcome]:
+    out = []
+    for method, m in _by_method(result).items():
+        error = m["relative_error"]
+        worst = max(error.values) if error.values else error.median
+        if method == "shap":
+            tol = c.completeness.shap_tolerance
+            verdict = (
+                "pass" if worst <= tol else "fail",
+                f"largest relative error {worst:.1e}",
+                f"every instance <= {tol:.0e}",
+            )
+        else:
+            share_warn = sum(v <= c.completeness.ig_warn for v in error.values) / max(
+                len(error.values), 1
+            )
+            passed = (error.pass_rate or 0.0) >= c.min_pass_rate
+            status = "pass" if passed else ("warn" if share_warn >= c.min_pass_rate else "fail")
+            verdict = (
+                status,
+                f"{_pct(error.pass_rate)} of instances within {c.completeness.ig_tolerance}, "
+                f"median error {error.median:.3f}",
+                f">= {_pct(c.min_pass_rate)} within {c.completeness.ig_tolerance}",
+            )
+        out.append(_gate(result, method, verdict))
+    return out
+
+
+def _rerun(result: CheckResult, c: ChecksSpec) -> list[GateOutcome]:
+    spec, out = c.rerun_stability, []
+    for method, m in _by_method(result).items():
+        fa, sa, cv = m["fa_rerun"], m["sa_rerun"], m["cv_top_k"]
+        conv = m.get("convergence_ratio")
+        ok = (
+            fa.median >= spec.fa_median_min
+            and (fa.pass_rate or 0) >= c.min_pass_rate
+            and sa.median >= spec.sign_agreement_min
+            and cv.median <= spec.cv_max
+            and (conv is None or (conv.pass_rate or 0) >= c.min_pass_rate)
+        )
+        status = "pass" if ok else ("warn" if fa.median >= spec.warn_fa_median_min else "fail")
+        actual = (
+            f"top-{result.k} overlap median {fa.median:.2f} ({_pct(fa.pass_rate)} of instances "
+            f">= {spec.per_instance_fa_min}), sign agreement {sa.median:.2f}, CV {cv.median:.2f}"
+        )
+        if conv is not None:
+            actual += f", {_pct(conv.pass_rate)} converged"
+        expected = (
+            f"overlap median >= {spec.fa_median_min} with >= {_pct(c.min_pass_rate)} of instances "
+            f">= {spec.per_instance_fa_min}, sign agreement >= {spec.sign_agreement_min}, "
+            f"CV <= {spec.cv_max}"
+        )
+        out.append(_gate(result, method, (status, actual, expected)))
+    return out
+
+
+def _perturbation(result: CheckResult, c: ChecksSpec) -> list[GateOutcome]:
+    spec, out = c.perturbation, []
+    for method, m in _by_method(result).items():
+        fa, sens = m["fa_perturbed"].median, m["relative_max_sensitivity"].median
+        if fa >= spec.fa_median_min and sens <= spec.sensitivity_max:
+            status = "pass"
+        elif fa < spec.warn_fa_min or sens > spec.fail_sensitivity_above:
+            status = "fail"
+        else:
+            status = "warn"
+        out.append(
+            _gate(
+                result,
+                method,
+                (
+                    status,
+                    f"top-{result.k} overlap median {fa:.2f}, relative max-sensitivity {sens:.2f}",
+                    f"overlap >= {spec.fa_median_min} and sensitivity <= {spec.sensitivity_max}",
+                ),
+            )
+        )
+    return out
+
+
+def _removal(result: CheckResult, c: ChecksSpec) -> list[GateOutcome]:
+    spec, out = c.removal, []
+    for method, m in _by_method(result).items():
+        dele, ins = m["deletion_ratio"].median, m["insertion_ratio"].median
+        faith = m["faithfulness_correlation"].median
+        if dele > spec.warn_deletion_ratio_max or faith <= spec.faithfulness_fail_at_or_below:
+            status = "fail"
+        elif (
+            dele <= spec.deletion_ratio_max
+            and ins >= spec.insertion_ratio_min
+            and faith >= spec.faithfulness_min
+        ):
+            status = "pass"
+        else:
+            status = "warn"
+        out.append(
+            _gate(
+                result,
+                method,
+                (
+                    status,
+                    f"deletion ratio {dele:.2f}, insertion ratio {ins:.2f}, "
+                    f"faithfulness {faith:.2f}",
+                    f"deletion <= {spec.deletion_ratio_max}, "
+                    f"insertion >= {spec.insertion_ratio_min}, "
+                    f"faithfulness >= {spec.faithfulness_min}",
+                ),
+            )
+        )
+    return out
+
+
+def _randomisation(result: CheckResult, c: ChecksSpec) -> list[GateOutcome]:
+    spec, out = c.randomisation, []
+    for method, m in _by_method(result).items():
+        worst = max(m["signed_spearman"].median, m["normalised_spearman"].median)
+        status = (
+            "pass"
+            if worst <= spec.spearman_max
+            else ("warn" if worst <= spec.fail_above else "fail")
+        )
+        out.append(
+            _gate(
+                result,
+                method,
+                (
+                    status,
+                    f"signed Spearman {m['signed_spearman'].median:.2f}, input-normalised "
+                    f"{m['normalised_spearman'].median:.2f}",
+                    f"both <= {spec.spearman_max}",
+                ),
+            )
+        )
+    return out
+
+
+def _agreement(result: CheckResult, c: ChecksSpec) -> list[GateOutcome]:
+    spec, out = c.agreement, []
+    for pair, m in _by_method(result).items():
+        fa, sa = m["feature_agreement"], m["sign_agreement"]
+        if fa.median >= spec.fa_min and sa.median >= spec.sa_min:
+            status = "pass"
+        else:
+            status = "warn" if min(fa.median, sa.median) >= spec.warn_min else "fail"
+        out.append(
+            _gate(
+                result,
+                pair,
+                (
+                    status,
+                    f"top-{result.k} feature agreement {fa.median:.2f}, "
+                    f"sign agreement {sa.median:.2f} "
+                    f"(chance {fa.chance:.2f} and {sa.chance:.2f})",
+                    f"feature >= {spec.fa_min} and sign >= {spec.sa_min}",
+                ),
+            )
+        )
+    return out
+
+
+def _global(result: CheckResult, c: ChecksSpec) -> list[GateOutcome]:
+    spec = c.global_stability
+    inclusion = [m for m in result.metrics if m.metric == "top_k_inclusion_shap"]
+    halfwidth = [m for m in result.metrics if m.metric == "rel_ci_halfwidth_shap"]
+    low = min(m.median for m in inclusion)
+    wide = max(m.median for m in halfwidth)
+    status = (
+        "pass"
+        if low >= spec.inclusion_min and wide <= spec.rel_ci_halfwidth_max
+        else ("warn" if low >= spec.warn_min else "fail")
+    )
+    return [
+        _gate(
+            result,
+            None,
+            (
+                status,
+                f"lowest top-{result.k} inclusion {_pct(low)}, "
+                f"widest relative CI half-width {_pct(wide)}",
+                f"inclusion >= {_pct(spec.inclusion_min)} "
+                f"and half-width <= {_pct(spec.rel_ci_halfwidth_max)}",
+            ),
+        )
+    ]
+
+
+_JUDGES: dict[str, Callable[[CheckResult, ChecksSpec], list[GateOutcome]]] = {
+    "completeness": _completeness,
+    "rerun_stability": _rerun,
+    "perturbation_robustness": _perturbation,
+    "removal_faithfulness": _removal,
+    "randomisation_sanity": _randomisation,
+    "method_agreement": _agreement,
+    "global_stability": _global,
+}
+
+
+def _gate(result: CheckResult, method: str | None, verdict: Verdict) -> GateOutcome:
+    status, actual, expected = verdict
+    return GateOutcome(
+        code=result.code,
+        check=result.check,
+        model=result.model,
+        method=method,
+        status=status,  # type: ignore[arg-type]  # one of the four literals by construction
+        actual=actual,
+        expected=expected,
+        meaning=meaning(result, method, status),
+    )
+
+
+def _who(method: str | None) -> str:
+    if method is None:
+        return "The global importance ranking"
+    if "~" in method:
+        a, b = method.split("~")
+        return f"{LABEL.get(a, a)} and {LABEL.get(b, b)}"
+    return LABEL.get(method, method)
+
+
+def meaning(result: CheckResult, method: str | None, status: str) -> str:
+    """One sentence for a reader: what this outcome means for how to read the report."""
+    who = _who(method)
+    if status == "error":
+        return f"{result.code} could not be computed, so this aspect of {who} is unverified."
+    good = status == "pass"
+    texts = {
+        "completeness": (
+            f"{who} attributions add up to the prediction they explain.",
+            f"{who} attributions do not add up to the prediction: the method is misused "
+            "or misconfigured; do not rely on its numbers.",
+        ),
+        "rerun_stability": (
+            f"{who} gives the same top reasons when rerun with other seeds.",
+            f"{who}'s top reasons change between reruns: rely only on the reasons a "
+            "case's warning marks as stable.",
+        ),
+        "perturbation_robustness": (
+            f"{who} explanations hold under tiny input changes.",
+            f"{who} explanations change under tiny, class-preserving input "
+            "changes: treat case-level reasons as approximate.",
+        ),
+        "removal_faithfulness": (
+            f"Removing the features {who} ranks highest moves the prediction "
+            "more than random removals: its ranking reflects the model.",
+            f"{who}'s ranking moves the prediction little more than a random "
+            "ranking: do not read it as what drives the model.",
+        ),
+        "randomisation_sanity": (
+            f"{who} depends on the model's learned weights.",
+            f"{who} barely changes when the model's weights are randomised: its "
+            "maps reflect the input more than the model.",
+        ),
+        "method_agreement": (
+            f"{who} agree on the top reasons and their direction.",
+            f"{who} disagree on the top reasons: cite only reasons both give with "
+            "the same direction.",
+        ),
+        "global_stability": (
+            f"{who} is stable when the evaluation rows are resampled.",
+            f"{who} is not stable under resampling of the rows: only the features "
+            "marked stable may be cited as the model's main drivers.",
+        ),
+    }
+    return texts[result.check][0 if good else 1]

@@ -1,0 +1,173 @@
+"""The words of the trust section: check titles and questions, metric names, caveat sentences.
+
+One table per kind of text, keyed by the names the results document uses, so that a new check
+or metric is worded in one place. Pure functions of plain values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reportgen.render.format import join_words
+
+CHECK_TITLES = {
+    "completeness": "Completeness",
+    "rerun_stability": "Rerun stability",
+    "perturbation_robustness": "Robustness to small input changes",
+    "removal_faithfulness": "Faithfulness to the model",
+    "randomisation_sanity": "Dependence on the model",
+    "method_agreement": "Agreement between methods",
+    "global_stability": "Stability of the global ranking",
+}
+
+CHECK_QUESTIONS = {
+    "completeness": (
+        "Does each explanation add up? SHAP and integrated gradients promise that a case's "
+        "contributions sum to the difference between the model's output for the case and its "
+        "average (or baseline) output. If they do not, the explainer was misconfigured or "
+        "under-sampled and its numbers are not the model's. The check measures the gap relative "
+        "to that difference: zero is perfect."
+    ),
+    "rerun_stability": (
+        "Would the same explanation come out again? LIME and sampling SHAP estimators use random "
+        "draws, so running them with another seed gives slightly different numbers. The check "
+        "explains each case several times and measures how much of the top features stays the "
+        "same (1 means identical every time). If the top reasons change between reruns, any single "
+        "explanation shown to a reader is partly luck."
+    ),
+    "perturbation_robustness": (
+        "Does an explanation survive a change to the case that nobody would notice? Each case's "
+        "continuous inputs are nudged by a little noise (a tenth of each feature's spread) that "
+        "leaves the prediction unchanged, and the case is explained again. The check measures how "
+        "much of the top features stays the same and the largest change of the attributions "
+        "relative to their size. An explanation that flips under such changes cannot be relied "
+        "on for that case."
+    ),
+    "removal_faithfulness": (
+        "Do the features an explanation calls important really matter to the model? The check "
+        "removes features one at a time, in the order the explanation ranks them, and watches the "
+        "prediction move; then it does the same in random orders. The deletion ratio compares the "
+        "two: below 1 means the explanation's ranking finds what the model uses faster than "
+        "chance, and lower is better."
+    ),
+    "randomisation_sanity": (
+        "Does the explanation depend on what the model learned? The check scrambles the model's "
+        "learned weights and explains the same cases again. A method that describes the model "
+        "must then give a different explanation, so the rank correlation between the "
+        "explanations before and after should be low; a value near 1 means the method mostly "
+        "reflects the input, not the model."
+    ),
+    "method_agreement": (
+        "Do two explanation methods tell the same story? The check compares the top features, and "
+        "their directions, that two methods give for the same case. Disagreement does not say "
+        "which method is wrong, but where methods disagree a single method's explanation should "
+        "not be presented as the reason for a decision. The chance line shows the overlap of "
+        "features picked at random."
+    ),
+    "global_stability": (
+        "Would the ranking of the model's most important features hold on slightly different "
+        "data? The check resamples the evaluation rows many times (bootstrap), recomputes the "
+        "global importance each time and counts how often each top feature stays among the top "
+        "features. Features that drop out often are not reliably among the model's main drivers, "
+        "and the summary names only the features that hold their place."
+    ),
+}
+
+HEADLINE = {
+    "completeness": "relative_error",
+    "rerun_stability": "fa_rerun",
+    "perturbation_robustness": "fa_perturbed",
+    "removal_faithfulness": "deletion_ratio",
+    "randomisation_sanity": "signed_spearman",
+    "method_agreement": "feature_agreement",
+    "global_stability": "top_k_inclusion_shap",
+}
+"""The metric each check's chart shows."""
+
+
+@dataclass(frozen=True)
+class MetricWords:
+    label: str
+    """The metric's name; ``{k}`` stands for the number of top features compared."""
+    lower_is_better: bool
+    bounded: bool
+    """Lies in [-1, 1]: shown with two decimals, otherwise three significant digits."""
+    log_scale: bool = False
+    """Spans orders of magnitude (errors from 1e-16 to 1): charted on a logarithmic axis."""
+
+
+METRICS = {
+    "relative_error": MetricWords("Relative additivity error", True, False, log_scale=True),
+    "fa_rerun": MetricWords("Top-{k} overlap between reruns", False, True),
+    "sa_rerun": MetricWords("Top-{k} sign agreement between reruns", False, True),
+    "cv_top_k": MetricWords("Variation of top-{k} attributions (CV)", True, False),
+    "convergence_ratio": MetricWords("Convergence ratio", True, False),
+    "fa_perturbed": MetricWords("Top-{k} overlap after a small input change", False, True),
+    "fa_perturbed_worst": MetricWords("Worst top-{k} overlap over input changes", False, True),
+    "relative_max_sensitivity": MetricWords("Relative maximum sensitivity", True, False),
+    "deletion_ratio": MetricWords("Deletion ratio (against random order)", True, False),
+    "insertion_ratio": MetricWords("Insertion ratio (against random order)", False, False),
+    "faithfulness_correlation": MetricWords("Faithfulness correlation", False, True),
+    "signed_spearman": MetricWords("Rank correlation after randomising the model", True, True),
+    "normalised_spearman": MetricWords("Rank correlation, input-normalised", True, True),
+    "abs_spearman": MetricWords("Rank correlation of |attribution|", True, True),
+    "feature_agreement": MetricWords("Top-{k} feature agreement", False, True),
+    "sign_agreement": MetricWords("Top-{k} feature and sign agreement", False, True),
+    "rank_agreement": MetricWords("Top-{k} rank agreement", False, True),
+    "rank_correlation": MetricWords("Rank correlation", False, True),
+    "top_k_inclusion_shap": MetricWords("Top-{k} inclusion rate, mean |SHAP|", False, True),
+    "rel_ci_halfwidth_shap": MetricWords("Relative CI half-width, mean |SHAP|", True, False),
+    "top_k_inclusion_permutation": MetricWords("Top-{k} inclusion rate, permutation", False, True),
+}
+
+_LOWER_IS_BETTER_PARTS = ("error", "sensitivity", "deletion", "cv", "convergence", "spearman")
+_SAME_WAY = "with the same direction"
+_METHOD_NAMES = {"shap": "SHAP", "lime": "LIME", "ig": "IG", "random": "random"}
+
+
+def metric_words(name: str) -> MetricWords:
+    """How to name and read metric ``name``; unknown names are guessed from their parts."""
+    known = METRICS.get(name)
+    if known is not None:
+        return known
+    lower = any(part in name for part in _LOWER_IS_BETTER_PARTS) or "halfwidth" in name
+    words = name.replace("_", " ")
+    return MetricWords(words[:1].upper() + words[1:], lower, False)
+
+
+def is_control(method: str) -> bool:
+    """The random-attribution control, alone or as one side of a pair (``shap~random``)."""
+    return "random" in method.split("~")
+
+
+def method_label(method: str, *, pair_word: str = "vs") -> str:
+    """``lime`` -> ``LIME``; ``shap~lime`` -> ``SHAP vs LIME``; ``random`` -> ``Random (control)``.
+
+    ``pair_word`` joins the two sides of a pair.
+    """
+    names = [_METHOD_NAMES.get(part, part.replace("_", " ")) for part in method.split("~")]
+    label = f" {pair_word} ".join(names)
+    label = label[:1].upper() + label[1:]
+    if is_control(method):
+        label += " (control)"
+    return label
+
+
+def caveat_text(check: str, case_id: str, method: str, reliable: list[str], bad: list[str]) -> str:
+    """The warning shown on audit case ``case_id``; ``bad`` are the features not to rely on."""
+    who = method_label(method)
+    if "~" in method:
+        both = method_label(method, pair_word="and")
+        if not reliable:
+            return f"{both} disagree on this case: no top feature is cited by both {_SAME_WAY}."
+        verb = "is" if len(reliable) == 1 else "are"
+        cited = f"only {join_words(reliable)} {verb} cited by both"
+        return f"{both} disagree on this case: {cited} {_SAME_WAY}."
+    cause = {
+        "rerun_stability": f"change between {who} reruns",
+        "perturbation_robustness": f"from {who} change when the inputs are nudged slightly",
+        "removal_faithfulness": f"from {who} do not all move the prediction when removed",
+        "completeness": f"from {who} do not add up to the model's output",
+    }.get(check, f"from {who} did not all hold up in the check")
+    held = f"{join_words(reliable)} held" if reliable else "none of the top reasons held"
+    return f"The top reasons for case {case_id} {cause}: do not rely on {join_words(bad)}; {held}."
