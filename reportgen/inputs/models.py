@@ -104,7 +104,10 @@ class TorchAdapter(ModelAdapter):
         torch = require("torch")
         with torch.inference_mode():
             out = self.outputs(torch.from_numpy(self._pre.encode(codes)))
-        return out.detach().to(torch.float64).numpy()
+        values = out.detach().to(torch.float64).numpy()
+        if self.task == "classification":  # float32 rounding: make each row sum to 1 exactly
+            values = values / values.sum(axis=1, keepdims=True)
+        return values
 
     def outputs(self, encoded: Any) -> Any:
         """Differentiable outputs on an encoded tensor: probabilities (n, k) or values (n,)."""
