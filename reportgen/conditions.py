@@ -272,8 +272,9 @@ def _who(method: str | None) -> str:
 def meaning(result: CheckResult, method: str | None, status: str) -> str:
     """One sentence for a reader: what this outcome means for how to read the report."""
     who = _who(method)
-    if status == "error":
-        return f"{result.code} could not be computed, so this aspect of {who} is unverified."
+    if status == "error":  # error gates carry no method: name the explanations, not "global"
+        subject = who if method is not None else "the explanations"
+        return f"{result.code} could not be computed, so this aspect of {subject} is unverified."
     good = status == "pass"
     texts = {
         "completeness": (

@@ -151,6 +151,12 @@ class RandomisationSpec(Strict):
     instances: int = Field(
         default=30, ge=5, description="Instances explained before and after randomisation."
     )
+    draws: int = Field(
+        default=3,
+        ge=1,
+        le=20,
+        description="Independent weight randomisations; correlations are averaged over them.",
+    )
     spearman_max: float = Field(
         default=0.3,
         ge=-1,

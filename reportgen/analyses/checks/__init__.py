@@ -15,6 +15,7 @@ from reportgen.analyses.checks.faithfulness import run_randomisation, run_remova
 from reportgen.analyses.checks.global_stability import run_global_stability
 from reportgen.analyses.checks.stability import run_perturbation, run_rerun_stability
 from reportgen.analyses.context import ModelData
+from reportgen.errors import ReportgenError
 from reportgen.inputs.models import TorchAdapter
 from reportgen.policy.checks import ChecksSpec
 from reportgen.results.document import CheckName, CheckResult, Cost
@@ -98,7 +99,7 @@ def run_check(check: Check, data: ModelData) -> CheckResult:
     """Run one check; a failure inside it becomes an ERROR result naming the cause."""
     try:
         return check.run(data)
-    except (ValueError, RuntimeError, ArithmeticError, IndexError) as exc:
+    except (ReportgenError, ValueError, RuntimeError, ArithmeticError, IndexError) as exc:
         return CheckResult(
             check=check.name,
             code=check.code,

@@ -132,18 +132,25 @@ def run_randomisation(
         raise ValueError("randomisation sanity applies to torch models only")
     rows = data.check_rows[: spec.instances]
     xs, targets = data.evaluation[rows], data.targets(rows)
-    randomised = data.model.randomised(data.sub_seed(SALT_RANDOMISE))
+    base_seed = data.sub_seed(SALT_RANDOMISE)
+    randomised = [data.model.randomised(base_seed + r) for r in range(spec.draws)]
     scale = _input_scale(data, xs)
     metrics: list[CheckMetric] = []
     with Measure(data.model) as measure:
         for method, build in explainers.items():
             before = build(data.model).explain(xs, targets, data.seed).values
-            after = build(randomised).explain(xs, targets, data.seed).values
+            afters = [build(model).explain(xs, targets, data.seed).values for model in randomised]
+            signed = np.mean([signed_spearman(before, a) for a in afters], axis=0)
+            normalised = np.mean(
+                [rank_correlation(np.abs(before) / scale, np.abs(a) / scale) for a in afters],
+                axis=0,
+            )
+            absolute = np.mean([rank_correlation(before, a) for a in afters], axis=0)
             metrics += [
                 metric(
                     method,
                     "signed_spearman",
-                    signed_spearman(before, after),
+                    signed,
                     threshold=spec.spearman_max,
                     higher_is_better=False,
                     chance=0.0,
@@ -151,12 +158,12 @@ def run_randomisation(
                 metric(
                     method,
                     "normalised_spearman",
-                    rank_correlation(np.abs(before) / scale, np.abs(after) / scale),
+                    normalised,
                     threshold=spec.spearman_max,
                     higher_is_better=False,
                     chance=0.0,
                 ),
-                metric(method, "abs_spearman", rank_correlation(before, after), chance=0.0),
+                metric(method, "abs_spearman", absolute, chance=0.0),
             ]
     return CheckResult(
         check="randomisation_sanity",
