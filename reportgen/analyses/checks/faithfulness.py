@@ -174,7 +174,8 @@ def run_randomisation(
         metrics=metrics,
         cost=measure.cost,
         notes=[
-            "Every weight redrawn at random with its layer's scale (full randomisation); "
+            f"Every weight redrawn at random with its layer's scale (full randomisation), "
+            f"{spec.draws} independent draws averaged; "
             "|e| is also divided by |x - baseline| so the input's own magnitude cannot pass "
             "for model dependence."
         ],
