@@ -33,6 +33,7 @@ _RECORDED_LIBRARIES = (
     "shap",
     "lime",
     "torch",
+    "captum",
     "skops",
     "jinja2",
     "weasyprint",
