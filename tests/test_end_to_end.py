@@ -178,7 +178,10 @@ def test_bundled_example_policies_publish_full_reports(name, policy_id, tmp_path
     assert summary["version"] == 1
     check_version(tmp_path / policy_id / "v1", yaml.safe_load(policy.read_text())["title"])
     doc = json.loads((tmp_path / policy_id / "v1" / "results.json").read_text())
-    assert all(r["cost"]["model_rows"] > 0 for r in doc["results"])
+    analyses = [r for r in doc["results"] if r["kind"] != "check"]
+    assert all(r["cost"]["model_rows"] > 0 for r in analyses)
+    agreement = next(r for r in doc["results"] if r.get("code") == "C6")
+    assert agreement["cost"]["model_rows"] == 0  # C6 reuses the audit sample's attributions
     assert (
         next(r for r in doc["results"] if r["kind"] == "global_shap")["additivity_max_error"] < 1e-6
     )
