@@ -6,9 +6,7 @@ policy error; 3 input, model, analysis, render or registry error (nothing publis
 
 from __future__ import annotations
 
-import json
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,13 +14,13 @@ from typing import Any
 import click
 
 from reportgen import __version__
-from reportgen.errors import PolicyError, ReportgenError
-
-EXIT_OK, EXIT_GATE_FAILED, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
-
-_debug_option = click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
-_json_option = click.option(
-    "--json", "as_json", is_flag=True, help="Print a JSON summary on stdout."
+from reportgen.cli_common import (
+    EXIT_GATE_FAILED,
+    EXIT_OK,
+    debug_option,
+    finish,
+    guard,
+    json_option,
 )
 
 
@@ -47,15 +45,26 @@ def main() -> None:
     default=None,
     help="Override the policy's seed.",
 )
-@_json_option
-@_debug_option
-def run(policy: Path, out: Path, seed: int | None, as_json: bool, debug: bool) -> None:
+@click.option(
+    "--sign-key",
+    type=click.Path(path_type=Path),
+    envvar="REPORTGEN_SIGNING_KEY",
+    default=None,
+    help="Ed25519 private key that signs the manifest (or env REPORTGEN_SIGNING_KEY).",
+)
+@json_option
+@debug_option
+def run(
+    policy: Path, out: Path, seed: int | None, sign_key: Path | None, as_json: bool, debug: bool
+) -> None:
     """Compute, render and publish the next report version for POLICY."""
     from reportgen.pipeline import generate_report
 
     progress = _progress(as_json)
-    report = _guard(
-        lambda: generate_report(policy, out, seed=seed, progress=progress), as_json, debug
+    report = guard(
+        lambda: generate_report(policy, out, seed=seed, progress=progress, signing_key=sign_key),
+        as_json,
+        debug,
     )
     published, gates = report.published, report.document.gates
     failed = [g for g in gates if g.status in ("fail", "error")]
@@ -73,7 +82,7 @@ def run(policy: Path, out: Path, seed: int | None, as_json: bool, debug: bool) -
         for gate in failed:
             click.echo(f"gate {_gate_line(gate)}", err=True)
     suffix = " (at least one gate failed; the report says which)" if failed else ""
-    _finish(summary, f"published {published.path}{suffix}", as_json)
+    finish(summary, f"published {published.path}{suffix}", as_json)
 
 
 def _gate_line(gate: Any) -> str:
@@ -83,13 +92,13 @@ def _gate_line(gate: Any) -> str:
 
 @main.command()
 @click.argument("policy", type=click.Path(path_type=Path))
-@_json_option
-@_debug_option
+@json_option
+@debug_option
 def validate(policy: Path, as_json: bool, debug: bool) -> None:
     """Check that POLICY is valid and that its models and data load; compute nothing."""
     from reportgen.pipeline import validate_policy
 
-    checked = _guard(lambda: validate_policy(policy), as_json, debug)
+    checked = guard(lambda: validate_policy(policy), as_json, debug)
     inputs = checked.inputs
     summary = {
         "status": "valid",
@@ -106,7 +115,7 @@ def validate(policy: Path, as_json: bool, debug: bool) -> None:
         f"{policy}: valid; model(s) {models} load; reference {summary['rows']['reference']} rows, "
         f"evaluation {summary['rows']['evaluation']} rows"
     )
-    _finish(summary, text, as_json)
+    finish(summary, text, as_json)
 
 
 @main.command()
@@ -118,49 +127,15 @@ def validate(policy: Path, as_json: bool, debug: bool) -> None:
     show_default=True,
     help="Folder to write report.html and report.pdf into.",
 )
-@_json_option
-@_debug_option
+@json_option
+@debug_option
 def render(results: Path, out: Path, as_json: bool, debug: bool) -> None:
     """Re-render HTML and PDF from a stored RESULTS json, without recomputing."""
     from reportgen.pipeline import render_results
 
-    written = _guard(lambda: render_results(results, out), as_json, debug)
+    written = guard(lambda: render_results(results, out), as_json, debug)
     summary = {"status": "rendered", "exit_code": EXIT_OK, "files": [str(p) for p in written]}
-    _finish(summary, "wrote " + ", ".join(str(p) for p in written), as_json)
-
-
-def _guard(call: Callable[[], Any], as_json: bool, debug: bool) -> Any:
-    """Run ``call``; on error print one clear message (and the traceback with --debug) and exit."""
-    try:
-        return call()
-    except ReportgenError as exc:
-        problems = exc.problems if isinstance(exc, PolicyError) else [str(exc)]
-        _fail(exc.exit_code, str(exc), problems, as_json, debug)
-    except Exception as exc:  # a bug, not bad input: still one sentence, never a bare traceback
-        message = (
-            f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)"
-        )
-        _fail(EXIT_ERROR, message, [message], as_json, debug)
-
-
-def _fail(code: int, message: str, problems: list[str], as_json: bool, debug: bool) -> None:
-    if debug:
-        traceback.print_exc()
-    if as_json:
-        click.echo(
-            json.dumps(
-                {"status": "error", "exit_code": code, "error": message, "problems": problems}
-            )
-        )
-    else:
-        for line in problems:
-            click.echo(f"error: {line}", err=True)
-    sys.exit(code)
-
-
-def _finish(summary: dict[str, Any], text: str, as_json: bool) -> None:
-    click.echo(json.dumps(summary, sort_keys=True) if as_json else text)
-    sys.exit(int(summary["exit_code"]))
+    finish(summary, "wrote " + ", ".join(str(p) for p in written), as_json)
 
 
 def _progress(as_json: bool) -> Callable[[str], None] | None:
@@ -168,3 +143,15 @@ def _progress(as_json: bool) -> Callable[[str], None] | None:
     if as_json or not sys.stderr.isatty():
         return None
     return lambda message: click.echo(message, err=True)
+
+
+def _register() -> None:
+    """Add the audit-trail command groups, each defined in its own module."""
+    from reportgen import cli_audit, cli_history, cli_schedule
+
+    for module in (cli_audit, cli_history, cli_schedule):
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register()

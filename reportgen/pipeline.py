@@ -22,6 +22,7 @@ from reportgen.errors import RenderError
 from reportgen.inputs import ResolvedInputs, resolve_inputs
 from reportgen.policy import LoadedPolicy, load_policy
 from reportgen.registry import MANIFEST, Published, publish
+from reportgen.registry.signing import manifest_signer
 from reportgen.results import ResultDocument, canonical_json, load_results
 from reportgen.results.document import DatasetInfo, FeatureInfo, ModelInfo, PolicyInfo, RunInfo
 
@@ -95,8 +96,13 @@ def generate_report(
     *,
     seed: int | None = None,
     progress: Progress | None = None,
+    signing_key: Path | None = None,
 ) -> Report:
-    """Compute, render and publish the next version of the policy's report under ``out``."""
+    """Compute, render and publish the next version of the policy's report under ``out``.
+
+    With ``signing_key`` (an Ed25519 private key file) the manifest is signed.
+    """
+    sign = manifest_signer(signing_key) if signing_key is not None else None
     loaded = load_policy(policy_path)
     document = _compute(loaded, seed=seed, progress=progress)
     formats = list(loaded.policy.report.formats)
@@ -113,6 +119,7 @@ def generate_report(
         write,
         inputs=_input_hashes(document),
         created_at=document.run.created_at,
+        sign=sign,
     )
     return Report(published, document)
 

@@ -99,7 +99,7 @@ def test_run_publishes_v1_then_v2_with_identical_results_apart_from_the_clock(
     one, two = (json.loads((v / "results.json").read_text()) for v in (v1, v2))
     assert one != two  # the clock differs...
     assert without_clock(one) == without_clock(two)  # ...and nothing else does
-    assert sorted(p.name for p in (out / "credit-scoring").iterdir()) == ["v1", "v2"]
+    assert sorted(p.name for p in (out / "credit-scoring").iterdir()) == [".lock", "v1", "v2"]
 
 
 def test_results_record_costs_hashes_and_additivity(quick_credit, tmp_path):
@@ -157,7 +157,7 @@ def test_a_failed_render_publishes_nothing(quick_credit, tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["run", str(quick_credit), "--out", str(out)])
     assert result.exit_code == 3
     assert result.stderr.strip() == "error: report.pdf: WeasyPrint failed"
-    assert list((out / "credit-scoring").iterdir()) == []
+    assert [p.name for p in (out / "credit-scoring").iterdir()] == [".lock"]
 
 
 def test_bad_results_file_is_refused(tmp_path):

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, 
 
 from reportgen.policy.base import Strict as _Strict
 from reportgen.policy.checks import ChecksSpec
+from reportgen.policy.trail import ReviewSpec, ScheduleSpec
 
 Domain = Literal["credit", "medical"]
 ModelFormat = Literal["torchscript", "skops", "pickle"]
@@ -320,6 +321,12 @@ class Policy(_Strict):
     checks: ChecksSpec = Field(
         default_factory=ChecksSpec,
         description="Explanation trust checks and their pass/warn/fail thresholds.",
+    )
+    schedule: ScheduleSpec | None = Field(
+        default=None, description="Optional schedule for `reportgen schedule`."
+    )
+    review: ReviewSpec = Field(
+        default_factory=ReviewSpec, description="Who must sign a published version off."
     )
     report: ReportSpec = Field(default_factory=ReportSpec, description="What is published.")
 

@@ -1,5 +1,21 @@
 """The registry: immutable, atomically published report versions with manifests."""
 
-from reportgen.registry.store import MANIFEST, Published, publish, versions
+from reportgen.registry.store import (
+    MANIFEST,
+    Published,
+    latest,
+    manifest_sha256,
+    policy_lock,
+    publish,
+    versions,
+)
 
-__all__ = ["MANIFEST", "Published", "publish", "versions"]
+__all__ = [
+    "MANIFEST",
+    "Published",
+    "latest",
+    "manifest_sha256",
+    "policy_lock",
+    "publish",
+    "versions",
+]

@@ -8,12 +8,15 @@ rendering or analyses: the caller supplies a function that writes the version's 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,13 +53,20 @@ def publish(
     *,
     inputs: dict[str, Any],
     created_at: str,
+    sign: Callable[[bytes], dict[str, bytes]] | None = None,
+    on_published: Callable[[Published], None] | None = None,
 ) -> Published:
     """Publish the next version of ``policy_id`` under ``out``.
+
+    Runs hold an exclusive lock on the policy folder from choosing the number to the rename, so
+    concurrent runs get consecutive numbers and each manifest links to its predecessor's hash.
 
     Args:
         write: writes the version's files into the folder it is given, for version number N.
         inputs: content hashes of the policy, models and datasets, recorded in the manifest.
         created_at: ISO time of the run, recorded in the manifest.
+        sign: given the manifest's bytes, returns extra files (name -> bytes) to publish with it.
+        on_published: called with the new version while the lock is still held (to index it).
 
     Raises:
         RegistryError: the output folder is unusable, or the version appeared meanwhile.
@@ -68,12 +78,32 @@ def publish(
         raise RegistryError(
             f"{policy_dir}: cannot create the report folder ({exc.strerror})"
         ) from exc
-    version = (versions(policy_dir) or [0])[-1] + 1
+    with policy_lock(policy_dir):
+        published = _publish_locked(policy_dir, policy_id, write, inputs, created_at, sign)
+        if on_published is not None:
+            on_published(published)
+    return published
+
+
+def _publish_locked(
+    policy_dir: Path,
+    policy_id: str,
+    write: Callable[[Path, int], None],
+    inputs: dict[str, Any],
+    created_at: str,
+    sign: Callable[[bytes], dict[str, bytes]] | None,
+) -> Published:
+    existing = versions(policy_dir)
+    version = (existing or [0])[-1] + 1
+    previous = manifest_sha256(policy_dir / f"v{existing[-1]}") if existing else None
     staging = Path(tempfile.mkdtemp(prefix=f".v{version}-", dir=policy_dir))
     try:
         write(staging, version)
-        manifest = _manifest(staging, policy_id, version, inputs, created_at)
-        (staging / MANIFEST).write_bytes(canonical_json(manifest))
+        manifest = _manifest(staging, policy_id, version, inputs, created_at, previous)
+        manifest_bytes = canonical_json(manifest)
+        (staging / MANIFEST).write_bytes(manifest_bytes)
+        for name, data in (sign(manifest_bytes) if sign else {}).items():
+            (staging / name).write_bytes(data)
         _sync(staging)
         staging.chmod(_folder_mode())  # mkdtemp made it private; a version is for its readers
         target = policy_dir / f"v{version}"
@@ -89,12 +119,42 @@ def publish(
     return Published(version, target, manifest)
 
 
+@contextmanager
+def policy_lock(policy_dir: Path) -> Iterator[None]:
+    """An exclusive, process-wide lock on one policy's report folder (released on exit or death)."""
+    with (policy_dir / ".lock").open("a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def manifest_sha256(version_dir: Path) -> str:
+    """The sha256 of a version's manifest.json: the link the next version's manifest records."""
+    return sha256_bytes((version_dir / MANIFEST).read_bytes())
+
+
+def latest(policy_dir: Path) -> Published | None:
+    """The newest published version of a policy folder, if any."""
+    found = versions(policy_dir)
+    if not found:
+        return None
+    path = policy_dir / f"v{found[-1]}"
+    return Published(found[-1], path, json.loads((path / MANIFEST).read_text(encoding="utf-8")))
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
 def _manifest(
-    folder: Path, policy_id: str, version: int, inputs: dict[str, Any], created_at: str
+    folder: Path,
+    policy_id: str,
+    version: int,
+    inputs: dict[str, Any],
+    created_at: str,
+    previous: str | None,
 ) -> dict[str, Any]:
     files = {p.name: sha256_bytes(p.read_bytes()) for p in sorted(folder.iterdir()) if p.is_file()}
     return {
@@ -106,6 +166,7 @@ def _manifest(
         "reportgen_version": __version__,
         "files": files,
         "inputs": inputs,
+        "previous_manifest_sha256": previous,
     }
 
 

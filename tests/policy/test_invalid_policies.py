@@ -94,8 +94,7 @@ EXPECTED: dict[str, list[str]] = {
         "models[0].batch_size: must be >= 1, got 0",
         "datasets.evaluation: required key is missing; expected a mapping with keys path, format",
         (
-            "schedule: unknown key; expected one of id, title, domain, description, seed, "
-            "models, data, datasets, explanations, checks, report"
+            "schedule: must be a mapping with keys cron, got 'weekly'"
         ),
     ],
     "nested_beyond_parser.yaml": [
@@ -119,7 +118,7 @@ EXPECTED: dict[str, list[str]] = {
     "not_a_mapping.yaml": [
         (
             "(top level): must be a mapping of policy keys (id, title, domain, description, "
-            "seed, models, data, datasets, explanations, checks, report), got a list"
+            "seed, models, data, datasets, explanations, checks, schedule, review, report), got a list"
         ),
     ],
     "not_text_yes_no.yaml": [

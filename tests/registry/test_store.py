@@ -36,7 +36,7 @@ def test_a_failing_writer_leaves_no_version_and_no_staging_folder(tmp_path):
 
     with pytest.raises(RuntimeError, match="boom"):
         publish(tmp_path, "p", fail, inputs={}, created_at="t")
-    assert list((tmp_path / "p").iterdir()) == []
+    assert [p.name for p in (tmp_path / "p").iterdir()] == [".lock"]
 
 
 def test_a_version_that_appears_meanwhile_is_never_overwritten(tmp_path):
@@ -51,7 +51,7 @@ def test_a_version_that_appears_meanwhile_is_never_overwritten(tmp_path):
     ):
         publish(tmp_path, "p", racing, inputs={}, created_at="t")
     assert (tmp_path / "p" / "v1" / "report.html").read_text() == "the other run's report"
-    assert [p.name for p in (tmp_path / "p").iterdir()] == ["v1"]
+    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == [".lock", "v1"]
 
 
 def test_unrelated_folders_are_not_versions(tmp_path):
@@ -65,3 +65,20 @@ def test_a_version_folder_gets_the_permissions_of_a_plain_mkdir(tmp_path):
     published = publish(tmp_path, "p", writer("a"), inputs={}, created_at="t")
     (tmp_path / "plain").mkdir()
     assert published.path.stat().st_mode == (tmp_path / "plain").stat().st_mode
+
+
+def test_each_manifest_links_to_the_previous_manifest_hash(tmp_path):
+    first = publish(tmp_path, "p", writer("a"), inputs={}, created_at="t")
+    second = publish(tmp_path, "p", writer("b"), inputs={}, created_at="t")
+    assert first.manifest["previous_manifest_sha256"] is None
+    expected = hashlib.sha256((first.path / "manifest.json").read_bytes()).hexdigest()
+    assert second.manifest["previous_manifest_sha256"] == expected
+
+
+def test_signer_files_are_published_beside_the_manifest(tmp_path):
+    def sign(manifest: bytes) -> dict[str, bytes]:
+        return {"manifest.sig": hashlib.sha256(manifest).hexdigest().encode()}
+
+    published = publish(tmp_path, "p", writer("a"), inputs={}, created_at="t", sign=sign)
+    manifest = (published.path / "manifest.json").read_bytes()
+    assert (published.path / "manifest.sig").read_bytes() == hashlib.sha256(manifest).hexdigest().encode()

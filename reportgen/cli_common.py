@@ -1,0 +1,59 @@
+"""What every reportgen command shares: options, exit codes, error and summary output.
+
+Commands parse, call one library function through ``guard``, and end with ``finish``. Exit codes:
+0 success (and every gate passed); 1 published with a failed gate, or a check such as `verify`
+found a problem; 2 usage or policy error; 3 input, model, analysis, render or registry error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from reportgen.errors import PolicyError, ReportgenError
+
+EXIT_OK, EXIT_GATE_FAILED, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
+
+debug_option = click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print a JSON summary on stdout."
+)
+
+
+def guard(call: Callable[[], Any], as_json: bool, debug: bool) -> Any:
+    """Run ``call``; on error print one clear message (and the traceback with --debug) and exit."""
+    try:
+        return call()
+    except ReportgenError as exc:
+        problems = exc.problems if isinstance(exc, PolicyError) else [str(exc)]
+        fail(exc.exit_code, str(exc), problems, as_json, debug)
+    except Exception as exc:  # a bug, not bad input: still one sentence, never a bare traceback
+        message = (
+            f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)"
+        )
+        fail(EXIT_ERROR, message, [message], as_json, debug)
+
+
+def fail(code: int, message: str, problems: list[str], as_json: bool, debug: bool) -> None:
+    if debug:
+        traceback.print_exc()
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"status": "error", "exit_code": code, "error": message, "problems": problems}
+            )
+        )
+    else:
+        for line in problems:
+            click.echo(f"error: {line}", err=True)
+    sys.exit(code)
+
+
+def finish(summary: dict[str, Any], text: str, as_json: bool) -> None:
+    click.echo(json.dumps(summary, sort_keys=True) if as_json else text)
+    sys.exit(int(summary["exit_code"]))

@@ -1,0 +1,7 @@
+"""Operations commands: schedule, review."""
+
+from __future__ import annotations
+
+import click
+
+COMMANDS: list[click.Command] = []
