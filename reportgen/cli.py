@@ -147,9 +147,9 @@ def _progress(as_json: bool) -> Callable[[str], None] | None:
 
 def _register() -> None:
     """Add the audit-trail command groups, each defined in its own module."""
-    from reportgen import cli_audit, cli_history, cli_schedule
+    from reportgen import cli_audit, cli_history, cli_review, cli_schedule
 
-    for module in (cli_audit, cli_history, cli_schedule):
+    for module in (cli_audit, cli_history, cli_review, cli_schedule):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -1,4 +1,4 @@
-"""History commands: history, show, diff."""
+"""History commands: history (the index of published versions)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Operations commands: schedule, review."""
+"""Operations commands: schedule."""
 
 from __future__ import annotations
 

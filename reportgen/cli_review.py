@@ -1,0 +1,7 @@
+"""Reading versions: show, diff, review."""
+
+from __future__ import annotations
+
+import click
+
+COMMANDS: list[click.Command] = []
