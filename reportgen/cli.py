@@ -52,20 +52,40 @@ def main() -> None:
     default=None,
     help="Ed25519 private key that signs the manifest (or env REPORTGEN_SIGNING_KEY).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Publish a new version even when policy, models and data are unchanged.",
+)
 @json_option
 @debug_option
 def run(
-    policy: Path, out: Path, seed: int | None, sign_key: Path | None, as_json: bool, debug: bool
+    policy: Path,
+    out: Path,
+    seed: int | None,
+    sign_key: Path | None,
+    force: bool,
+    as_json: bool,
+    debug: bool,
 ) -> None:
-    """Compute, render and publish the next report version for POLICY."""
-    from reportgen.pipeline import generate_report
+    """Compute, render and publish the next report version for POLICY.
+
+    When nothing changed since the latest version, nothing is computed (exit 0) unless --force.
+    """
+    from reportgen.cli_history import finish_no_change
+    from reportgen.pipeline import NoChange, generate_report
 
     progress = _progress(as_json)
     report = guard(
-        lambda: generate_report(policy, out, seed=seed, progress=progress, signing_key=sign_key),
+        lambda: generate_report(
+            policy, out, seed=seed, progress=progress, signing_key=sign_key, force=force
+        ),
         as_json,
         debug,
     )
+    if isinstance(report, NoChange):
+        finish_no_change(report, as_json)
+        return
     published, gates = report.published, report.document.gates
     failed = [g for g in gates if g.status in ("fail", "error")]
     summary = {

@@ -1,7 +1,186 @@
-"""Reading versions: show, diff, review."""
+"""Reading versions: show, diff, review.
+
+``diff`` and ``show`` only inform, so they exit 0; every command exits 3 when a version cannot
+be read or a key is unusable, 2 on a usage error.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from reportgen.cli_common import EXIT_OK, EXIT_USAGE, debug_option, fail, finish, guard, json_option
+
+if TYPE_CHECKING:
+    from reportgen.registry.review import ReviewStatus
+    from reportgen.registry.show import VersionSummary
+
+_out_option = click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Folder holding <policy id>/v<N>/ report versions (for '<policy>/v<N>' references).",
+)
+
+
+@click.command()
+@click.argument("old")
+@click.argument("new")
+@_out_option
+@json_option
+@debug_option
+def diff(old: str, new: str, out: Path, as_json: bool, debug: bool) -> None:
+    """State what changed between two versions.
+
+    OLD and NEW are version folders or '<policy>/v<N>' under --out.
+    """
+    from reportgen.registry.diff import diff_versions
+    from reportgen.registry.show import resolve_version
+
+    found = guard(
+        lambda: diff_versions(resolve_version(old, out), resolve_version(new, out)),
+        as_json,
+        debug,
+    )
+    summary = {
+        "status": "compared",
+        "exit_code": EXIT_OK,
+        "diff": found.model_dump(mode="json"),
+        "lines": found.lines(),
+    }
+    text = f"{found.old.policy_id}: {found.old.label} -> {found.new.label}\n"
+    finish(summary, text + "\n".join(found.lines()), as_json)
+
+
+@click.command()
+@click.argument("ref")
+@_out_option
+@json_option
+@debug_option
+def show(ref: str, out: Path, as_json: bool, debug: bool) -> None:
+    """Show a version's hashes, signature, gates and sign-off.
+
+    REF is a version folder, '<policy>/v<N>' or '<policy>' (its latest) under --out.
+    """
+    from reportgen.registry.show import describe_version, resolve_version
+
+    summary = guard(lambda: describe_version(resolve_version(ref, out)), as_json, debug)
+    finish(
+        {"status": "ok", "exit_code": EXIT_OK, **summary.model_dump(mode="json")},
+        _show_text(summary),
+        as_json,
+    )
+
+
+def _show_text(summary: VersionSummary) -> str:
+    gates = ", ".join(f"{count} {status}" for status, count in summary.gates.items())
+    if not summary.signed:
+        signature = "not signed (no manifest.sig)"
+    elif summary.signature_valid:
+        signature = f"signed, signature valid; key fingerprint {summary.fingerprint}"
+    else:
+        signature = "signed, but the signature does NOT match the manifest (run reportgen verify)"
+    lines = [
+        f"{summary.policy_id} v{summary.version}  ({summary.path})",
+        f"created:   {summary.created_at}",
+        f"manifest:  sha256 {summary.manifest_sha256}",
+        f"signature: {signature}",
+        f"gates:     {gates}",
+        *_review_text(summary.review),
+    ]
+    return "\n".join(lines)
+
+
+def _review_text(status: ReviewStatus) -> list[str]:
+    required = ", ".join(status.required_roles) or "none"
+    lines = [f"sign-off:  {status.state.upper()}: {status.sentence()} (required roles: {required})"]
+    for check in status.attestations:
+        key = f"key {(check.fingerprint or '')[:16]}\u2026"
+        verdict = f"valid, {key}" if check.valid else f"INVALID, not counted: {check.problem}"
+        who = f"{check.reviewer or '?'} ({check.role or '?'})"
+        lines.append(f"  {check.decision or '?':7} {who}  {check.at or '?'}  {verdict}")
+        if check.comment:
+            lines.append(f"          comment: {check.comment}")
+    if not status.attestations:
+        lines.append("  no review recorded")
+    return lines
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--approve", "decision", flag_value="approve", help="Approve the version.")
+@click.option("--reject", "decision", flag_value="reject", help="Reject the version.")
+@click.option("--reviewer", required=True, help="Your name, as it should appear in the record.")
+@click.option("--role", required=True, help="The role you sign for, e.g. risk_officer.")
+@click.option("--comment", required=True, help="Why you approve or reject.")
+@click.option(
+    "--key",
+    type=click.Path(path_type=Path),
+    envvar="REPORTGEN_SIGNING_KEY",
+    default=None,
+    help="Your Ed25519 private key (PEM, mode 0600), or env REPORTGEN_SIGNING_KEY.",
+)
+@_out_option
+@json_option
+@debug_option
+def review(
+    ref: str,
+    decision: str | None,
+    reviewer: str,
+    role: str,
+    comment: str,
+    key: Path | None,
+    out: Path,
+    as_json: bool,
+    debug: bool,
+) -> None:
+    """Record a signed approval or rejection of a version.
+
+    REF is a version folder or '<policy>/v<N>' under --out. The attestation is bound to the
+    version's manifest sha256 and stored beside the immutable version, in
+    <out>/<policy>/reviews/v<N>/.
+    """
+    from reportgen.registry.review import record_review, review_status
+    from reportgen.registry.show import resolve_version
+
+    if decision not in ("approve", "reject"):
+        return _usage("give --approve or --reject", as_json, debug)
+    if key is None:
+        return _usage("--key: no private key given (or set REPORTGEN_SIGNING_KEY)", as_json, debug)
+    key_path: Path = key
+
+    def record() -> tuple[Path, ReviewStatus]:
+        folder = resolve_version(ref, out)
+        path = record_review(
+            folder,
+            decision="approve" if decision == "approve" else "reject",
+            reviewer=reviewer,
+            role=role,
+            comment=comment,
+            key_path=key_path,
+        )
+        return path, review_status(folder)
+
+    path, status = guard(record, as_json, debug)
+    summary: dict[str, Any] = {
+        "status": "recorded",
+        "exit_code": EXIT_OK,
+        "attestation": str(path),
+        "signature": str(path.with_suffix(".sig")),
+        "review": status.model_dump(mode="json"),
+    }
+    text = (
+        f"recorded {decision} by {reviewer} ({role}) of {status.policy_id} v{status.version}: "
+        f"{path}\nsign-off: {status.state.upper()}: {status.sentence()}"
+    )
+    finish(summary, text, as_json)
+
+
+def _usage(message: str, as_json: bool, debug: bool) -> None:
+    fail(EXIT_USAGE, message, [message], as_json, debug)
+
+
+COMMANDS: list[click.Command] = [diff, show, review]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import platform
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -20,9 +20,21 @@ from reportgen.analyses.engine import Progress
 from reportgen.conditions import evaluate_gates
 from reportgen.errors import RenderError
 from reportgen.inputs import ResolvedInputs, resolve_inputs
+from reportgen.inputs.resolve import sha256_file
 from reportgen.policy import LoadedPolicy, load_policy
-from reportgen.registry import MANIFEST, Published, publish
+from reportgen.registry import MANIFEST, Published, latest, publish
+from reportgen.registry.diff import CHANGES_FILE, VersionDiff, diff_documents, load_diff
+from reportgen.registry.history import fingerprint, record_run, record_version
+from reportgen.registry.review import (
+    SIGNOFF_FILE,
+    ReviewStatus,
+    read_manifest,
+    review_status,
+    reviews_dir,
+    signoff_bytes,
+)
 from reportgen.registry.signing import manifest_signer
+from reportgen.registry.store import draft_manifest
 from reportgen.results import ResultDocument, canonical_json, load_results
 from reportgen.results.document import DatasetInfo, FeatureInfo, ModelInfo, PolicyInfo, RunInfo
 
@@ -49,6 +61,15 @@ class Report:
 
     published: Published
     document: ResultDocument
+
+
+@dataclass(frozen=True)
+class NoChange:
+    """A run that published nothing: policy, models, data and reportgen are as in ``latest``."""
+
+    policy_id: str
+    latest: Published
+    fingerprint: str
 
 
 @dataclass(frozen=True)
@@ -97,31 +118,93 @@ def generate_report(
     seed: int | None = None,
     progress: Progress | None = None,
     signing_key: Path | None = None,
-) -> Report:
+    force: bool = False,
+) -> Report | NoChange:
     """Compute, render and publish the next version of the policy's report under ``out``.
 
-    With ``signing_key`` (an Ed25519 private key file) the manifest is signed.
+    With ``signing_key`` (an Ed25519 private key file) the manifest is signed. When the policy,
+    model, preprocessing and data files, seed and reportgen version are those of the latest
+    version, nothing is computed: the run is recorded in the history index as 'no_change' and
+    a ``NoChange`` is returned, unless ``force``.
     """
     sign = manifest_signer(signing_key) if signing_key is not None else None
     loaded = load_policy(policy_path)
+    unchanged = None if force else _unchanged(loaded, Path(out), seed)
+    if unchanged is not None:
+        return unchanged
     document = _compute(loaded, seed=seed, progress=progress)
     formats = list(loaded.policy.report.formats)
     say = progress or (lambda _m: None)
 
+    inputs, policy_id = _input_hashes(document), document.policy.id
+
     def write(folder: Path, version: int) -> None:
         say(f"rendering {', '.join(formats)} for v{version} ...")
         (folder / "results.json").write_bytes(canonical_json(document))
-        _render_into(folder, document, f"v{version}", formats)
+        changes = _changes_since(folder.parent / f"v{version - 1}", version, document, inputs)
+        if changes is not None:
+            (folder / CHANGES_FILE).write_bytes(canonical_json(changes))
+        if loaded.policy.review.required_roles:
+            (folder / SIGNOFF_FILE).write_bytes(signoff_bytes(loaded.policy.review.required_roles))
+
+        def draft(folder: Path) -> dict[str, Any]:
+            return draft_manifest(
+                folder, policy_id, version, inputs=inputs, created_at=document.run.created_at
+            )
+
+        _render_into(folder, document, f"v{version}", formats, manifest=draft, changes=changes)
 
     published = publish(
         Path(out),
-        document.policy.id,
+        policy_id,
         write,
-        inputs=_input_hashes(document),
+        inputs=inputs,
         created_at=document.run.created_at,
         sign=sign,
+        on_published=lambda new: record_version(Path(out), new, document),
     )
     return Report(published, document)
+
+
+def _unchanged(loaded: LoadedPolicy, out: Path, seed: int | None) -> NoChange | None:
+    """A ``NoChange`` (recorded in the index) when the latest version has these very inputs."""
+    policy = loaded.policy
+    previous = latest(out / policy.id)
+    if previous is None:
+        return None
+    try:
+        models = {
+            m.name: {
+                "model": sha256_file(loaded.resolve(m.path)),
+                "preprocessing": sha256_file(loaded.resolve(m.preprocessing))
+                if m.preprocessing
+                else None,
+            }
+            for m in policy.models
+        }
+        datasets = {
+            role: sha256_file(loaded.resolve(getattr(policy.datasets, role).path))
+            for role in ("reference", "evaluation")
+        }
+    except OSError:
+        return None  # a missing file: computing reports it properly
+    used_seed = policy.seed if seed is None else seed
+    now = fingerprint(loaded.sha256, models, datasets, __version__, used_seed)
+    if previous.manifest.get("inputs", {}).get("fingerprint") != now:
+        return None
+    record_run(out, policy.id, "no_change", version=previous.version)
+    return NoChange(policy.id, previous, now)
+
+
+def _fingerprint(document: ResultDocument) -> str:
+    """The fingerprint of a document's inputs, as ``_unchanged`` computes it before a run."""
+    models = {
+        m.name: {"model": m.sha256, "preprocessing": m.preprocessing_sha256}
+        for m in document.models
+    }
+    datasets: dict[str, str] = {d.role: d.sha256 for d in document.datasets}
+    run = document.run
+    return fingerprint(document.policy.sha256, models, datasets, run.reportgen_version, run.seed)
 
 
 def render_results(results_path: str | Path, out: str | Path) -> list[Path]:
@@ -143,22 +226,72 @@ def render_results(results_path: str | Path, out: str | Path) -> list[Path]:
     manifest_path = results_path.parent / MANIFEST
     if manifest_path.is_file():
         label = f"v{json.loads(manifest_path.read_text(encoding='utf-8'))['version']}"
+    changes, review = _audit_trail(results_path.parent)
     out.mkdir(parents=True, exist_ok=True)
-    return _render_into(out, document, label, ["html", "pdf"])
+    return _render_into(out, document, label, ["html", "pdf"], changes=changes, review=review)
+
+
+def _changes_since(
+    previous: Path, version: int, document: ResultDocument, inputs: dict[str, Any]
+) -> VersionDiff | None:
+    """The diff from the previous version (beside the staging folder) to ``document``."""
+    if version < 2 or not (previous / "results.json").is_file():
+        return None
+    return diff_documents(
+        load_results(previous / "results.json"),
+        document,
+        a_label=previous.name,
+        b_label=f"v{version}",
+        a_manifest=read_manifest(previous),
+        b_manifest={"inputs": inputs},
+    )
+
+
+def _audit_trail(version_dir: Path) -> tuple[VersionDiff | None, ReviewStatus | None]:
+    """The changes.json beside a results file, and the reviews recorded for its version."""
+    changes_path = version_dir / CHANGES_FILE
+    changes = load_diff(changes_path) if changes_path.is_file() else None
+    published = (version_dir / MANIFEST).is_file() and reviews_dir(version_dir).is_dir()
+    return changes, review_status(version_dir) if published else None
 
 
 def _render_into(
-    folder: Path, document: ResultDocument, label: str, formats: Sequence[str]
+    folder: Path,
+    document: ResultDocument,
+    label: str,
+    formats: Sequence[str],
+    *,
+    manifest: Callable[[Path], dict[str, Any]] | None = None,
+    changes: VersionDiff | None = None,
+    review: ReviewStatus | None = None,
 ) -> list[Path]:
+    """Write the report's HTML and PDF/A-3 into ``folder``; the HTML first.
+
+    The PDF embeds results.json and, given ``manifest``, the draft manifest of the files
+    written before it (every file of the version except the PDF itself).
+    """
     from reportgen.render import ReportMeta, render_html, render_pdf
 
-    meta = ReportMeta(version_label=label, published_at=document.run.created_at)
+    meta = ReportMeta(
+        version_label=label,
+        published_at=document.run.created_at,
+        changes=changes,
+        review=review,
+    )
     html = render_html(document, meta)
     written = []
     if "html" in formats:
         written.append(_write_atomic(folder / "report.html", html.encode("utf-8")))
     if "pdf" in formats:
-        written.append(_write_atomic(folder / "report.pdf", render_pdf(html)))
+        attachments = {"results.json": canonical_json(document)}
+        if manifest is not None:
+            attachments[MANIFEST] = canonical_json(manifest(folder))
+        pdf = render_pdf(
+            html,
+            attachments=attachments,
+            attached_at=datetime.fromisoformat(document.run.created_at),
+        )
+        written.append(_write_atomic(folder / "report.pdf", pdf))
     return written
 
 
@@ -172,6 +305,9 @@ def _write_atomic(path: Path, data: bytes) -> Path:
 def _document(
     inputs: ResolvedInputs, results: list[Any], started: datetime, elapsed: float
 ) -> ResultDocument:
+    from reportgen.provenance import source_commit
+    from reportgen.render.html import templates_digest
+
     loaded = inputs.loaded
     policy = loaded.policy
     models = [
@@ -215,6 +351,8 @@ def _document(
             python=platform.python_version(),
             libraries=_library_versions(),
             wall_seconds=round(elapsed, 3),
+            templates_sha256=templates_digest(),
+            git_commit=source_commit(),
         ),
         models=models,
         datasets=datasets,
@@ -240,4 +378,7 @@ def _input_hashes(document: ResultDocument) -> dict[str, Any]:
             for m in document.models
         },
         "datasets": {d.role: d.sha256 for d in document.datasets},
+        "fingerprint": _fingerprint(document),
+        "templates": document.run.templates_sha256,
+        "reportgen_commit": document.run.git_commit,
     }

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from reportgen.cli import main
 from reportgen.errors import RenderError
+from reportgen.registry.diff import load_diff
 from tests.conftest import ROOT, policy_with
 
 ARTIFACTS = {"report.html", "report.pdf", "results.json", "manifest.json"}
@@ -42,8 +43,8 @@ def small(policy: Path) -> Path:
     return policy
 
 
-def run(policy: Path, out: Path) -> dict:
-    result = CliRunner().invoke(main, ["run", str(policy), "--out", str(out), "--json"])
+def run(policy: Path, out: Path, *extra: str) -> dict:
+    result = CliRunner().invoke(main, ["run", str(policy), "--out", str(out), "--json", *extra])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
@@ -66,13 +67,14 @@ def external_references(html: str) -> list[str]:
 
 
 def check_version(folder: Path, title: str) -> None:
-    assert {p.name for p in folder.iterdir()} == ARTIFACTS
     manifest = json.loads((folder / "manifest.json").read_text())
+    expected = ARTIFACTS | ({"changes.json"} if manifest["version"] > 1 else set())
+    assert {p.name for p in folder.iterdir()} == expected
     import hashlib
 
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
-    assert set(manifest["files"]) == ARTIFACTS - {"manifest.json"}
+    assert set(manifest["files"]) == expected - {"manifest.json"}
     html = (folder / "report.html").read_text()
     assert external_references(html) == []
     assert "<script" not in html.lower()
@@ -90,7 +92,7 @@ def test_run_publishes_v1_then_v2_with_identical_results_apart_from_the_clock(
     quick_credit, tmp_path
 ):
     out = tmp_path / "reports"
-    first, second = run(quick_credit, out), run(quick_credit, out)
+    first, second = run(quick_credit, out), run(quick_credit, out, "--force")  # else no change
     assert (first["version"], second["version"]) == (1, 2)
     v1, v2 = out / "credit-scoring" / "v1", out / "credit-scoring" / "v2"
     title = yaml.safe_load(quick_credit.read_text())["title"]
@@ -100,6 +102,8 @@ def test_run_publishes_v1_then_v2_with_identical_results_apart_from_the_clock(
     assert one != two  # the clock differs...
     assert without_clock(one) == without_clock(two)  # ...and nothing else does
     assert sorted(p.name for p in (out / "credit-scoring").iterdir()) == [".lock", "v1", "v2"]
+    assert load_diff(v2 / "changes.json").lines() == ["No differences."]  # issue: Audit trail
+    assert "This is the first version." in (v1 / "report.html").read_text()
 
 
 def test_results_record_costs_hashes_and_additivity(quick_credit, tmp_path):
@@ -149,7 +153,7 @@ def test_render_refuses_to_write_into_a_published_version(quick_credit, tmp_path
 
 
 def test_a_failed_render_publishes_nothing(quick_credit, tmp_path, monkeypatch):
-    def broken(html: str) -> bytes:
+    def broken(html: str, **options: object) -> bytes:
         raise RenderError("report.pdf: WeasyPrint failed")
 
     monkeypatch.setattr("reportgen.render.render_pdf", broken)

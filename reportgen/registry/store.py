@@ -148,6 +148,20 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def draft_manifest(
+    folder: Path, policy_id: str, version: int, *, inputs: dict[str, Any], created_at: str
+) -> dict[str, Any]:
+    """The manifest of version ``version`` for the files now in ``folder``, a staging folder
+    that publish gave a ``write`` function (so the previous version lies beside it).
+
+    A writer embeds this draft in a file it writes later (the PDF): the draft lists every file
+    written before it, with the same inputs and previous-manifest link as the final manifest.
+    """
+    previous_dir = folder.parent / f"v{version - 1}"
+    previous = manifest_sha256(previous_dir) if version > 1 and previous_dir.is_dir() else None
+    return _manifest(folder, policy_id, version, inputs, created_at, previous)
+
+
 def _manifest(
     folder: Path,
     policy_id: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import traceback
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,27 @@ def templates_dir() -> Path:
     if not path.is_dir():
         raise RenderError(f"report templates folder {path} not found; reinstall reportgen")
     return path
+
+
+def templates_digest(directory: Path | None = None) -> str:
+    """sha256 over every file of the templates folder: its relative name and bytes, sorted.
+
+    Recorded with each run, so a report says which templates drew it.
+
+    Raises:
+        RenderError: the folder does not exist or a file in it is unreadable.
+    """
+    root = directory or templates_dir()
+    digest = hashlib.sha256()
+    try:
+        files = sorted((p.relative_to(root).as_posix(), p) for p in root.rglob("*") if p.is_file())
+        for name, path in files:
+            data = path.read_bytes()
+            digest.update(f"{name}\0{len(data)}\0".encode())
+            digest.update(data)
+    except OSError as exc:
+        raise RenderError(f"report templates folder {root} unreadable: {exc}") from exc
+    return digest.hexdigest()
 
 
 def make_environment(directory: Path | None = None) -> jinja2.Environment:

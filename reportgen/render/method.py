@@ -110,7 +110,8 @@ def _check_text(result: CheckResult) -> str:
 
 
 def hash_rows(doc: ResultDocument) -> list[HashRow]:
-    """sha256 of the policy, each model (and its preprocessing) and each dataset."""
+    """sha256 of the policy, each model (and its preprocessing) and each dataset, then what
+    drew the report: the templates' digest and reportgen's git commit, when recorded."""
     rows = [HashRow("Policy", doc.policy.path, doc.policy.sha256)]
     for model in doc.models:
         rows.append(HashRow(f"Model {model.name}", model.path, model.sha256))
@@ -120,6 +121,10 @@ def hash_rows(doc: ResultDocument) -> list[HashRow]:
             )
     for data in doc.datasets:
         rows.append(HashRow(f"{data.role.capitalize()} data", data.path, data.sha256))
+    if doc.run.templates_sha256:
+        rows.append(HashRow("Report templates", "templates/", doc.run.templates_sha256))
+    if doc.run.git_commit:
+        rows.append(HashRow("reportgen source", "git commit", doc.run.git_commit))
     return rows
 
 

@@ -1,11 +1,15 @@
 """Print the report's HTML to PDF with WeasyPrint, never fetching anything from anywhere.
 
 Page size, margins, the running header and "page X of Y" come from the @page rules of the
-inlined stylesheet, so the HTML alone decides how the PDF looks.
+inlined stylesheet, so the HTML alone decides how the PDF looks. The PDF is PDF/A-3b, the
+archival profile that allows embedded files, so the data behind the report (``results.json``)
+and a manifest can travel inside it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any, NoReturn
 
@@ -40,12 +44,30 @@ def _refusing_fetcher(urls: ModuleType) -> Any:
     return RefusingFetcher()
 
 
-def render_pdf(html: str) -> bytes:
-    """The PDF of a page made by :func:`reportgen.render.render_html`.
+PDF_VARIANT = "pdf/a-3b"
+"""ISO 19005-3 level B: archival PDF that may embed files of any type."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def render_pdf(
+    html: str,
+    *,
+    attachments: Mapping[str, bytes] | None = None,
+    attached_at: datetime | None = None,
+) -> bytes:
+    """The PDF/A-3b of a page made by :func:`reportgen.render.render_html`.
 
     WeasyPrint gets no base URL and a fetcher that refuses every URL (:func:`refuse_url`), so a
     stray reference can never reach the network or the file system: WeasyPrint logs a warning
     and leaves the resource out.
+
+    Args:
+        html: the page to print.
+        attachments: files to embed, name -> bytes, in this order, each declared as the data
+            the document is made from (PDF/A-3 relationship ``Data``).
+        attached_at: the creation and modification time recorded for each attachment; the
+            Unix epoch when omitted, so the same inputs always give the same bytes.
 
     Raises:
         RenderError: WeasyPrint failed to lay out or write the document.
@@ -53,8 +75,24 @@ def render_pdf(html: str) -> bytes:
     """
     weasyprint = require("weasyprint")
     fetcher = _refusing_fetcher(require("weasyprint.urls"))
+    when = attached_at or _EPOCH
     try:
-        pdf = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
+        embedded = [
+            weasyprint.Attachment(
+                string=data,
+                name=name,
+                description=f"{name}, embedded by reportgen",
+                created=when,
+                modified=when,
+                relationship="Data",
+                url_fetcher=fetcher,
+            )
+            for name, data in (attachments or {}).items()
+        ]
+        page = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher)
+        pdf = page.write_pdf(
+            pdf_variant=PDF_VARIANT, attachments=embedded, finisher=_list_each_file_once
+        )
     except RenderError:
         raise
     except Exception as exc:
@@ -62,3 +100,17 @@ def render_pdf(html: str) -> bytes:
     if not isinstance(pdf, bytes):
         raise RenderError("WeasyPrint returned no PDF bytes for the report")
     return pdf
+
+
+def _list_each_file_once(document: Any, pdf: Any) -> None:
+    """Drop repeated entries from the catalog's associated files (``/AF``).
+
+    WeasyPrint 70 lists each embedded file there twice (once from the name tree, once from its
+    file specification); PDF/A-3 wants each associated file once.
+    """
+    listed = pdf.catalog.get("AF")
+    if not listed:
+        return
+    unique = list(dict.fromkeys(listed))
+    listed.clear()
+    listed.extend(unique)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reportgen.render.changes import build_changes, build_review
 from reportgen.render.format import fmt_datetime, fmt_int, fmt_seconds, join_words, plural
 from reportgen.render.method import cost_rows, hash_rows, how_computed
 from reportgen.render.sections import SECTION_ORDER, build_section
@@ -63,6 +64,8 @@ def build_view(doc: ResultDocument, meta: ReportMeta) -> ReportView:
             for name, rs in groups.items()
         ),
         method=_method_view(doc, groups),
+        changes=build_changes(meta.changes, meta.version_label),
+        review=build_review(meta.review),
     )
 
 

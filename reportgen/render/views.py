@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from reportgen.render.changes import ChangesView, ReviewView
 from reportgen.render.trust_views import CaveatView, DistributionSpec, TrustSummary, TrustView
+
+if TYPE_CHECKING:
+    from reportgen.registry.diff import VersionDiff
+    from reportgen.registry.review import ReviewStatus
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,10 @@ class ReportMeta:
     """The version as shown to readers, e.g. ``"v3"`` or ``"unpublished"``."""
     published_at: str
     """When the version was published, ISO 8601 date-time."""
+    changes: VersionDiff | None = None
+    """The diff against the previous version (its changes.json), if there is one."""
+    review: ReviewStatus | None = None
+    """The sign-off recorded beside the version when it is rendered, if any."""
 
 
 @dataclass(frozen=True)
@@ -221,6 +230,10 @@ class ReportView:
     datasets: tuple[DatasetRow, ...]
     models: tuple[ModelView, ...]
     method: MethodView
+    changes: ChangesView
+    """Changes since the previous version: placed right after the summary."""
+    review: ReviewView | None = None
+    """Sign-off status, shown when reviews were recorded."""
 
     def charts(self) -> Iterator[ChartSpec | DistributionSpec]:
         """Every chart in the report, in reading order."""

@@ -257,6 +257,14 @@ class RunInfo(_Doc):
     python: str
     libraries: dict[str, str]
     wall_seconds: float
+    templates_sha256: str | None = Field(
+        default=None,
+        description="sha256 over the report templates (names and bytes) that render the report.",
+    )
+    git_commit: str | None = Field(
+        default=None,
+        description="Commit of reportgen's source when run from a git checkout, else null.",
+    )
 
 
 class ResultDocument(_Doc):

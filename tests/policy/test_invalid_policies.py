@@ -93,9 +93,7 @@ EXPECTED: dict[str, list[str]] = {
         "seed: must be >= 0, got -1",
         "models[0].batch_size: must be >= 1, got 0",
         "datasets.evaluation: required key is missing; expected a mapping with keys path, format",
-        (
-            "schedule: must be a mapping with keys cron, got 'weekly'"
-        ),
+        ("schedule: must be a mapping with keys cron, got 'weekly'"),
     ],
     "nested_beyond_parser.yaml": [
         "line 5, column 45: YAML is nested more than 32 levels deep; refused",

@@ -81,4 +81,6 @@ def test_signer_files_are_published_beside_the_manifest(tmp_path):
 
     published = publish(tmp_path, "p", writer("a"), inputs={}, created_at="t", sign=sign)
     manifest = (published.path / "manifest.json").read_bytes()
-    assert (published.path / "manifest.sig").read_bytes() == hashlib.sha256(manifest).hexdigest().encode()
+    assert (published.path / "manifest.sig").read_bytes() == hashlib.sha256(
+        manifest
+    ).hexdigest().encode()

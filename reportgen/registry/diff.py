@@ -1,0 +1,419 @@
+"""What changed between two report versions, as typed data and as sentences a reviewer reads.
+
+:func:`diff_documents` compares two results documents (and, when given, their manifests): input
+hashes, software, gate outcomes, global importance ranks, the audit cases' reason mix and
+performance metrics. Clock values (``created_at``, ``*_seconds``) are never compared, so two runs
+of the same inputs give a diff that says "No differences.".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from reportgen.errors import RegistryError
+from reportgen.results.document import (
+    GlobalShapResult,
+    LocalExplanationsResult,
+    PerformanceResult,
+    PermutationImportanceResult,
+    ResultDocument,
+)
+from reportgen.results.io import canonical_json
+
+CHANGES_FILE = "changes.json"
+"""The diff against the previous version, stored inside each version after the first."""
+Status = Literal["pass", "warn", "fail", "error"]
+Measure = Literal["global_shap", "permutation_importance"]
+_DERIVED_INPUTS = {("fingerprint",)}
+"""Manifest inputs computed from the others: their change is stated through the others."""
+_MEASURES: tuple[Measure, ...] = ("global_shap", "permutation_importance")
+MEASURE_WORDS: dict[str, str] = {
+    "global_shap": "mean |SHAP|",
+    "permutation_importance": "permutation importance",
+}
+
+
+class _Diff(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class VersionRef(_Diff):
+    """One side of the comparison."""
+
+    label: str = Field(description="As shown to readers, e.g. 'v3'.")
+    policy_id: str
+    created_at: str
+    manifest_sha256: str | None = Field(description="None while the version is being published.")
+
+
+class HashChange(_Diff):
+    """An input file whose content hash differs; ``None`` on the side that lacks the input."""
+
+    path: list[str] = Field(description="Key path in the manifest's inputs, e.g. models.m.model.")
+    old: str | None
+    new: str | None
+
+
+class ValueChange(_Diff):
+    """A recorded setting of the run that differs: reportgen, Python or a library version, seed."""
+
+    name: str
+    old: str | None
+    new: str | None
+
+
+class GateChange(_Diff):
+    code: str
+    check: str
+    model: str
+    method: str | None
+    old: Status | None = Field(description="None: the gate did not exist in the older version.")
+    new: Status | None = Field(description="None: the gate is gone in the newer version.")
+    old_actual: str | None
+    new_actual: str | None
+
+
+class RankChange(_Diff):
+    """A feature whose rank moved, or that is ranked on one side only."""
+
+    feature: str
+    old_rank: int | None
+    new_rank: int | None
+    old_value: float | None
+    new_value: float | None
+
+
+class ImportanceDiff(_Diff):
+    model: str
+    measure: Measure
+    missing_in: Literal["old", "new"] | None = Field(
+        default=None, description="The side that did not compute this measure for the model."
+    )
+    changes: list[RankChange] = Field(default_factory=list)
+
+
+class ReasonCount(_Diff):
+    """How many audit cases cite a feature among their top contributions, and in which direction."""
+
+    feature: str
+    old_cases: int
+    new_cases: int
+    old_raises: int
+    new_raises: int
+    old_lowers: int
+    new_lowers: int
+
+
+class ReasonMixDiff(_Diff):
+    model: str
+    method: Literal["shap"] = "shap"
+    old_cases: int = Field(description="Audit cases explained in the older version.")
+    new_cases: int
+    features: list[ReasonCount] = Field(description="Only the features whose counts changed.")
+
+
+class MetricChange(_Diff):
+    model: str
+    metric: str
+    old: float | None
+    new: float | None
+
+
+class VersionDiff(_Diff):
+    """Everything that differs between two versions, older (``old``) to newer (``new``)."""
+
+    kind: Literal["reportgen.diff"] = "reportgen.diff"
+    schema_version: Literal["1.0"] = "1.0"
+    old: VersionRef
+    new: VersionRef
+    models: list[str] = Field(description="Every model named on either side.")
+    inputs: list[HashChange]
+    software: list[ValueChange]
+    gates: list[GateChange]
+    importances: list[ImportanceDiff]
+    reasons: list[ReasonMixDiff]
+    performance: list[MetricChange]
+
+    @property
+    def identical(self) -> bool:
+        """True when nothing but the clock differs."""
+        parts = (self.inputs, self.software, self.gates, self.importances, self.reasons)
+        return not any(parts) and not self.performance
+
+    def groups(self) -> list[tuple[str, list[str]]]:
+        """Sentences grouped by topic, each group's lines or its 'No change in ...' line."""
+        from reportgen.registry.diff_text import grouped_lines
+
+        return grouped_lines(self)
+
+    def lines(self) -> list[str]:
+        """Every sentence, in reading order; ``["No differences."]`` when nothing changed."""
+        if self.identical:
+            return ["No differences."]
+        return [line for _title, lines in self.groups() for line in lines]
+
+
+def diff_documents(
+    a: ResultDocument,
+    b: ResultDocument,
+    *,
+    a_label: str,
+    b_label: str,
+    a_manifest: Mapping[str, Any] | None = None,
+    b_manifest: Mapping[str, Any] | None = None,
+) -> VersionDiff:
+    """Compare an older document ``a`` with a newer ``b``.
+
+    Input hashes are the document's policy, model, dataset and template hashes, updated with
+    each manifest's ``inputs`` when given (a manifest may record more).
+    """
+    models = list(dict.fromkeys([m.name for m in a.models] + [m.name for m in b.models]))
+    return VersionDiff(
+        old=_ref(a, a_label, a_manifest),
+        new=_ref(b, b_label, b_manifest),
+        models=models,
+        inputs=_input_changes(_inputs(a, a_manifest), _inputs(b, b_manifest)),
+        software=_software_changes(a, b),
+        gates=_gate_changes(a, b),
+        importances=[
+            imp for m in models for kind in _MEASURES if (imp := _importance(a, b, m, kind))
+        ],
+        reasons=[mix for m in models if (mix := _reason_mix(a, b, m))],
+        performance=[c for m in models for c in _metric_changes(a, b, m)],
+    )
+
+
+def load_diff(path: Path) -> VersionDiff:
+    """Read a stored changes.json.
+
+    Raises:
+        RegistryError: unreadable, or not a diff document.
+    """
+    try:
+        return VersionDiff.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError) as exc:  # ValidationError is a ValueError
+        reason = _first_error(exc) if isinstance(exc, ValidationError) else str(exc)
+        raise RegistryError(f"{path}: not a readable reportgen changes file ({reason})") from exc
+
+
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in first['loc']) or '(top level)'}: {first['msg']}"
+
+
+def _ref(doc: ResultDocument, label: str, manifest: Mapping[str, Any] | None) -> VersionRef:
+    """``manifest_sha256`` is known for a complete manifest (its file is its canonical JSON)."""
+    digest = None
+    if manifest is not None and manifest.get("kind") == "reportgen.manifest":
+        digest = hashlib.sha256(canonical_json(dict(manifest))).hexdigest()
+    return VersionRef(
+        label=label, policy_id=doc.policy.id, created_at=doc.run.created_at, manifest_sha256=digest
+    )
+
+
+def document_inputs(doc: ResultDocument) -> dict[str, Any]:
+    """The input hashes a document records, shaped like a manifest's ``inputs``."""
+    return {
+        "policy": doc.policy.sha256,
+        "models": {
+            m.name: {"model": m.sha256, "preprocessing": m.preprocessing_sha256} for m in doc.models
+        },
+        "datasets": {d.role: d.sha256 for d in doc.datasets},
+        "templates": getattr(doc.run, "templates_sha256", None),
+        "reportgen_commit": getattr(doc.run, "git_commit", None),
+    }
+
+
+def _inputs(doc: ResultDocument, manifest: Mapping[str, Any] | None) -> dict[tuple[str, ...], Any]:
+    recorded = manifest.get("inputs") if manifest else None
+    return _flatten(document_inputs(doc)) | _flatten(recorded if isinstance(recorded, dict) else {})
+
+
+def _flatten(value: Any, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
+    if isinstance(value, dict):
+        flat: dict[tuple[str, ...], Any] = {}
+        for key, item in value.items():
+            flat.update(_flatten(item, (*prefix, str(key))))
+        return flat
+    return {prefix: value}
+
+
+def _input_changes(
+    old: dict[tuple[str, ...], Any], new: dict[tuple[str, ...], Any]
+) -> list[HashChange]:
+    keys = [k for k in dict.fromkeys([*old, *new]) if k not in _DERIVED_INPUTS]
+    return [
+        HashChange(path=list(key), old=_text(old.get(key)), new=_text(new.get(key)))
+        for key in keys
+        if old.get(key) != new.get(key)
+    ]
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True)
+
+
+def _software_changes(a: ResultDocument, b: ResultDocument) -> list[ValueChange]:
+    pairs: list[tuple[str, str | None, str | None]] = [
+        ("reportgen", a.run.reportgen_version, b.run.reportgen_version),
+        ("Python", a.run.python, b.run.python),
+        ("seed", str(a.run.seed), str(b.run.seed)),
+    ]
+    libraries = sorted(set(a.run.libraries) | set(b.run.libraries))
+    pairs += [(n, a.run.libraries.get(n), b.run.libraries.get(n)) for n in libraries]
+    return [ValueChange(name=n, old=o, new=v) for n, o, v in pairs if o != v]
+
+
+def code_order(code: str) -> tuple[int, str]:
+    """``C2`` before ``C10``."""
+    found = re.fullmatch(r"[A-Za-z]*(\d+)", code)
+    return (int(found.group(1)) if found else 10**6, code)
+
+
+def _gate_changes(a: ResultDocument, b: ResultDocument) -> list[GateChange]:
+    old = {(g.code, g.model, g.method): g for g in a.gates}
+    new = {(g.code, g.model, g.method): g for g in b.gates}
+    changes = []
+    for key in sorted(set(old) | set(new), key=lambda k: (code_order(k[0]), k[1], k[2] or "")):
+        was, now = old.get(key), new.get(key)
+        either = now or was
+        if either is None or (was is not None and now is not None and was.status == now.status):
+            continue
+        changes.append(
+            GateChange(
+                code=either.code,
+                check=either.check,
+                model=either.model,
+                method=either.method,
+                old=was.status if was else None,
+                new=now.status if now else None,
+                old_actual=was.actual if was else None,
+                new_actual=now.actual if now else None,
+            )
+        )
+    return changes
+
+
+def _importance(
+    a: ResultDocument, b: ResultDocument, model: str, measure: Measure
+) -> ImportanceDiff | None:
+    wanted = GlobalShapResult if measure == "global_shap" else PermutationImportanceResult
+    old = next((r for r in a.results if isinstance(r, wanted) and r.model == model), None)
+    new = next((r for r in b.results if isinstance(r, wanted) and r.model == model), None)
+    if old is None and new is None:
+        return None
+    if old is None or new is None:
+        missing: Literal["old", "new"] = "old" if old is None else "new"
+        return ImportanceDiff(model=model, measure=measure, missing_in=missing)
+    was = {i.feature: i for i in old.importances}
+    now = {i.feature: i for i in new.importances}
+    moved = []
+    for feature in dict.fromkeys([*now, *was]):
+        before, after = was.get(feature), now.get(feature)
+        if before is not None and after is not None and before.rank == after.rank:
+            continue
+        moved.append(
+            RankChange(
+                feature=feature,
+                old_rank=before.rank if before else None,
+                new_rank=after.rank if after else None,
+                old_value=before.value if before else None,
+                new_value=after.value if after else None,
+            )
+        )
+    moved.sort(key=lambda c: (c.new_rank is None, c.new_rank or c.old_rank or 0, c.feature))
+    return ImportanceDiff(model=model, measure=measure, changes=moved) if moved else None
+
+
+def _reason_counts(doc: ResultDocument, model: str) -> tuple[int, Counter[tuple[str, str]]] | None:
+    """Cases explained by SHAP, and counts of (feature, 'cases'|'raises'|'lowers')."""
+    result = next(
+        (r for r in doc.results if isinstance(r, LocalExplanationsResult) and r.model == model),
+        None,
+    )
+    if result is None:
+        return None
+    counts: Counter[tuple[str, str]] = Counter()
+    cases = 0
+    for case in result.cases:
+        for explanation in (e for e in case.explanations if e.method == "shap"):
+            cases += 1
+            for item in {c.feature: c for c in explanation.top}.values():
+                counts[item.feature, "cases"] += 1
+                if item.contribution:
+                    counts[item.feature, "raises" if item.contribution > 0 else "lowers"] += 1
+    return cases, counts
+
+
+def _reason_mix(a: ResultDocument, b: ResultDocument, model: str) -> ReasonMixDiff | None:
+    old, new = _reason_counts(a, model), _reason_counts(b, model)
+    if old is None or new is None:
+        return None
+    (old_cases, was), (new_cases, now) = old, new
+    features = sorted({f for f, _ in was} | {f for f, _ in now})
+    changed = [
+        ReasonCount(
+            feature=f,
+            old_cases=was[f, "cases"],
+            new_cases=now[f, "cases"],
+            old_raises=was[f, "raises"],
+            new_raises=now[f, "raises"],
+            old_lowers=was[f, "lowers"],
+            new_lowers=now[f, "lowers"],
+        )
+        for f in features
+        if any(was[f, part] != now[f, part] for part in ("cases", "raises", "lowers"))
+    ]
+    changed.sort(key=lambda c: (-c.new_cases, -c.old_cases, c.feature))
+    if not changed and old_cases == new_cases:
+        return None
+    return ReasonMixDiff(model=model, old_cases=old_cases, new_cases=new_cases, features=changed)
+
+
+def _metric_changes(a: ResultDocument, b: ResultDocument, model: str) -> Iterable[MetricChange]:
+    def metrics(doc: ResultDocument) -> dict[str, float]:
+        perf = (r for r in doc.results if isinstance(r, PerformanceResult) and r.model == model)
+        return {m.name: m.value for r in perf for m in r.metrics}
+
+    old, new = metrics(a), metrics(b)
+    for name in dict.fromkeys([*new, *old]):
+        was, now = old.get(name), new.get(name)
+        if was is not None and now is not None and math.isclose(was, now, abs_tol=1e-12):
+            continue
+        yield MetricChange(model=model, metric=name, old=was, new=now)
+
+
+def diff_versions(old_dir: Path, new_dir: Path) -> VersionDiff:
+    """Compare two published version folders (their results.json and manifest.json).
+
+    Raises:
+        RegistryError: a folder is not a readable published version.
+        InputError: a results.json is unreadable.
+    """
+    from reportgen.registry.review import read_manifest
+    from reportgen.results import load_results
+
+    manifests = [read_manifest(d) for d in (old_dir, new_dir)]
+    docs = [load_results(d / "results.json") for d in (old_dir, new_dir)]
+    labels = [f"v{m['version']}" for m in manifests]
+    if docs[0].policy.id != docs[1].policy.id:
+        labels = [f"{doc.policy.id} {label}" for doc, label in zip(docs, labels, strict=True)]
+    return diff_documents(
+        docs[0],
+        docs[1],
+        a_label=labels[0],
+        b_label=labels[1],
+        a_manifest=manifests[0],
+        b_manifest=manifests[1],
+    )

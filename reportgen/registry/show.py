@@ -1,0 +1,109 @@
+"""One version at a glance: what `reportgen show` prints.
+
+Finds a version from a reference ("<policy>/v<N>", "<policy>" for its latest, or a folder),
+then reads its manifest, signature, gate tally and sign-off status.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reportgen.errors import RegistryError
+from reportgen.registry import signing
+from reportgen.registry.review import ReviewStatus, read_manifest, review_status
+from reportgen.registry.store import MANIFEST, manifest_sha256, versions
+
+_REF = re.compile(r"^(?P<policy>[a-z0-9][a-z0-9_-]*)(?:/v(?P<version>[1-9][0-9]*))?/?$")
+STATUSES = ("pass", "warn", "fail", "error")
+
+
+class VersionSummary(BaseModel):
+    """A version's identity, signature, gate tally and sign-off."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str
+    policy_id: str
+    version: int
+    created_at: str
+    manifest_sha256: str
+    signed: bool = Field(description="manifest.sig is present.")
+    signature_valid: bool | None = Field(description="None when not signed.")
+    fingerprint: str | None = Field(description="The signer's key fingerprint (signer.pub).")
+    gates: dict[str, int]
+    review: ReviewStatus
+
+
+def resolve_version(ref: str | Path, out: Path) -> Path:
+    """The version folder ``ref`` names: a folder, "<policy>/v<N>" or "<policy>" under ``out``.
+
+    Raises:
+        RegistryError: no such published version.
+    """
+    folder = Path(ref)
+    if (folder / MANIFEST).is_file():
+        return folder
+    match = _REF.match(str(ref))
+    if match is None:
+        raise RegistryError(
+            f"{ref}: not a report version (expected a version folder, '<policy>/v<N>' "
+            f"or '<policy>' under {out})"
+        )
+    policy_dir = out / match["policy"]
+    found = versions(policy_dir)
+    if not found:
+        raise RegistryError(f"{policy_dir}: no published version of '{match['policy']}'")
+    number = int(match["version"]) if match["version"] else found[-1]
+    if number not in found:
+        raise RegistryError(f"{policy_dir / f'v{number}'}: no such version (latest v{found[-1]})")
+    return policy_dir / f"v{number}"
+
+
+def describe_version(version_dir: Path) -> VersionSummary:
+    """Read what `reportgen show` prints about one version.
+
+    Raises:
+        RegistryError: not a readable published version.
+    """
+    manifest = read_manifest(version_dir)
+    signed, valid, key_print = _signature(version_dir)
+    return VersionSummary(
+        path=str(version_dir),
+        policy_id=str(manifest.get("policy_id", "")),
+        version=int(manifest["version"]),
+        created_at=str(manifest.get("created_at", "")),
+        manifest_sha256=manifest_sha256(version_dir),
+        signed=signed,
+        signature_valid=valid,
+        fingerprint=key_print,
+        gates=_gate_tally(version_dir),
+        review=review_status(version_dir),
+    )
+
+
+def _signature(version_dir: Path) -> tuple[bool, bool | None, str | None]:
+    """(signed, signature valid, signer fingerprint) from manifest.sig and signer.pub."""
+    signature = version_dir / signing.SIGNATURE_FILE
+    if not signature.is_file():
+        return False, None, None
+    public = version_dir / signing.PUBLIC_KEY_FILE
+    try:
+        key = signing.load_public_key(public.read_bytes(), str(public))
+    except (OSError, RegistryError):
+        return True, False, None
+    valid = signing.verify_bytes(key, (version_dir / MANIFEST).read_bytes(), signature.read_bytes())
+    return True, valid, signing.fingerprint(key)
+
+
+def _gate_tally(version_dir: Path) -> dict[str, int]:
+    path = version_dir / "results.json"
+    try:
+        gates = json.loads(path.read_text(encoding="utf-8")).get("gates", [])
+        found = [g["status"] for g in gates]
+    except (OSError, ValueError, AttributeError, KeyError, TypeError) as exc:
+        raise RegistryError(f"{path}: not a readable results document ({exc})") from exc
+    return {status: found.count(status) for status in STATUSES}
