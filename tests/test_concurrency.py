@@ -144,3 +144,5 @@ def test_a_publisher_killed_midway_leaves_no_version_and_does_not_block_the_next
     assert time.monotonic() - started < 30
     assert [m["version"] for m in assert_chain(out / "credit")] == [1, 2]
     assert [v.version for v in list_versions(out, "credit")] == [1, 2]
+    # the successor, holding the lock, swept the dead publisher's staging folder away
+    assert sorted(p.name for p in (out / "credit").iterdir()) == [".lock", "v1", "v2"]

@@ -8,26 +8,24 @@ because nothing changed, or a scheduled run that failed.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from reportgen.errors import RegistryError
+from reportgen.registry import index_db
 from reportgen.registry.store import MANIFEST, Published, manifest_sha256, versions
 
 if TYPE_CHECKING:
     from reportgen.results import ResultDocument
 
-INDEX = "index.sqlite"
-SCHEMA_VERSION = 1
 GATE_STATUSES = ("pass", "warn", "fail", "error")
 Outcome = Literal["published", "no_change", "error"]
 _REF = re.compile(r"^(?P<policy>[a-z0-9][a-z0-9_-]*)(?:/v(?P<version>[1-9][0-9]*))?/?$")
@@ -148,7 +146,7 @@ def utc_iso(moment: datetime) -> str:
 
 
 def index_path(out: Path) -> Path:
-    return Path(out) / INDEX
+    return Path(out) / index_db.INDEX
 
 
 def record_version(out: Path, published: Published, document: ResultDocument) -> None:
@@ -429,67 +427,8 @@ def _query(out: Path, sql: str, args: tuple[Any, ...]) -> list[sqlite3.Row]:
 
 @contextmanager
 def _transaction(out: Path, *, write: bool = True) -> Iterator[sqlite3.Connection]:
-    """A transaction on the index, which is created (and filled from the folders) on first use.
-
-    A write transaction takes the write lock at once (BEGIN IMMEDIATE), so two writers queue on
-    the busy timeout instead of failing when one upgrades a read lock.
-    """
-    path = index_path(out)
-    _ensure_wal(path)
-    with closing(sqlite3.connect(path, timeout=30.0, isolation_level=None)) as db:
-        db.row_factory = sqlite3.Row
-        db.execute("PRAGMA busy_timeout = 30000")
-        db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        try:
-            if _create_schema(db):
-                _rebuild_in(db, out)
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
-
-
-def _ensure_wal(path: Path) -> None:
-    """Put a new index in WAL mode, one process at a time.
-
-    Switching the journal mode needs the database to itself and does not wait on the busy
-    timeout, so processes creating the index at once take turns on a lock file beside it.
-    """
-    if _is_wal(path):
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with (path.parent / f".{path.name}.lock").open("a") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # released when the file closes
-        if not _is_wal(path):
-            with closing(sqlite3.connect(path, timeout=30.0)) as db:
-                db.execute("PRAGMA journal_mode = WAL")
-
-
-def _is_wal(path: Path) -> bool:
-    """True when the database header says WAL (file format versions 2 at bytes 18 and 19)."""
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(20)
-    except FileNotFoundError:
-        return False
-    return header[18:20] == b"\x02\x02"
-
-
-def _create_schema(db: sqlite3.Connection) -> bool:
-    """Create the tables if this index is new; True when it was."""
-    known = db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
-    ).fetchone()
-    if known:
-        found = db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
-        if found != SCHEMA_VERSION:
-            raise sqlite3.DatabaseError(
-                f"index schema version {found}, this reportgen reads {SCHEMA_VERSION}"
-            )
-        return False
-    for statement in _SCHEMA.split(";"):
-        if statement.strip():
-            db.execute(statement)
-    db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-    return True
+    """A transaction on the index, which is created (and filled from the folders) on first use."""
+    with index_db.transaction(
+        index_path(out), write=write, on_create=lambda db: _rebuild_in(db, out)
+    ) as db:
+        yield db

@@ -93,6 +93,7 @@ def _publish_locked(
     created_at: str,
     sign: Callable[[bytes], dict[str, bytes]] | None,
 ) -> Published:
+    _sweep_staging(policy_dir)
     existing = versions(policy_dir)
     version = (existing or [0])[-1] + 1
     previous = manifest_sha256(policy_dir / f"v{existing[-1]}") if existing else None
@@ -117,6 +118,13 @@ def _publish_locked(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return Published(version, target, manifest)
+
+
+def _sweep_staging(policy_dir: Path) -> None:
+    """Remove staging folders of publishers that died: under the lock, no live one exists."""
+    for leftover in policy_dir.glob(".v*-*"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 @contextmanager
