@@ -9,6 +9,7 @@ from reportgen.errors import MissingDependencyError
 
 _EXTRA_OF = {
     "torch": "torch",
+    "opendp": "privacy",
     "captum": "torch",
     "shap": "explain",
     "lime": "explain",

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, 
 
 from reportgen.policy.base import Strict as _Strict
 from reportgen.policy.checks import ChecksSpec
+from reportgen.policy.privacy import PrivacySpec
 from reportgen.policy.trail import ReviewSpec, ScheduleSpec
 
 Domain = Literal["credit", "medical"]
@@ -321,6 +322,9 @@ class Policy(_Strict):
     checks: ChecksSpec = Field(
         default_factory=ChecksSpec,
         description="Explanation trust checks and their pass/warn/fail thresholds.",
+    )
+    privacy: PrivacySpec = Field(
+        default_factory=PrivacySpec, description="What may reach the report about individuals."
     )
     schedule: ScheduleSpec | None = Field(
         default=None, description="Optional schedule for `reportgen schedule`."
