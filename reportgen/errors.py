@@ -36,6 +36,16 @@ class AnalysisError(ReportgenError):
     """An analysis failed while computing explanations."""
 
 
+class PrivacyError(ReportgenError):
+    """Publishing would break a privacy rule, so nothing is published.
+
+    Raised when the differential privacy budget is exhausted, a pseudonym key is unsafe, or a
+    result would still identify someone.
+    """
+
+    exit_code = 3
+
+
 class RenderError(ReportgenError):
     """HTML or PDF rendering failed."""
 

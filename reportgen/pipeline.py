@@ -22,6 +22,7 @@ from reportgen.errors import RenderError
 from reportgen.inputs import ResolvedInputs, resolve_inputs
 from reportgen.inputs.resolve import sha256_file
 from reportgen.policy import LoadedPolicy, load_policy
+from reportgen.privacy.gate import PrivacyGate
 from reportgen.registry import MANIFEST, Published, latest, publish
 from reportgen.registry.diff import CHANGES_FILE, VersionDiff, diff_documents, load_diff
 from reportgen.registry.history import fingerprint, record_run, record_version
@@ -38,6 +39,9 @@ from reportgen.registry.store import draft_manifest
 from reportgen.results import ResultDocument, canonical_json, load_results
 from reportgen.results.document import DatasetInfo, FeatureInfo, ModelInfo, PolicyInfo, RunInfo
 
+# Where the pseudonym key lives when a run publishes nowhere (compute_results, the benchmark).
+DEFAULT_KEY_DIR = Path.home() / ".config" / "reportgen"
+
 _RECORDED_LIBRARIES = (
     "numpy",
     "pandas",
@@ -52,6 +56,7 @@ _RECORDED_LIBRARIES = (
     "weasyprint",
     "matplotlib",
     "pydantic",
+    "opendp",
 )
 
 
@@ -98,17 +103,33 @@ def compute_results(
 
 
 def _compute(
-    loaded: LoadedPolicy, *, seed: int | None, progress: Progress | None
+    loaded: LoadedPolicy,
+    *,
+    seed: int | None,
+    progress: Progress | None,
+    key_dir: Path = DEFAULT_KEY_DIR,
 ) -> ResultDocument:
+    """Analyses, then the privacy gate (the only way their results reach the document)."""
     started = datetime.now(UTC)
     if seed is not None:
         loaded = LoadedPolicy(
             loaded.policy.model_copy(update={"seed": seed}), loaded.path, loaded.sha256
         )
     inputs = resolve_inputs(loaded)
-    results = run_analyses(inputs, progress=progress)
+    analysed = run_analyses(inputs, progress=progress)
+    gate = PrivacyGate(
+        loaded.policy,
+        reference=inputs.reference.frame,
+        evaluation=inputs.evaluation.frame,
+        key_dir=key_dir,
+        codec=inputs.models[0].adapter.codec,
+    )
+    admitted = [r for r in (gate.admit(result) for result in analysed.results) if r is not None]
+    results = admitted + gate.cohorts(analysed.cohorts)
     elapsed = (datetime.now(UTC) - started).total_seconds()
-    return _document(inputs, results, started, elapsed)
+    return _document(inputs, results, started, elapsed).model_copy(
+        update={"privacy": gate.report()}
+    )
 
 
 def generate_report(
@@ -132,7 +153,7 @@ def generate_report(
     unchanged = None if force else _unchanged(loaded, Path(out), seed)
     if unchanged is not None:
         return unchanged
-    document = _compute(loaded, seed=seed, progress=progress)
+    document = _compute(loaded, seed=seed, progress=progress, key_dir=Path(out))
     formats = list(loaded.policy.report.formats)
     say = progress or (lambda _m: None)
 

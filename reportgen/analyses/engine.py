@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import partial
 
 from reportgen.analyses.checks import planned_checks, run_check
-from reportgen.analyses.context import ModelData
+from reportgen.analyses.cohorts import RawCohorts, cohort_table
+from reportgen.analyses.context import Measure, ModelData
 from reportgen.analyses.global_importance import run_global_shap, run_permutation
 from reportgen.analyses.local import run_local
 from reportgen.analyses.performance import run_performance
 from reportgen.errors import AnalysisError, ReportgenError
 from reportgen.inputs.resolve import ResolvedInputs
+from reportgen.policy.privacy import CohortSpec
 from reportgen.policy.schema import Policy
-from reportgen.results.document import Result
+from reportgen.results.document import Cost, Result
 
 Progress = Callable[[str], None]
 
@@ -32,8 +35,26 @@ def planned(policy: Policy) -> list[tuple[str, str, Callable[[ModelData], Result
     return [entry for entry in _ANALYSES if entry[0] in wanted]
 
 
-def run_analyses(inputs: ResolvedInputs, *, progress: Progress | None = None) -> list[Result]:
-    """Every planned analysis, then every planned trust check, for every model.
+@dataclass(frozen=True)
+class ModelCohorts:
+    """Raw cohort statistics of one model and family: for the privacy gate only, never published."""
+
+    model: str
+    spec: CohortSpec
+    raw: RawCohorts
+    cost: Cost
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """Everything the analyses computed: results, and raw cohorts awaiting the privacy gate."""
+
+    results: list[Result]
+    cohorts: list[ModelCohorts] = field(default_factory=list)
+
+
+def run_analyses(inputs: ResolvedInputs, *, progress: Progress | None = None) -> Analysed:
+    """Every planned analysis, trust check and cohort table, for every model.
 
     Raises:
         AnalysisError: an analysis failed; the message names the model and the analysis. (A trust
@@ -41,6 +62,7 @@ def run_analyses(inputs: ResolvedInputs, *, progress: Progress | None = None) ->
     """
     say = progress or (lambda _message: None)
     results: list[Result] = []
+    cohorts: list[ModelCohorts] = []
     for resolved in inputs.models:
         data = ModelData.build(inputs, resolved)
         steps = [(label, run) for _, label, run in planned(inputs.loaded.policy)]
@@ -60,4 +82,9 @@ def run_analyses(inputs: ResolvedInputs, *, progress: Progress | None = None) ->
                     f"model '{resolved.spec.name}': {label} failed: {type(exc).__name__}: {exc}"
                 ) from exc
             say(f"{where} done in {time.perf_counter() - start:.1f} s")
-    return results
+        for spec in inputs.loaded.policy.privacy.cohorts:
+            say(f"[{resolved.spec.name}] cohorts by {spec.name} ...")
+            with Measure(data.model) as measure:
+                raw = cohort_table(data, inputs.evaluation.frame, spec)
+            cohorts.append(ModelCohorts(resolved.spec.name, spec, raw, measure.cost))
+    return Analysed(results, cohorts)

@@ -31,6 +31,9 @@ from reportgen.results.document import (
     MethodExplanation,
 )
 
+RECORD_IDS = "Cases are named by the evaluation data's record identifier."
+PSEUDONYMOUS = "Case identifiers are pseudonymous (keyed hash) and values are shown as ranges."
+
 
 def by_magnitude(contributions: list[Contribution]) -> list[Contribution]:
     """Contributions by absolute size, largest first (ties broken by feature name)."""
@@ -43,10 +46,12 @@ def build_local_cases(
     *,
     heading: str,
     caveats: Mapping[str, tuple[CaveatView, ...]],
+    pseudonymous: bool = False,
 ) -> LocalCasesView:
     """The audit cases section; ``anchor`` prefixes the ids of the case charts.
 
     ``caveats``: trust-check warnings per case id, boxed on the matching case.
+    ``pseudonymous``: the privacy gate ran, so ids are keyed hashes and values are ranges.
     """
     strata = sorted(result.strata.items())
     drawn = join_counts(strata)
@@ -68,7 +73,7 @@ def build_local_cases(
             f"The {number_word(len(result.cases))} cases below are a stratified sample of the "
             f"evaluation data, drawn per predicted class ({drawn}). They illustrate how the model "
             "reasons about individual cases; they do not show how often each pattern occurs. "
-            "Cases are named by the evaluation data's record identifier."
+            + (PSEUDONYMOUS if pseudonymous else RECORD_IDS)
         ),
         facts=tuple(facts),
         strata=tuple(Fact(label, fmt_int(count)) for label, count in strata),

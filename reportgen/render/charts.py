@@ -14,8 +14,11 @@ from typing import Any
 
 from reportgen._lazy import require
 from reportgen.errors import RenderError
+from reportgen.render.privacy_views import ProfileChartSpec
 from reportgen.render.trust_views import DistributionSpec
 from reportgen.render.views import ChartSpec
+
+Spec = ChartSpec | DistributionSpec | ProfileChartSpec
 
 WIDTH_IN = 6.7
 """Chart width in inches: the A4 text width, so print shows charts at 1:1."""
@@ -31,6 +34,17 @@ COLORS = {
 }
 STRIP_IN = 0.36
 """Height per method row of a distribution chart, in inches."""
+PROFILE_IN = 0.3
+"""Height per feature row of a cohort profile chart, in inches."""
+COHORT_STYLES = tuple(
+    zip(
+        ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#6a3d9a"),
+        ("o", "s", "^", "D", "v", "P", "X"),
+        strict=True,
+    )
+)
+"""Colour-blind-safe colours (Okabe-Ito), each with its own marker shape: colour never alone."""
+LEGEND_COLUMNS = 4
 
 _RC = {
     "font.family": "DejaVu Sans",
@@ -45,7 +59,7 @@ _RC = {
 _NO_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 
 
-def chart_svg(spec: ChartSpec | DistributionSpec) -> str:
+def chart_svg(spec: Spec) -> str:
     """The chart as an ``<svg>`` element ready to inline in HTML, ids prefixed by ``spec.id``.
 
     Raises:
@@ -59,6 +73,8 @@ def chart_svg(spec: ChartSpec | DistributionSpec) -> str:
             figure = figure_mod.Figure(figsize=(WIDTH_IN, _height(spec)))
             if isinstance(spec, DistributionSpec):
                 _draw_distribution(figure, spec)
+            elif isinstance(spec, ProfileChartSpec):
+                _draw_profiles(figure, spec)
             else:
                 _draw(figure, spec)
             buffer = io.StringIO()
@@ -68,9 +84,12 @@ def chart_svg(spec: ChartSpec | DistributionSpec) -> str:
     return _inline(buffer.getvalue(), spec)
 
 
-def _height(spec: ChartSpec | DistributionSpec) -> float:
+def _height(spec: Spec) -> float:
     if isinstance(spec, DistributionSpec):
         return 0.8 + STRIP_IN * max(len(spec.series), 1)
+    if isinstance(spec, ProfileChartSpec):
+        legend_rows = -(-(len(spec.cohorts) + 1) // LEGEND_COLUMNS)
+        return 0.85 + PROFILE_IN * max(len(spec.features), 1) + 0.2 * legend_rows
     return 0.75 + BAR_IN * max(len(spec.values), 1)
 
 
@@ -173,13 +192,76 @@ def _chance_lines(axes: Any, chance: tuple[float | None, ...]) -> None:
             axes.plot([value, value], [row - 0.42, row + 0.42], **style)
 
 
+def _draw_profiles(figure: Any, spec: ProfileChartSpec) -> None:
+    """A dot plot: one row per feature, one dodged mark per cohort, a bar for the overall share."""
+    axes = figure.add_subplot()
+    rows = list(range(len(spec.features)))
+    count = len(spec.series)
+    step = min(0.14, 0.64 / max(count, 1))
+    for row in rows:
+        spread = [series[row] for series in spec.series] + [spec.overall[row]]
+        axes.plot([min(spread), max(spread)], [row, row], color="#cccccc", linewidth=0.8)
+    axes.scatter(
+        list(spec.overall),
+        rows,
+        marker="|",
+        s=260,
+        linewidths=2.2,
+        color="#222222",
+        label=_literal(spec.overall_label),
+        zorder=3,
+    )
+    for index, (label, values) in enumerate(zip(spec.cohorts, spec.series, strict=True)):
+        color, marker = COHORT_STYLES[index % len(COHORT_STYLES)]
+        offset = (index - (count - 1) / 2) * step
+        axes.scatter(
+            list(values),
+            [row + offset for row in rows],
+            marker=marker,
+            s=22,
+            color=color,
+            edgecolors="white",
+            linewidths=0.4,
+            label=_literal(label),
+            zorder=4,
+        )
+    axes.set_yticks(rows, labels=[_literal(f) for f in spec.features])
+    axes.set_ylim(len(rows) - 0.5, -0.5)
+    highest = max([*spec.overall, *(v for series in spec.series for v in series), 0.01])
+    axes.set_xlim(0, min(highest * 1.12, 1.0))
+    axes.xaxis.set_major_formatter(
+        require("matplotlib.ticker").PercentFormatter(xmax=1.0, decimals=0)
+    )
+    axes.set_xlabel(spec.axis_label)
+    axes.grid(axis="x", color="#dddddd", linewidth=0.5)
+    axes.set_axisbelow(True)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    axes.legend(
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncol=LEGEND_COLUMNS,
+        frameon=False,
+        fontsize=7.5,
+        handletextpad=0.3,
+        columnspacing=1.4,
+        borderaxespad=0.2,
+    )
+    figure.tight_layout(pad=0.4)
+
+
+def _literal(text: str) -> str:
+    """Data shown as typed: a ``$`` would otherwise start matplotlib's math mode."""
+    return text.replace("$", r"\$")
+
+
 _XML_HEAD = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
 _METADATA = re.compile(r"<metadata\b.*?</metadata>\s*", re.DOTALL)
 _STYLE_SHEET = re.compile(r"<style\b.*?</style>\s*", re.DOTALL)
 _STYLE_ATTR = re.compile(r'style="([^"]*)"')
 
 
-def _inline(svg: str, spec: ChartSpec | DistributionSpec) -> str:
+def _inline(svg: str, spec: Spec) -> str:
     """Make matplotlib's SVG document an element that sits quietly inside an HTML page.
 
     Drops the XML declaration, DOCTYPE and metadata; turns ``style`` attributes and the

@@ -66,6 +66,19 @@ def fmt_num(value: float, digits: int = 3) -> str:
     return f"{sign}{size:,.{decimals}f}"
 
 
+def fmt_short(value: float, digits: int = 3) -> str:
+    """Like :func:`fmt_num` without trailing zeros: ``1``, ``0.55``, ``1 \u00d7 10\u207b\u2076``.
+
+    For parameters a person chose (a privacy budget, a bound), where ``1.00`` would suggest a
+    precision nobody measured.
+    """
+    text = fmt_num(value, digits)
+    mantissa, times, power = text.partition(" \u00d7 ")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}{times}{power}"
+
+
 def fmt_fixed(value: float, decimals: int = 3) -> str:
     """A value with a fixed number of decimals (scores and metrics line up in a column)."""
     if not math.isfinite(value):

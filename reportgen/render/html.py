@@ -12,9 +12,9 @@ from markupsafe import Markup
 
 import reportgen
 from reportgen.errors import RenderError, ReportgenError
-from reportgen.render.charts import chart_svg
+from reportgen.render.charts import Spec, chart_svg
 from reportgen.render.viewmodel import build_view
-from reportgen.render.views import ChartSpec, ReportMeta
+from reportgen.render.views import ReportMeta
 from reportgen.results.document import ResultDocument
 
 PAGE_TEMPLATE = "base.html"
@@ -59,7 +59,7 @@ def make_environment(directory: Path | None = None) -> jinja2.Environment:
 
     Autoescape is on for every template (our pages show strings that came from data) and
     undefined names raise instead of rendering as empty text. The ``svg`` filter draws a
-    :class:`ChartSpec` as inline SVG.
+    chart spec as inline SVG.
     """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(directory or templates_dir())),
@@ -72,7 +72,7 @@ def make_environment(directory: Path | None = None) -> jinja2.Environment:
     return env
 
 
-def _svg(spec: ChartSpec) -> Markup:
+def _svg(spec: Spec) -> Markup:
     # chart_svg escapes every string it writes (matplotlib escapes text; ids are ours).
     return Markup(chart_svg(spec))
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from reportgen.render.cases import join_counts
+from reportgen.render.cohorts import NOISE_NOTE
 from reportgen.render.format import fmt_int, fmt_num, fmt_seconds, join_words, metric_name, plural
 from reportgen.render.sections import analysis_label
 from reportgen.render.trust import check_scope
 from reportgen.render.views import CostRow, Fact, HashRow
 from reportgen.results.document import (
     CheckResult,
+    CohortResult,
     GlobalShapResult,
     LocalExplanationsResult,
     PerformanceResult,
@@ -52,6 +54,8 @@ def explain_computation(result: Result, *, seed: int) -> str:
             return _local_text(result, seed)
         case CheckResult():
             return _check_text(result)
+        case CohortResult():
+            return _cohort_text(result)
     return "Computed as recorded in the results document."
 
 
@@ -107,6 +111,20 @@ def _check_text(result: CheckResult) -> str:
     if result.error is not None:
         text += f" The check could not be computed: {result.error}"
     return text
+
+
+def _cohort_text(result: CohortResult) -> str:
+    split = "by predicted class" if result.by == "predicted_class" else f"by column {result.by}"
+    suppressed = sum(1 for c in result.cohorts if c.suppressed is not None)
+    names = list(dict.fromkeys(m.name for m in result.overall.metrics))
+    scores = f"{join_words([metric_name(n) for n in names])} with a 95% interval; " if names else ""
+    text = (
+        f"Evaluation rows split {split} into {plural(len(result.cohorts), 'cohort')}, "
+        f"{suppressed} suppressed. Per published cohort: its row count; {scores}the mean "
+        "|SHAP value| per feature over its explained rows (its profile); and the total variation "
+        "distance between its profile and the overall one, each scaled to sum to one."
+    )
+    return f"{text} {NOISE_NOTE}" if result.noised else text
 
 
 def hash_rows(doc: ResultDocument) -> list[HashRow]:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from reportgen.errors import RenderError
 from reportgen.render.cases import build_local_cases
+from reportgen.render.cohorts import COHORTS_HEADING, build_cohorts
 from reportgen.render.format import (
     column_decimals,
     fmt_fixed,
@@ -29,6 +30,7 @@ from reportgen.render.views import (
 )
 from reportgen.results.document import (
     CheckResult,
+    CohortResult,
     FeatureImportance,
     GlobalShapResult,
     LocalExplanationsResult,
@@ -47,14 +49,17 @@ SECTION_ORDER = {
     "model_performance": 0,
     "global_shap": 1,
     "permutation_importance": 2,
-    "local_explanations": 3,
+    "cohorts": 3,
+    "local_explanations": 4,
 }
-"""Reading order of a model's results: trust checks, performance, global importance, cases."""
+"""Reading order of a model's results: trust checks, performance, global importance, cohorts,
+cases."""
 
 HEADINGS = {
     "model_performance": "Model performance",
     "global_shap": "Global importance: SHAP",
     "permutation_importance": "Global importance: permutation",
+    "cohorts": COHORTS_HEADING,
     "local_explanations": "Audit cases",
 }
 
@@ -63,15 +68,23 @@ def analysis_label(result: Result) -> str:
     """A result's name in the appendix: its section heading, or the check's code and title."""
     if isinstance(result, CheckResult):
         return f"Check {result.code}: {CHECK_TITLES.get(result.check, result.check).lower()}"
+    if isinstance(result, CohortResult):
+        return f"Cohorts: {result.family}"
     return HEADINGS[result.kind]
 
 
 def build_section(
-    result: Result, anchor: str, *, caveats: Mapping[str, tuple[CaveatView, ...]] | None = None
+    result: Result,
+    anchor: str,
+    *,
+    caveats: Mapping[str, tuple[CaveatView, ...]] | None = None,
+    pseudonymous: bool = False,
 ) -> SectionView:
     """The view of one result; ``anchor`` prefixes the ids of its charts.
 
-    ``caveats`` are the trust-check warnings per audit case id, shown on those cases.
+    ``caveats`` are the trust-check warnings per audit case id, shown on those cases;
+    ``pseudonymous``: the privacy gate ran, so case ids are keyed hashes and values ranges. A
+    model's cohort families share one section: build it with :func:`build_cohorts`.
 
     Raises:
         RenderError: the result kind has no view (cannot happen for a validated document).
@@ -85,8 +98,14 @@ def build_section(
             return _permutation(result, anchor)
         case LocalExplanationsResult():
             return build_local_cases(
-                result, anchor, heading=HEADINGS["local_explanations"], caveats=caveats or {}
+                result,
+                anchor,
+                heading=HEADINGS["local_explanations"],
+                caveats=caveats or {},
+                pseudonymous=pseudonymous,
             )
+        case CohortResult():
+            return build_cohorts([result], anchor, min_cohort_size=None)
     raise RenderError(f"result kind {getattr(result, 'kind', '?')!r} has no view in the report")
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from reportgen.render.changes import build_changes, build_review
+from reportgen.render.cohorts import build_cohorts
 from reportgen.render.format import fmt_datetime, fmt_int, fmt_seconds, join_words, plural
 from reportgen.render.method import cost_rows, hash_rows, how_computed
-from reportgen.render.sections import SECTION_ORDER, build_section
+from reportgen.render.privacy import build_privacy, cases_withheld, privacy_line, withheld_cases
+from reportgen.render.sections import HEADINGS, SECTION_ORDER, build_section
 from reportgen.render.summary import build_summary
 from reportgen.render.trust import build_trust, case_caveats, code_key
 from reportgen.render.views import (
@@ -19,9 +21,12 @@ from reportgen.render.views import (
 )
 from reportgen.results.document import (
     CheckResult,
+    CohortResult,
     DatasetInfo,
     GateOutcome,
+    LocalExplanationsResult,
     ModelInfo,
+    PrivacyReport,
     Result,
     ResultDocument,
 )
@@ -36,9 +41,15 @@ def build_view(doc: ResultDocument, meta: ReportMeta) -> ReportView:
 
     Results are grouped per model (in the order the document lists its models) and each model's
     sections follow the reading order: can the explanations be trusted, performance, global
-    importance, audit cases.
+    importance, cohorts, audit cases. Audit cases the privacy policy withholds are dropped even
+    if the document carries them.
     """
     groups = group_by_model(doc)
+    if cases_withheld(doc.privacy):
+        groups = {
+            name: [r for r in rs if not isinstance(r, LocalExplanationsResult)]
+            for name, rs in groups.items()
+        }
     infos = {info.name: info for info in doc.models}
     anchors = {name: f"model-{index}" for index, name in enumerate(groups, 1)}
     published = fmt_datetime(meta.published_at)
@@ -60,11 +71,13 @@ def build_view(doc: ResultDocument, meta: ReportMeta) -> ReportView:
         ),
         datasets=tuple(_dataset_row(d) for d in _datasets_in_order(doc.datasets)),
         models=tuple(
-            _model_view(name, infos.get(name), rs, doc.gates, anchors[name])
+            _model_view(name, infos.get(name), rs, doc.gates, anchors[name], doc.privacy)
             for name, rs in groups.items()
         ),
         method=_method_view(doc, groups),
         changes=build_changes(meta.changes, meta.version_label),
+        privacy=build_privacy(doc.privacy),
+        privacy_line=privacy_line(doc.privacy),
         review=build_review(meta.review),
     )
 
@@ -117,7 +130,12 @@ def _dataset_row(data: DatasetInfo) -> DatasetRow:
 
 
 def _model_view(
-    name: str, info: ModelInfo | None, results: list[Result], gates: list[GateOutcome], anchor: str
+    name: str,
+    info: ModelInfo | None,
+    results: list[Result],
+    gates: list[GateOutcome],
+    anchor: str,
+    privacy: PrivacyReport | None,
 ) -> ModelView:
     facts: list[Fact] = []
     features: tuple[Fact, ...] = ()
@@ -136,23 +154,46 @@ def _model_view(
         facts=tuple(facts),
         features=features,
         trusted=bool(info and info.trusted),
-        sections=_sections(name, results, gates, anchor),
+        sections=_sections(name, results, gates, anchor, privacy),
     )
 
 
 def _sections(
-    name: str, results: list[Result], gates: list[GateOutcome], anchor: str
+    name: str,
+    results: list[Result],
+    gates: list[GateOutcome],
+    anchor: str,
+    privacy: PrivacyReport | None,
 ) -> tuple[SectionView, ...]:
-    """The trust section first (if the model has any result or gate), then one per analysis."""
+    """The trust section first (if the model has any result or gate), then the analyses.
+
+    One section per analysis, except that all cohort families share one section, and that audit
+    cases the privacy policy withholds are replaced by a sentence saying so.
+    """
     checks = [r for r in results if isinstance(r, CheckResult)]
-    others = [r for r in results if not isinstance(r, CheckResult)]
+    cohorts = [r for r in results if isinstance(r, CohortResult)]
+    others = [r for r in results if not isinstance(r, CheckResult | CohortResult)]
     own_gates = [g for g in gates if g.model == name]
     caveats = case_caveats(checks, own_gates)
-    sections: list[SectionView] = []
-    if results or own_gates:
-        sections.append(build_trust(checks, own_gates, name, anchor))
-    sections.extend(build_section(r, anchor, caveats=caveats) for r in others)
-    return tuple(sections)
+    if not (results or own_gates):
+        return ()
+    ordered: list[tuple[int, SectionView]] = [
+        (
+            SECTION_ORDER[r.kind],
+            build_section(r, anchor, caveats=caveats, pseudonymous=bool(privacy)),
+        )
+        for r in others
+    ]
+    if cohorts:
+        minimum = privacy.min_cohort_size if privacy is not None else None
+        ordered.append(
+            (SECTION_ORDER["cohorts"], build_cohorts(cohorts, anchor, min_cohort_size=minimum))
+        )
+    if cases_withheld(privacy):
+        heading = HEADINGS["local_explanations"]
+        ordered.append((SECTION_ORDER["local_explanations"], withheld_cases(heading)))
+    ordered.sort(key=lambda item: item[0])
+    return (build_trust(checks, own_gates, name, anchor), *(view for _, view in ordered))
 
 
 def _method_view(doc: ResultDocument, groups: dict[str, list[Result]]) -> MethodView:

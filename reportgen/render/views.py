@@ -11,6 +11,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from reportgen.render.changes import ChangesView, ReviewView
+from reportgen.render.privacy_views import (
+    CohortsView,
+    PrivacyView,
+    ProfileChartSpec,
+    WithheldCasesView,
+)
 from reportgen.render.trust_views import CaveatView, DistributionSpec, TrustSummary, TrustView
 
 if TYPE_CHECKING:
@@ -145,7 +151,15 @@ class LocalCasesView:
     cases: tuple[CaseView, ...]
 
 
-SectionView = TrustView | PerformanceView | GlobalShapView | PermutationView | LocalCasesView
+SectionView = (
+    TrustView
+    | PerformanceView
+    | GlobalShapView
+    | PermutationView
+    | CohortsView
+    | LocalCasesView
+    | WithheldCasesView
+)
 
 
 @dataclass(frozen=True)
@@ -232,10 +246,14 @@ class ReportView:
     method: MethodView
     changes: ChangesView
     """Changes since the previous version: placed right after the summary."""
+    privacy: PrivacyView
+    """What the privacy gate applied: placed before the appendix."""
+    privacy_line: str | None
+    """The summary's one line on privacy; None for documents that predate the gate."""
     review: ReviewView | None = None
     """Sign-off status, shown when reviews were recorded."""
 
-    def charts(self) -> Iterator[ChartSpec | DistributionSpec]:
+    def charts(self) -> Iterator[ChartSpec | DistributionSpec | ProfileChartSpec]:
         """Every chart in the report, in reading order."""
         for model in self.models:
             for section in model.sections:
@@ -243,6 +261,8 @@ class ReportView:
                     yield from (c.chart for c in section.checks if c.chart is not None)
                 elif isinstance(section, GlobalShapView | PermutationView):
                     yield section.chart
+                elif isinstance(section, CohortsView):
+                    yield from (f.chart for f in section.families if f.chart is not None)
                 elif isinstance(section, LocalCasesView):
                     for case in section.cases:
                         yield from (e.chart for e in case.explanations if e.chart is not None)

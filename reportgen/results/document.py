@@ -193,14 +193,90 @@ class CheckResult(_Doc):
     cost: Cost
 
 
+class MetricWithInterval(_Doc):
+    """A cohort's score with its 95% interval (None where it cannot be computed or is noised)."""
+
+    name: str
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+
+
+class Cohort(_Doc):
+    """One cohort as published: suppressed cohorts carry only their label and the reason."""
+
+    label: str
+    size: float | None = Field(
+        description="Rows in the cohort (noised under DP); None if suppressed."
+    )
+    suppressed: str | None = Field(default=None, description="Why nothing else is shown.")
+    metrics: list[MetricWithInterval] = Field(default_factory=list)
+    profile: dict[str, float] = Field(
+        default_factory=dict,
+        description="Mean |SHAP| per feature over the cohort's explained rows.",
+    )
+    top_features: list[str] = Field(default_factory=list)
+    distance: float | None = Field(
+        default=None, description="Total variation distance of the profile from the overall one."
+    )
+    profile_rows: int | None = Field(default=None, description="Explained rows behind the profile.")
+
+
+class CohortResult(_Doc):
+    """Cohorts of one family (a sensitive attribute, a band of a column, or predicted class)."""
+
+    kind: Literal["cohorts"] = "cohorts"
+    model: str
+    family: str
+    by: str
+    overall: Cohort
+    cohorts: list[Cohort]
+    noised: bool = Field(description="True when counts, scores and profiles carry DP noise.")
+    cost: Cost
+
+
 Result = Annotated[
     GlobalShapResult
     | PermutationImportanceResult
     | PerformanceResult
     | LocalExplanationsResult
-    | CheckResult,
+    | CheckResult
+    | CohortResult,
     Field(discriminator="kind"),
 ]
+
+
+class LedgerEntry(_Doc):
+    """One differentially private statistic and what it spent."""
+
+    statistic: str
+    mechanism: str
+    epsilon: float
+    sensitivity: float
+    scale: float
+    bounds: list[float] | None = None
+
+
+class Suppressed(_Doc):
+    family: str
+    model: str
+    cohort: str
+    reason: str
+
+
+class PrivacyReport(_Doc):
+    """The protections in force, so a reviewer can see them rather than trust them."""
+
+    min_cohort_size: int
+    rules: list[str] = Field(description="Each rule applied, in words.")
+    local_cases: bool = Field(description="Whether individual audit cases are shown.")
+    suppressed: list[Suppressed] = Field(default_factory=list)
+    dp_enabled: bool = False
+    epsilon: float | None = None
+    delta: float | None = None
+    unit: str | None = None
+    epsilon_spent: float = 0.0
+    ledger: list[LedgerEntry] = Field(default_factory=list)
 
 
 class GateOutcome(_Doc):
@@ -278,6 +354,9 @@ class ResultDocument(_Doc):
     datasets: list[DatasetInfo]
     results: list[Result]
     gates: list[GateOutcome] = Field(default_factory=list)
+    privacy: PrivacyReport | None = Field(
+        default=None, description="What the privacy gate applied (None in pre-privacy documents)."
+    )
 
     @property
     def failed(self) -> bool:

@@ -1,0 +1,336 @@
+"""The privacy gate: the only way anything data-derived reaches the results document.
+
+Analyses produce results about the evaluation data; the gate rewrites what concerns individuals
+(pseudonymous case ids, generalised values, sensitive attributes withheld, small groups
+suppressed, optional differential privacy on cohort aggregates) and then vouches for every
+result: a result that still carries a record identifier, or a case value that is not a
+generalised label, is refused with a PrivacyError (exit 3, nothing published). What it did is
+returned as a PrivacyReport for the report's Privacy section.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from reportgen.analyses.cohorts import CohortFigures, RawCohorts, profile_values
+from reportgen.analyses.engine import ModelCohorts
+from reportgen.errors import PrivacyError
+from reportgen.inputs.codec import Feature, FeatureCodec
+from reportgen.policy.privacy import local_cases_enabled
+from reportgen.policy.schema import Policy
+from reportgen.privacy.dp import Ledger, noisy_count, noisy_mean
+from reportgen.privacy.generalise import Generaliser
+from reportgen.privacy.pseudonym import Pseudonymizer, load_or_create_key
+from reportgen.privacy.suppression import suppress
+from reportgen.results.document import (
+    CaseCaveat,
+    CaseExplanation,
+    CheckResult,
+    Cohort,
+    CohortResult,
+    Contribution,
+    LedgerEntry,
+    LocalExplanationsResult,
+    MethodExplanation,
+    MetricWithInterval,
+    PerformanceResult,
+    PrivacyReport,
+    Result,
+    Suppressed,
+)
+
+DP_FEATURES = 3  # features whose cohort means are released under differential privacy
+
+
+class PrivacyGate:
+    """Admits results into the document only in a form that protects individuals."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        *,
+        reference: pd.DataFrame,
+        evaluation: pd.DataFrame,
+        key_dir: Path,
+        codec: FeatureCodec | None = None,
+    ) -> None:
+        self.policy = policy
+        self.spec = policy.privacy
+        data = policy.data
+        self.sensitive = set(data.sensitive)
+        self.local_cases = local_cases_enabled(self.spec, policy.domain)
+        key = load_or_create_key(key_dir, self.spec.pseudonym_key_env)
+        self.pseudonym = Pseudonymizer(key)
+        codec = codec or _declared_codec(policy, reference)
+        self.generaliser = Generaliser.fit(
+            reference,
+            codec,
+            minimum=self.spec.min_cohort_size,
+            top_code_quantile=self.spec.top_code_quantile,
+            age_columns=[c for c in data.sensitive if c in reference.columns],
+            age_top=self.spec.top_code_ages_at,
+        )
+        dp = self.spec.differential_privacy
+        self.ledger = Ledger.from_spec(dp) if dp.enabled else None
+        self.record_ids = set(reference[data.id_column]) | set(evaluation[data.id_column])
+        self.suppressed: list[Suppressed] = []
+        self.rules: list[str] = []
+
+    def admit(self, result: Result) -> Result | None:
+        """The publishable form of ``result`` (None when policy withholds it), vouched for."""
+        admitted: Result | None
+        if isinstance(result, LocalExplanationsResult):
+            admitted = self._local(result) if self.local_cases else None
+        elif isinstance(result, CheckResult):
+            admitted = result.model_copy(
+                update={"caveats": [self._caveat(c) for c in result.caveats]}
+            )
+        elif isinstance(result, PerformanceResult):
+            admitted = self._performance(result)
+        else:
+            admitted = result
+        if admitted is not None:
+            self.vouch(admitted)
+        return admitted
+
+    def vouch(self, result: Result) -> None:
+        """Refuse a result that carries a record id or an ungeneralised case value."""
+        for path, text in _strings(result.model_dump(mode="json")):
+            if text in self.record_ids:
+                raise PrivacyError(
+                    f"privacy gate: the {result.kind} result of model '{result.model}' carries a "
+                    f"record identifier at {path}; refused"
+                )
+        if isinstance(result, LocalExplanationsResult):
+            for case in result.cases:
+                for explanation in case.explanations:
+                    for item in explanation.top:
+                        if item.value not in self.generaliser.coverage(item.feature):
+                            raise PrivacyError(
+                                f"privacy gate: case {case.case_id} of model '{result.model}' "
+                                f"shows an ungeneralised value for '{item.feature}'; refused"
+                            )
+
+    def report(self) -> PrivacyReport:
+        dp = self.spec.differential_privacy
+        ledger = self.ledger
+        return PrivacyReport(
+            min_cohort_size=self.spec.min_cohort_size,
+            rules=self._rules(),
+            local_cases=self.local_cases,
+            suppressed=self.suppressed,
+            dp_enabled=ledger is not None,
+            epsilon=dp.epsilon if ledger is not None else None,
+            delta=dp.delta if ledger is not None else None,
+            unit=dp.unit if ledger is not None else None,
+            epsilon_spent=ledger.spent if ledger is not None else 0.0,
+            ledger=[
+                LedgerEntry(
+                    statistic=e["name"],
+                    mechanism=e["mechanism"],
+                    epsilon=e["epsilon"],
+                    sensitivity=e["sensitivity"],
+                    scale=e["scale"],
+                    bounds=e["bounds"],
+                )
+                for e in (ledger.entries if ledger is not None else [])
+            ],
+        )
+
+    def cohorts(self, families: list[ModelCohorts]) -> list[CohortResult]:
+        """Publish cohort families: suppression first, then (optionally) DP noise."""
+        share = self._epsilon_share(families)
+        return [self._family(f, share) for f in families]
+
+    def _family(self, family: ModelCohorts, epsilon: float) -> CohortResult:
+        raw, k = family.raw, self.spec.min_cohort_size
+        kept = suppress({c.label: c.size for c in raw.cohorts}, minimum=k, total=raw.overall.size)
+        for label, reason in kept.suppressed.items():
+            self.suppressed.append(
+                Suppressed(family=raw.name, model=family.model, cohort=label, reason=reason)
+            )
+        cohorts = [
+            Cohort(label=c.label, size=None, suppressed=kept.suppressed[c.label])
+            if c.label in kept.suppressed
+            else self._cohort(raw, c, epsilon)
+            for c in raw.cohorts
+        ]
+        result = CohortResult(
+            model=family.model,
+            family=raw.name,
+            by=raw.by,
+            overall=self._cohort(raw, raw.overall, epsilon, overall=True),
+            cohorts=cohorts,
+            noised=self.ledger is not None,
+            cost=family.cost,
+        )
+        self.vouch(result)
+        return result
+
+    def _cohort(
+        self, raw: RawCohorts, c: CohortFigures, epsilon: float, *, overall: bool = False
+    ) -> Cohort:
+        label = "all rows" if overall else c.label
+        profile, top = {}, list(c.profile.top_features) if c.profile else []
+        rows = c.profile.rows if c.profile else 0
+        if c.profile is not None and rows >= self.spec.min_cohort_size:
+            profile = dict(zip(raw.features, (float(v) for v in c.profile.values), strict=True))
+        if self.ledger is None:
+            metrics = [
+                MetricWithInterval(name=e.name, value=e.value, low=e.low, high=e.high)
+                for e in c.performance
+            ]
+            return Cohort(
+                label=label,
+                size=c.size,
+                metrics=metrics,
+                profile=profile,
+                top_features=top if profile else [],
+                distance=c.profile.total_variation if (c.profile and profile) else None,
+                profile_rows=rows if profile else None,
+            )
+        return self._noised(raw, c, label, epsilon, overall=overall)
+
+    def _noised(
+        self, raw: RawCohorts, c: CohortFigures, label: str, epsilon: float, *, overall: bool
+    ) -> Cohort:
+        """Counts and profile means with Laplace noise; performance is not published under DP."""
+        assert self.ledger is not None  # only called with DP on
+        name = f"{raw.model} / {raw.name} / {label}"
+        size = noisy_count(c.size, epsilon=epsilon, ledger=self.ledger, name=f"{name}: count")
+        profile: dict[str, float] = {}
+        values = profile_values(raw, None if overall else c.label)
+        lower, upper = raw.profile_bounds or (0.0, 1.0)
+        if len(values) >= self.spec.min_cohort_size:
+            for j in self._noised_features(raw):
+                profile[raw.features[j]] = noisy_mean(
+                    values[:, j],
+                    lower=lower,
+                    upper=upper,
+                    epsilon=epsilon,
+                    ledger=self.ledger,
+                    name=f"{name}: mean |SHAP| {raw.features[j]}",
+                )
+        top = sorted(profile, key=lambda f: -profile[f])[:5]
+        return Cohort(
+            label=label,
+            size=round(size, 1),
+            profile=profile,
+            top_features=top,
+            profile_rows=len(values) if profile else None,
+        )
+
+    def _noised_features(self, raw: RawCohorts) -> list[int]:
+        """The overall top features whose cohort means are released under DP."""
+        order = np.argsort(-profile_values(raw, None).mean(axis=0), kind="stable")
+        return [int(j) for j in order[:DP_FEATURES]]
+
+    def _epsilon_share(self, families: list[ModelCohorts]) -> float:
+        """Equal epsilon per released statistic (sequential composition, a safe upper bound)."""
+        if self.ledger is None:
+            return 0.0
+        releases = sum((len(f.raw.cohorts) + 1) * (1 + 2 * DP_FEATURES) for f in families)
+        return self.ledger.epsilon / max(releases, 1)
+
+    def _local(self, result: LocalExplanationsResult) -> LocalExplanationsResult:
+        cases = [self._case(case) for case in result.cases]
+        return result.model_copy(update={"cases": cases})
+
+    def _case(self, case: CaseExplanation) -> CaseExplanation:
+        explanations = [
+            MethodExplanation(
+                method=e.method,
+                base_value=e.base_value,
+                fit_quality=e.fit_quality,
+                top=[self._contribution(c) for c in e.top if c.feature not in self.sensitive],
+            )
+            for e in case.explanations
+        ]
+        return case.model_copy(
+            update={"case_id": self.pseudonym(case.case_id), "explanations": explanations}
+        )
+
+    def _contribution(self, item: Contribution) -> Contribution:
+        numeric = item.feature in self.generaliser.numeric
+        shown = self.generaliser.display(item.feature, float(item.value) if numeric else item.value)
+        condition = item.condition
+        if condition is not None and not numeric:
+            condition = f"{item.feature} = {shown}"  # LIME names the raw category
+        return item.model_copy(update={"value": shown, "condition": condition})
+
+    def _caveat(self, caveat: CaseCaveat) -> CaseCaveat:
+        return caveat.model_copy(update={"case_id": self.pseudonym(caveat.case_id)})
+
+    def _performance(self, result: PerformanceResult) -> PerformanceResult:
+        if not result.class_counts:
+            return result
+        kept = suppress(result.class_counts, minimum=self.spec.min_cohort_size, total=result.rows)
+        for label, reason in kept.suppressed.items():
+            self.suppressed.append(
+                Suppressed(
+                    family="predicted class counts", model=result.model, cohort=label, reason=reason
+                )
+            )
+        return result.model_copy(update={"class_counts": dict(kept.published)})
+
+    def _rules(self) -> list[str]:
+        k = self.spec.min_cohort_size
+        rules = [
+            f"Groups of fewer than {k} people are suppressed, with complementary suppression so a "
+            "suppressed group cannot be derived from totals.",
+            "No record identifier reaches the report: audit cases carry pseudonymous ids (keyed "
+            "hash; the key is never published).",
+            f"Case values are shown as ranges covering at least {k} reference rows; extremes are "
+            f"top-coded (ages at {self.spec.top_code_ages_at:g}+) and rare categories merged.",
+            "Sensitive attributes ("
+            + (", ".join(sorted(self.sensitive)) or "none declared")
+            + ") appear only as cohort labels, never as a case's explanation input.",
+        ]
+        if not self.local_cases:
+            rules.append("Individual audit cases are not shown under this policy.")
+        rules.append(
+            f"A cohort's explanation profile is shown only when at least {k} of its rows were "
+            "explained."
+        )
+        dp = self.spec.differential_privacy
+        if self.ledger is not None:
+            rules.append(
+                f"Cohort counts and the mean |SHAP| of the top {DP_FEATURES} features carry "
+                f"Laplace noise (OpenDP) within a total budget of epsilon={dp.epsilon:g}, "
+                f"delta={dp.delta:g}, "
+                f"protecting {dp.unit}; cohort performance is not published under differential "
+                "privacy, and noised reports differ from run to run."
+            )
+        return rules
+
+
+def _declared_codec(policy: Policy, reference: pd.DataFrame) -> FeatureCodec:
+    """The policy's features with categorical levels as seen in the reference data."""
+    features = policy.data.features
+    numeric = [Feature(name, "numeric") for name in features.numeric]
+    categorical = [
+        Feature(name, "categorical", tuple(sorted(set(reference[name].astype(str)))))
+        for name in features.categorical
+    ]
+    return FeatureCodec(tuple(numeric + categorical))
+
+
+def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Every string in a JSON-like value (keys included), with its path."""
+    if isinstance(value, str):
+        yield path or "(top)", value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield f"{path}.{key}" if path else str(key), str(key)
+            yield from _strings(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, f"{path}[{i}]")
+
+
+__all__ = ["PrivacyGate"]
