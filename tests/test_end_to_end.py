@@ -110,13 +110,9 @@ def test_results_record_costs_hashes_and_additivity(quick_credit, tmp_path):
     run(quick_credit, tmp_path / "r")
     doc = json.loads((tmp_path / "r" / "credit-scoring" / "v1" / "results.json").read_text())
     kinds = [r["kind"] for r in doc["results"]]
-    assert kinds == [
-        "model_performance",
-        "global_shap",
-        "permutation_importance",
-        "local_explanations",
-    ]
-    for result in doc["results"]:
+    analyses = ["model_performance", "global_shap", "permutation_importance", "local_explanations"]
+    assert kinds == analyses + ["cohorts"] * 4  # the credit policy's four cohort families
+    for result in doc["results"][:4]:
         assert result["cost"]["model_rows"] > 0
     shap = doc["results"][1]
     assert shap["estimator"] == "permutation" and shap["evals_per_row"] == 2 * (2 * 17 + 1)
@@ -182,8 +178,10 @@ def test_bundled_example_policies_publish_full_reports(name, policy_id, tmp_path
     assert summary["version"] == 1
     check_version(tmp_path / policy_id / "v1", yaml.safe_load(policy.read_text())["title"])
     doc = json.loads((tmp_path / policy_id / "v1" / "results.json").read_text())
-    analyses = [r for r in doc["results"] if r["kind"] != "check"]
+    analyses = [r for r in doc["results"] if r["kind"] not in ("check", "cohorts")]
     assert all(r["cost"]["model_rows"] > 0 for r in analyses)
+    cohorts = [r for r in doc["results"] if r["kind"] == "cohorts"]
+    assert cohorts and all(r["cost"]["model_rows"] == 0 for r in cohorts)  # reuse cached values
     agreement = next(r for r in doc["results"] if r.get("code") == "C6")
     assert agreement["cost"]["model_rows"] == 0  # C6 reuses the audit sample's attributions
     assert (
