@@ -30,38 +30,6 @@ GATE_STATUSES = ("pass", "warn", "fail", "error")
 Outcome = Literal["published", "no_change", "error"]
 _REF = re.compile(r"^(?P<policy>[a-z0-9][a-z0-9_-]*)(?:/v(?P<version>[1-9][0-9]*))?/?$")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS versions (
-    policy_id TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    created_at TEXT NOT NULL,
-    path TEXT NOT NULL,
-    manifest_sha256 TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    policy_sha256 TEXT NOT NULL,
-    model_sha256s TEXT NOT NULL,
-    dataset_sha256s TEXT NOT NULL,
-    reportgen_version TEXT NOT NULL,
-    gates_pass INTEGER NOT NULL,
-    gates_warn INTEGER NOT NULL,
-    gates_fail INTEGER NOT NULL,
-    gates_error INTEGER NOT NULL,
-    status TEXT NOT NULL DEFAULT 'published',
-    PRIMARY KEY (policy_id, version)
-);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    policy_id TEXT NOT NULL,
-    at TEXT NOT NULL,
-    outcome TEXT NOT NULL CHECK (outcome IN ('published', 'no_change', 'error')),
-    version INTEGER,
-    detail TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS runs_by_policy ON runs (policy_id, at);
-CREATE UNIQUE INDEX IF NOT EXISTS one_publishing_run ON runs (policy_id, version)
-    WHERE outcome = 'published';
-"""
 _VERSION_COLUMNS = (
     "policy_id",
     "version",
