@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
 
 GATE_STATUSES = ("pass", "warn", "fail", "error")
 Outcome = Literal["published", "no_change", "error"]
-_REF = re.compile(r"^(?P<policy>[a-z0-9][a-z0-9_-]*)(?:/v(?P<version>[1-9][0-9]*))?/?$")
 
 _VERSION_COLUMNS = (
     "policy_id",
@@ -196,37 +194,6 @@ def last_run(out: Path, policy_id: str) -> datetime | None:
     return datetime.fromisoformat(at) if at else None
 
 
-def find(out: Path, ref: str | Path) -> VersionRecord:
-    """The version ``ref`` names: "<policy>/v<N>", "<policy>" (its latest) or a version folder.
-
-    Raises:
-        RegistryError: no such version.
-    """
-    match = _REF.match(str(ref))
-    if match is None:
-        return _find_folder(Path(out), Path(ref))
-    try:
-        return _find_indexed(Path(out), match["policy"], match["version"])
-    except RegistryError:
-        if (Path(ref) / MANIFEST).is_file():  # a folder path that looks like "<policy>/v<N>"
-            return _find_folder(Path(out), Path(ref))
-        raise
-
-
-def _find_indexed(out: Path, policy_id: str, number: str | None) -> VersionRecord:
-    found = list_versions(out, policy_id)
-    if not found:
-        raise RegistryError(f"{out / policy_id}: no published version of '{policy_id}'")
-    if number is None:
-        return found[-1]
-    for record in found:
-        if record.version == int(number):
-            return record
-    raise RegistryError(
-        f"{out / policy_id / f'v{number}'}: no such version (the latest is v{found[-1].version})"
-    )
-
-
 def rebuild(out: Path) -> int:
     """Re-create the versions (and their 'published' runs) from the version folders.
 
@@ -262,19 +229,6 @@ def _version_folders(out: Path) -> Iterator[Path]:
     for policy_dir in sorted(p for p in out.iterdir() if p.is_dir()):
         for number in versions(policy_dir):
             yield policy_dir / f"v{number}"
-
-
-def _find_folder(out: Path, folder: Path) -> VersionRecord:
-    if not (folder / MANIFEST).is_file():
-        raise RegistryError(
-            f"{folder}: not a report version (expected '<policy>/v<N>', '<policy>' "
-            "or a version folder holding manifest.json)"
-        )
-    row = _folder_row(out, folder)
-    for record in list_versions(out, row["policy_id"]) if index_path(out).exists() else []:
-        if record.path.resolve() == folder.resolve():
-            return record
-    return _version_record(out, row)
 
 
 def _folder_row(out: Path, folder: Path) -> dict[str, Any]:

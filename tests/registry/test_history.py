@@ -14,7 +14,6 @@ from reportgen.cli import main
 from reportgen.errors import RegistryError
 from reportgen.registry import Published, publish
 from reportgen.registry.history import (
-    find,
     fingerprint,
     last_run,
     list_runs,
@@ -22,6 +21,7 @@ from reportgen.registry.history import (
     record_run,
     record_version,
 )
+from reportgen.registry.show import resolve_version
 from reportgen.results import ResultDocument
 from reportgen.results.document import GateOutcome, RunInfo
 from tests.test_schedule import tiny
@@ -95,16 +95,16 @@ def test_publishing_indexes_each_version_with_its_hashes_and_gate_tally(out):
     assert table(out, "PRAGMA journal_mode") == [("wal",)]
 
 
-def test_find_takes_a_version_a_policy_or_a_folder(out):
-    assert find(out, "credit/v1").version == 1
-    assert find(out, "credit").version == 2  # the latest
-    assert find(out, out / "credit" / "v1") == find(out, "credit/v1")
-    with pytest.raises(RegistryError, match=r"credit/v9: no such version \(the latest is v2\)$"):
-        find(out, "credit/v9")
+def test_a_version_is_named_by_version_policy_or_folder(out):
+    assert resolve_version("credit/v1", out) == out / "credit" / "v1"
+    assert resolve_version("credit", out) == out / "credit" / "v2"  # the latest
+    assert resolve_version(out / "credit" / "v1", out) == resolve_version("credit/v1", out)
+    with pytest.raises(RegistryError, match=r"credit/v9: no such version \(latest v2\)$"):
+        resolve_version("credit/v9", out)
     with pytest.raises(RegistryError, match=r"/nowhere: no published version of 'nowhere'$"):
-        find(out, "nowhere")
-    with pytest.raises(RegistryError, match=r"not a report version \(expected '<policy>/v<N>'"):
-        find(out, out / "credit")
+        resolve_version("nowhere", out)
+    with pytest.raises(RegistryError, match=r"not a report version \(expected a version folder"):
+        resolve_version(out / "credit", out)
 
 
 def test_a_deleted_index_is_rebuilt_equal_from_the_version_folders(out):
@@ -129,8 +129,7 @@ def test_history_prints_versions_newest_last_and_no_change_runs(out):
     result = CliRunner().invoke(main, ["history", "credit", "--out", str(out)])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    v2 = find(out, "credit/v2")
-    v1 = find(out, "credit/v1")
+    v1, v2 = list_versions(out, "credit")
     assert lines[0].split() == [
         "policy",
         "version",
