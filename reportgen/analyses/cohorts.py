@@ -23,7 +23,7 @@ also ROC AUC with a 95 % percentile-bootstrap interval; regressors: RMSE with a 
 interval) and the explanation profile: mean |SHAP| per feature of the explained output (binary:
 the positive class; multiclass: averaged over classes; regressors: the prediction) over the
 cohort's rows among ``data.global_rows``, its top features, and how far it is from the overall
-profile (total variation distance of the normalised profiles, and their Spearman correlation).
+profile (total variation distance of the normalised profiles).
 """
 
 from __future__ import annotations
@@ -74,15 +74,14 @@ class Profile:
     """Mean |SHAP| per feature over the cohort's rows among the global rows.
 
     ``values`` (d,) in the model's feature order; ``rows`` is how many rows it averages.
-    ``total_variation`` in [0, 1] and ``spearman`` in [-1, 1] compare it with the overall
-    profile; None where undefined (an all-zero profile, or a constant one for Spearman).
+    ``total_variation`` in [0, 1] compares it with the overall profile; None where undefined
+    (an all-zero profile).
     """
 
     values: np.ndarray
     rows: int
     top_features: tuple[str, ...]
     total_variation: float | None
-    spearman: float | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -394,7 +393,6 @@ def _profile(used: np.ndarray, overall: np.ndarray, names: tuple[str, ...]) -> P
         rows=len(used),
         top_features=tuple(names[j] for j in order[:TOP_FEATURES]),
         total_variation=_total_variation(values, overall),
-        spearman=_spearman(values, overall),
     )
 
 
@@ -403,9 +401,3 @@ def _total_variation(a: np.ndarray, b: np.ndarray) -> float | None:
     if a.sum() <= 0 or b.sum() <= 0:
         return None
     return float(0.5 * np.abs(a / a.sum() - b / b.sum()).sum())
-
-
-def _spearman(a: np.ndarray, b: np.ndarray) -> float | None:
-    if len(a) < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
-        return None
-    return float(require("scipy.stats").spearmanr(a, b).statistic)

@@ -155,13 +155,6 @@ class Generaliser:
             return self.numeric[feature].label(number)
         raise AnalysisError(f"generalisation: feature '{feature}' was not fitted")
 
-    def display_code(self, j: int, code: float) -> str:
-        """The coded value of the codec's feature ``j`` as displayed (cf. codec.display_value)."""
-        feature = self.codec.features[j]
-        if feature.kind == "categorical":
-            return self.display(feature.name, feature.levels[round(code)])
-        return self.display(feature.name, code)
-
     def coverage(self, feature: str) -> dict[str, int]:
         """Reference rows behind each label of ``feature`` (every count is >= ``minimum``)."""
         if feature in self.numeric:

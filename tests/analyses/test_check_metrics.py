@@ -164,15 +164,6 @@ def test_convergence_ratio_hand_example():
     assert m.convergence_ratio(phi[0], se[0]) == pytest.approx(0.05)
 
 
-def test_rel_l2_hand_example():
-    ref = np.array([[3.0, 4.0], [0.0, 0.0], [0.0, 0.0]])
-    est = np.array([[3.0, 4.5], [0.0, 0.0], [1.0, 0.0]])
-    assert m.rel_l2(est, ref).tolist() == pytest.approx([0.1, 0.0, math.inf])
-
-
-# -- deletion / insertion -----------------------------------------------------------------------
-
-
 def test_curve_auc_of_constant_and_ramp():
     assert m.curve_auc(np.full(7, 0.3)) == pytest.approx(0.3)
     assert m.curve_auc(np.linspace(0.0, 1.0, 11)) == pytest.approx(0.5)

@@ -229,7 +229,7 @@ def test_profiles_show_that_women_and_men_are_explained_by_different_features(da
     assert women is not None and men is not None and overall is not None
     assert women.top_features[0] == "x0" and men.top_features[0] == "x1"
     assert set(men.top_features) == {"x0", "x1", "colour"}  # fewer than 5 features: all of them
-    assert overall.total_variation == pytest.approx(0) and overall.spearman == pytest.approx(1)
+    assert overall.total_variation == pytest.approx(0)
     assert women.total_variation is not None and men.total_variation is not None
     assert 0 <= women.total_variation < men.total_variation <= 1
     # total variation distance, by hand

@@ -203,15 +203,6 @@ def test_labels_never_show_a_raw_value_that_is_not_an_edge() -> None:
             assert f"{value:g}" not in label and repr(value) not in label
 
 
-def test_coded_values_display_like_raw_values() -> None:
-    reference = _reference()
-    generaliser = _fit(reference)
-    codes = CODEC.to_codes(reference.head(50))
-    for row, (_, raw) in zip(codes, reference.head(50).iterrows(), strict=True):
-        for j, feature in enumerate(CODEC.names):
-            assert generaliser.display_code(j, row[j]) == generaliser.display(feature, raw[feature])
-
-
 def test_missing_values_too_few_rows_and_constant_columns() -> None:
     generaliser = _fit(_reference())
     assert generaliser.display("income", None) == MISSING

@@ -16,7 +16,6 @@ from reportgen.analyses.checks.global_stability import run_global_stability
 from reportgen.analyses.checks.stability import run_perturbation, run_rerun_stability
 from reportgen.analyses.context import ModelData
 from reportgen.errors import ReportgenError
-from reportgen.inputs.models import TorchAdapter
 from reportgen.policy.checks import ChecksSpec
 from reportgen.results.document import CheckName, CheckResult, Cost
 
@@ -70,7 +69,7 @@ CHECKS = (
         "randomisation sanity",
         run_randomisation,
         lambda c: c.randomisation.enabled,
-        lambda d: isinstance(d.model, TorchAdapter),
+        lambda d: any(e.gradient for e in d.explainers.values()),
     ),
     Check(
         "method_agreement",

@@ -55,8 +55,3 @@ def target_output(data: ModelData, target: int) -> Callable[[np.ndarray], np.nda
         return out[:, target] if out.ndim == 2 else out
 
     return predict
-
-
-def methods_with_control(data: ModelData) -> list[str]:
-    """The model's explainers, then the random control."""
-    return [*data.explainers, "random"]

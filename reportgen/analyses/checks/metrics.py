@@ -194,18 +194,6 @@ def convergence_ratio(values: np.ndarray, standard_error: np.ndarray) -> np.ndar
     return _finish(_ratio(se.max(axis=-1), np.ptp(phi, axis=-1)), one)
 
 
-def rel_l2(estimate: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """``||estimate - reference||_2 / ||reference||_2`` per row (§7).
-
-    0.0 when both are zero rows; inf when only the reference is.
-    """
-    est, ref, one = _rows(estimate, reference)
-    return _finish(_ratio(np.linalg.norm(est - ref, axis=-1), np.linalg.norm(ref, axis=-1)), one)
-
-
-# -- faithfulness (§4.3, §4.5) ------------------------------------------------------------------
-
-
 def _predict(predict_rows: PredictRows, rows: np.ndarray) -> np.ndarray:
     out = np.asarray(predict_rows(rows), dtype=float).reshape(-1)
     if out.size != len(rows):
