@@ -40,9 +40,8 @@ import pandas as pd
 from reportgen._lazy import require
 from reportgen.analyses.context import SALT_BOOTSTRAP, ModelData
 from reportgen.errors import AnalysisError
-from reportgen.policy.privacy import CohortSpec
+from reportgen.policy.privacy import PREDICTED_CLASS, CohortSpec
 
-PREDICTED_CLASS = "predicted_class"
 MISSING = "missing"
 OVERALL = "all rows"
 Z_95 = 1.959963984540054  # standard normal quantile at 0.975
@@ -227,7 +226,7 @@ def _assign(data: ModelData, frame: pd.DataFrame, spec: CohortSpec) -> tuple[lis
             f"cohort '{spec.name}': column '{spec.by}' is numeric and needs bands, "
             "e.g. bands: [25, 35, 50, 65]"
         )
-    return _by_band(spec.name, numbers, spec.bands)
+    return _by_band(numbers, spec.bands)
 
 
 def _numbers(column: pd.Series) -> np.ndarray | None:
@@ -258,10 +257,8 @@ def _by_level(column: pd.Series, levels: list[str] | None) -> tuple[list[str], n
     return _with_missing(labels, index, missing)
 
 
-def _by_band(name: str, values: np.ndarray, bands: list[float]) -> tuple[list[str], np.ndarray]:
-    edges = np.asarray(bands, dtype=np.float64)
-    if np.any(np.diff(edges) <= 0):
-        raise AnalysisError(f"cohort '{name}': bands {bands} must be strictly increasing")
+def _by_band(values: np.ndarray, bands: list[float]) -> tuple[list[str], np.ndarray]:
+    edges = np.asarray(bands, dtype=np.float64)  # strictly increasing: CohortSpec checks it
     text = [f"{e:g}" for e in edges]
     labels = [f"<{text[0]}"]
     labels += [f"{a}{_EN_DASH}{b}" for a, b in itertools.pairwise(text)]

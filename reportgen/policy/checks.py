@@ -6,6 +6,8 @@ or ERROR; a FAIL or ERROR makes `reportgen run` exit 1 while the report is still
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, model_validator
 
 from reportgen.policy.base import Strict
@@ -53,9 +55,10 @@ class CompletenessSpec(Strict):
         gt=0,
         description="Integrated gradients: warn up to this relative error, fail above.",
     )
-    ig_steps: list[int] = Field(
+    ig_steps: list[Annotated[int, Field(ge=2, le=10_000)]] = Field(
         default_factory=lambda: [64, 256],
         min_length=1,
+        max_length=5,
         description="Integration steps tried in turn until the tolerance is met.",
     )
 
@@ -94,9 +97,9 @@ class PerturbationSpec(Strict):
 
     enabled: bool = Field(default=True, description="Run this check.")
     instances: int = Field(
-        default=15, ge=2, description="Instances perturbed (from the audit sample)."
+        default=15, ge=2, le=1000, description="Instances perturbed (from the audit sample)."
     )
-    draws: int = Field(default=10, ge=2, description="Perturbations per instance.")
+    draws: int = Field(default=10, ge=2, le=200, description="Perturbations per instance.")
     sigma_sd: float = Field(
         default=0.1, gt=0, description="Noise on numeric features, in standard deviations."
     )
@@ -122,7 +125,7 @@ class RemovalSpec(Strict):
 
     enabled: bool = Field(default=True, description="Run this check.")
     random_orders: int = Field(
-        default=10, ge=2, description="Random feature orders compared against."
+        default=10, ge=2, le=200, description="Random feature orders compared against."
     )
     deletion_ratio_max: float = Field(
         default=0.8, gt=0, description="Pass: deletion AUC over the random orders' AUC."
@@ -134,7 +137,7 @@ class RemovalSpec(Strict):
         default=1.2, gt=0, description="Pass: insertion AUC over the random orders' AUC."
     )
     faithfulness_runs: int = Field(
-        default=100, ge=10, description="Random subsets for faithfulness correlation."
+        default=100, ge=10, le=10_000, description="Random subsets for faithfulness correlation."
     )
     faithfulness_min: float = Field(
         default=0.3, ge=-1, le=1, description="Pass: median faithfulness correlation."
@@ -149,7 +152,10 @@ class RandomisationSpec(Strict):
 
     enabled: bool = Field(default=True, description="Run this check (torch models only).")
     instances: int = Field(
-        default=30, ge=5, description="Instances explained before and after randomisation."
+        default=30,
+        ge=5,
+        le=1000,
+        description="Instances explained before and after randomisation.",
     )
     draws: int = Field(
         default=3,
@@ -183,9 +189,11 @@ class GlobalStabilitySpec(Strict):
     """C7: do the reported top features stay on top when the evaluation rows are resampled?"""
 
     enabled: bool = Field(default=True, description="Run this check.")
-    shap_bootstrap: int = Field(default=1000, ge=50, description="Row resamples of mean |SHAP|.")
+    shap_bootstrap: int = Field(
+        default=1000, ge=50, le=100_000, description="Row resamples of mean |SHAP|."
+    )
     permutation_bootstrap: int = Field(
-        default=50, ge=10, description="Row resamples of permutation importance."
+        default=50, ge=10, le=2000, description="Row resamples of permutation importance."
     )
     inclusion_min: float = Field(
         default=0.8,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -17,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from reportgen.errors import PolicyError
+from reportgen.policy.consistency import cross_key_problems
 from reportgen.policy.schema import (
     SLUG_PATTERN,
     SLUG_WORDS,
@@ -68,6 +70,9 @@ def load_policy(path: str | Path) -> LoadedPolicy:
         policy = Policy.model_validate(data)
     except ValidationError as exc:
         _raise_all(path, [_describe(err) for err in exc.errors()], exc)
+    problems = cross_key_problems(policy)
+    if problems:
+        _raise_all(path, [f"{key_path(loc)}: {message}" for loc, message in problems])
     return LoadedPolicy(policy=policy, path=path.resolve(), sha256=hashlib.sha256(raw).hexdigest())
 
 
@@ -100,7 +105,10 @@ def _parse(path: Path, raw: bytes) -> dict[str, Any]:
         raise PolicyError(
             f"{path}: policy file is not UTF-8 text (undecodable byte at offset {exc.start})"
         ) from exc
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # refuses control characters such as NUL up front
+    except yaml.reader.ReaderError as exc:
+        raise PolicyError(f"{path}: {_unprintable(text, exc)}") from exc
     try:
         _check_depth(path, text)
         node = loader.get_single_node()
@@ -134,6 +142,17 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
         problem += f" ({context})"
     hint = next((h for p, h in _YAML_HINTS.items() if problem.startswith(p)), "")
     return f"{where}not valid YAML: {problem}{hint}"
+
+
+def _unprintable(text: str, exc: yaml.reader.ReaderError) -> str:
+    """``line 2, column 11: not valid YAML: control character U+0000 is not allowed``."""
+    before = text[: exc.position]
+    line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+    return (
+        f"line {line}, column {column}: not valid YAML: control character U+{code:04X} is not "
+        "allowed in a policy"
+    )
 
 
 _YAML_HINTS = {
@@ -291,6 +310,8 @@ def _describe(err: Any) -> str:
     if kind in _EXPECTED_TYPE:
         expected = _expected_words(loc, kind)
         return f"{where}: must be {expected}, got {_show(got)}{_quote_hint(kind, got)}"
+    if kind == "finite_number":
+        return f"{where}: must be a finite number, got {_show(got)}"
     if kind in _BOUND_SIGNS:
         bound = next(iter(ctx.values()))
         return f"{where}: must be {_BOUND_SIGNS[kind]} {bound}, got {_show(got)}"
@@ -370,4 +391,6 @@ def _show(value: Any) -> str:
         return "an empty list" if not value else "a list"
     if isinstance(value, str):
         return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"inf": ".inf", "-inf": "-.inf"}.get(str(value), ".nan")
     return str(value)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from reportgen.policy.base import Strict
+
+PREDICTED_CLASS = "predicted_class"
+"""The ``by`` of a cohort family split by the model's predicted class."""
 
 
 class CohortSpec(Strict):
@@ -18,15 +22,27 @@ class CohortSpec(Strict):
     )
     bands: list[float] | None = Field(
         default=None,
+        min_length=1,
+        max_length=50,
         description="Numeric columns: band edges, e.g. [25, 35, 50, 65] gives <25, 25-35, ... 65+.",
     )
+
+    @field_validator("bands")
+    @classmethod
+    def _bands_increase(cls, bands: list[float] | None) -> list[float] | None:
+        """Band edges are strictly increasing."""
+        if bands is not None and any(b <= a for a, b in itertools.pairwise(bands)):
+            raise ValueError(f"band edges must be strictly increasing, got {bands}")
+        return bands
 
 
 class DifferentialPrivacySpec(Strict):
     """Calibrated noise (OpenDP, Laplace mechanism) on published cohort aggregates."""
 
     enabled: bool = Field(default=False, description="Add noise to cohort counts and means.")
-    epsilon: float = Field(default=1.0, gt=0, description="Total privacy budget of one report.")
+    epsilon: float = Field(
+        default=1.0, gt=0, le=100, description="Total privacy budget of one report."
+    )
     delta: float = Field(default=0.0, ge=0, lt=1, description="Delta (0 for pure epsilon-DP).")
     unit: str = Field(
         default="one person's row in the evaluation data",
@@ -40,6 +56,7 @@ class PrivacySpec(Strict):
     min_cohort_size: int = Field(
         default=11,
         ge=2,
+        le=10_000,
         description="Cohorts smaller than this are suppressed (health practice: 11).",
     )
     local_cases: bool | None = Field(
@@ -53,7 +70,10 @@ class PrivacySpec(Strict):
         description="Numeric values above this quantile of the reference data are shown as 'q+'.",
     )
     top_code_ages_at: float = Field(
-        default=90, description="Age columns are top-coded at this age (HIPAA Safe Harbor: 90+)."
+        default=90,
+        gt=0,
+        le=150,
+        description="Age columns are top-coded at this age (HIPAA Safe Harbor: 90+).",
     )
     cohorts: list[CohortSpec] = Field(default_factory=list, description="Cohort families reported.")
     differential_privacy: DifferentialPrivacySpec = Field(

@@ -152,7 +152,7 @@ class ModelSpec(_Strict):
         description="Allow loading a plain pickle, which can run arbitrary code. The report "
         "states that the model was loaded as trusted.",
     )
-    batch_size: int = Field(default=8192, ge=1, description="Rows per model call.")
+    batch_size: int = Field(default=8192, ge=1, le=1_000_000, description="Rows per model call.")
 
     @model_validator(mode="after")
     def _format_rules(self) -> ModelSpec:
@@ -206,7 +206,10 @@ class ShapSpec(_Strict):
         default=100, ge=10, le=2000, description="Reference rows used as the SHAP background."
     )
     global_rows: int = Field(
-        default=200, ge=10, description="Evaluation rows explained for the global mean |SHAP|."
+        default=200,
+        ge=10,
+        le=50_000,
+        description="Evaluation rows explained for the global mean |SHAP|.",
     )
     estimator: Literal["auto", "exact", "permutation"] = Field(
         default="auto",
@@ -217,6 +220,7 @@ class ShapSpec(_Strict):
     permutations: int = Field(
         default=10,
         ge=1,
+        le=1000,
         description="permutation estimator: feature orders sampled per row (each also run "
         "reversed); the budget is 2 * permutations * (features + 1) evaluations per row.",
     )
@@ -225,13 +229,15 @@ class ShapSpec(_Strict):
 class LimeSpec(_Strict):
     """LIME settings (tabular explainer over raw features)."""
 
-    num_samples: int = Field(default=5000, ge=100, description="Perturbed samples per case.")
+    num_samples: int = Field(
+        default=5000, ge=100, le=200_000, description="Perturbed samples per case."
+    )
 
 
 class PermutationSpec(_Strict):
     """Permutation importance settings (scikit-learn)."""
 
-    n_repeats: int = Field(default=10, ge=2, description="Shuffles per feature.")
+    n_repeats: int = Field(default=10, ge=2, le=500, description="Shuffles per feature.")
     scoring: Scoring | None = Field(
         default=None,
         description="Score whose drop measures importance. Defaults: roc_auc for binary, "
@@ -269,7 +275,7 @@ class LocalSpec(_Strict):
 class ExplanationsSpec(_Strict):
     """Explanation methods and their settings."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = _Strict.model_config | ConfigDict(populate_by_name=True)
 
     global_: GlobalSpec = Field(
         default_factory=GlobalSpec,

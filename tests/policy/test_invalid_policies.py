@@ -21,6 +21,43 @@ INVALID = Path(__file__).resolve().parents[1] / "fixtures" / "policies" / "inval
 MINIMAL = INVALID.parent / "valid" / "minimal.yaml"
 
 EXPECTED: dict[str, list[str]] = {
+    "bool_as_number.yaml": [
+        "explanations.local.sample_size: must be a whole number, got true",
+    ],
+    "infinite_epsilon.yaml": [
+        "privacy.differential_privacy.epsilon: must be a finite number, got .inf",
+    ],
+    "nan_top_code_age.yaml": [
+        "privacy.top_code_ages_at: must be a finite number, got .nan",
+    ],
+    "cohort_column_unknown.yaml": [
+        "privacy.cohorts[0].by: 'nationalty' is not a declared column; expected a feature, a sensitive column (data.sensitive) or 'predicted_class'; did you mean 'nationality'?",
+    ],
+    "cohort_by_id_column.yaml": [
+        "privacy.cohorts[0].by: 'applicant_id' is the id column: a cohort per record would publish every record; split by a feature, a sensitive column or 'predicted_class'",
+    ],
+    "cohort_bands_unsorted.yaml": [
+        "privacy.cohorts[0].bands: band edges must be strictly increasing, got [35.0, 25.0, 50.0]",
+    ],
+    "cohort_bands_nan.yaml": [
+        "privacy.cohorts[0].bands[1]: must be a finite number, got .nan",
+    ],
+    "cohort_numeric_without_bands.yaml": [
+        "privacy.cohorts[0].bands: 'income' is a numeric feature: give band edges, e.g. bands: [25, 35, 50]",
+    ],
+    "cohort_bands_on_prediction.yaml": [
+        "privacy.cohorts[0].bands: cohorts by predicted_class take no bands; remove them",
+    ],
+    "top_k_above_features.yaml": [
+        "checks.top_k: must be at most the number of features in data.features (2), got 3",
+    ],
+    "work_unbounded.yaml": [
+        "explanations.lime.num_samples: must be <= 200000, got 1000000000000",
+        "explanations.permutation.n_repeats: must be <= 500, got 1000000000",
+    ],
+    "control_character.yaml": [
+        "line 3, column 15: not valid YAML: control character U+0000 is not allowed in a policy",
+    ],
     "trusted_not_a_boolean.yaml": [
         "seed: must be <= 4294967295, got 4294967296",
         "models[0].trusted: must be true or false, got 'yes'",
@@ -299,3 +336,34 @@ def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
 )
 def test_key_path(loc: tuple[int | str, ...], expected: str) -> None:
     assert key_path(loc) == expected
+
+
+def test_work_that_would_not_fit_in_memory_is_refused_before_running() -> None:
+    """Issue #8: settings are bounded one by one, and together they must fit in memory."""
+    from reportgen.policy.consistency import cross_key_problems
+
+    policy = load_policy(MINIMAL).policy
+    assert cross_key_problems(policy, memory_budget=1 << 40) == []
+    problems = cross_key_problems(policy, memory_budget=40_000)
+    assert [(key_path(loc), text) for loc, text in problems] == [
+        (
+            "checks.removal.random_orders",
+            "needs about 39.8 KiB of memory at once (40 instances x 10 orders x 3 steps x 2 "
+            "features), more than the 39.1 KiB allowed (half of this machine's memory); lower it",
+        ),
+        (
+            "checks.removal.faithfulness_runs",
+            "needs about 187.5 KiB of memory at once (40 instances x 100 subsets x 2 features), "
+            "more than the 39.1 KiB allowed (half of this machine's memory); lower it",
+        ),
+        (
+            "explanations.lime.num_samples",
+            "needs about 468.8 KiB of memory at once (5000 samples x 2 features), more than the "
+            "39.1 KiB allowed (half of this machine's memory); lower it",
+        ),
+    ]
+
+
+def test_a_default_top_k_above_the_feature_count_is_not_a_problem() -> None:
+    """The default top_k (5) fits itself to a two-feature model; only an explicit one is refused."""
+    assert load_policy(MINIMAL).policy.checks.top_k == 5

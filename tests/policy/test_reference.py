@@ -90,7 +90,7 @@ def test_every_field_is_documented_with_a_description() -> None:
 def test_reference_shows_defaults_and_aliases() -> None:
     rows = _reference_rows()
     assert rows["explanations.global.methods"][2] == "`[shap, permutation]`"
-    assert rows["models[].batch_size"][1:3] == ["a whole number (>= 1)", "`8192`"]
+    assert rows["models[].batch_size"][1:3] == ["a whole number (>= 1, <= 1000000)", "`8192`"]
     assert rows["datasets.reference.path"][2] == "required"
     assert "explanations.global_" not in rows
 

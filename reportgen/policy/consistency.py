@@ -1,0 +1,130 @@
+"""Rules that span several keys of a policy, checked once every key is valid on its own.
+
+Each rule returns problems as ``(key path, what is wrong)`` so the loader reports them like any
+other policy problem, all at once and before anything is computed: a cohort column that is not
+declared, bands on a column that takes none, more top features than there are features, and
+settings whose work would not fit in memory.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterator
+
+from reportgen.policy.privacy import PREDICTED_CLASS, CohortSpec
+from reportgen.policy.schema import Policy
+
+Problem = tuple[tuple[int | str, ...], str]
+
+# Bytes per element of the largest arrays a step builds at once (float64 rows plus masks).
+_REMOVAL_BYTES = 17  # per (instance, order, step, feature): deletion + insertion rows and a mask
+_FAITHFULNESS_BYTES = 24  # per (instance, subset, feature): random keys, mask and perturbed rows
+_LIME_BYTES = 48  # per (sample, feature): lime's samples, their inverse, scaled copy, distances
+
+
+def cross_key_problems(policy: Policy, *, memory_budget: int | None = None) -> list[Problem]:
+    """Every cross-key problem of ``policy``; ``memory_budget`` in bytes (default: half of RAM)."""
+    budget = memory_budget if memory_budget is not None else default_memory_budget()
+    return [*_cohort_problems(policy), *_top_k_problems(policy), *_memory_problems(policy, budget)]
+
+
+def default_memory_budget() -> int:
+    """Half of this machine's physical memory: the most one step may allocate at once."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (ValueError, OSError):
+        return 4 << 30
+
+
+def _cohort_problems(policy: Policy) -> Iterator[Problem]:
+    data = policy.data
+    numeric, categorical = set(data.features.numeric), set(data.features.categorical)
+    allowed = [*data.feature_names, *data.sensitive]
+    for i, cohort in enumerate(policy.privacy.cohorts):
+        where = ("privacy", "cohorts", i)
+        if cohort.by != PREDICTED_CLASS and cohort.by not in allowed:
+            yield (*where, "by"), _unknown_column(cohort, allowed, data.id_column, data.target)
+        elif cohort.by == PREDICTED_CLASS and cohort.bands is not None:
+            yield (*where, "bands"), "cohorts by predicted_class take no bands; remove them"
+        elif cohort.by in categorical and cohort.bands is not None:
+            yield (
+                (*where, "bands"),
+                (
+                    f"'{cohort.by}' is a categorical feature, so its cohorts are its levels; "
+                    "remove the bands"
+                ),
+            )
+        elif cohort.by in numeric and cohort.bands is None:
+            yield (
+                (*where, "bands"),
+                (f"'{cohort.by}' is a numeric feature: give band edges, e.g. bands: [25, 35, 50]"),
+            )
+
+
+def _unknown_column(cohort: CohortSpec, allowed: list[str], id_column: str, target: str) -> str:
+    if cohort.by == id_column:
+        return (
+            f"'{cohort.by}' is the id column: a cohort per record would publish every record; "
+            "split by a feature, a sensitive column or 'predicted_class'"
+        )
+    close = difflib.get_close_matches(cohort.by, [*allowed, PREDICTED_CLASS], n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    what = "the target" if cohort.by == target else "not a declared column"
+    return (
+        f"'{cohort.by}' is {what}; expected a feature, a sensitive column (data.sensitive) or "
+        f"'{PREDICTED_CLASS}'{hint}"
+    )
+
+
+def _top_k_problems(policy: Policy) -> Iterator[Problem]:
+    """An explicit ``checks.top_k`` above the feature count (the default is lowered to fit)."""
+    d = len(policy.data.feature_names)
+    if "top_k" in policy.checks.model_fields_set and policy.checks.top_k > d:
+        yield (
+            ("checks", "top_k"),
+            (
+                f"must be at most the number of features in data.features ({d}), "
+                f"got {policy.checks.top_k}"
+            ),
+        )
+
+
+def _memory_problems(policy: Policy, budget: int) -> Iterator[Problem]:
+    """Settings whose largest array would exceed ``budget`` bytes, with what to lower."""
+    checks, d = policy.checks, len(policy.data.feature_names)
+    n = max(checks.audit_sample.size, policy.explanations.local.sample_size)
+    estimates: list[tuple[tuple[int | str, ...], int, str]] = [
+        (
+            ("checks", "removal", "random_orders"),
+            _REMOVAL_BYTES * n * checks.removal.random_orders * (d + 1) * d,
+            f"{n} instances x {checks.removal.random_orders} orders x {d + 1} steps x {d} features",
+        ),
+        (
+            ("checks", "removal", "faithfulness_runs"),
+            _FAITHFULNESS_BYTES * n * checks.removal.faithfulness_runs * d,
+            f"{n} instances x {checks.removal.faithfulness_runs} subsets x {d} features",
+        ),
+        (
+            ("explanations", "lime", "num_samples"),
+            _LIME_BYTES * policy.explanations.lime.num_samples * d,
+            f"{policy.explanations.lime.num_samples} samples x {d} features",
+        ),
+    ]
+    for loc, size, what in estimates:
+        if size > budget:
+            yield (
+                loc,
+                (
+                    f"needs about {_size(size)} of memory at once ({what}), more than the "
+                    f"{_size(budget)} allowed (half of this machine's memory); lower it"
+                ),
+            )
+
+
+def _size(size: int) -> str:
+    """Bytes in the largest binary unit that keeps the number at least 1."""
+    for unit, shift in (("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if size >= 1 << shift:
+            return f"{size / (1 << shift):.1f} {unit}"
+    return f"{size} bytes"
