@@ -21,6 +21,7 @@ from reportgen.cli_common import (
     finish,
     guard,
     json_option,
+    root_option,
 )
 
 
@@ -57,6 +58,7 @@ def main() -> None:
     is_flag=True,
     help="Publish a new version even when policy, models and data are unchanged.",
 )
+@root_option
 @json_option
 @debug_option
 def run(
@@ -65,6 +67,7 @@ def run(
     seed: int | None,
     sign_key: Path | None,
     force: bool,
+    root: Path | None,
     as_json: bool,
     debug: bool,
 ) -> None:
@@ -78,7 +81,7 @@ def run(
     progress = _progress(as_json)
     report = guard(
         lambda: generate_report(
-            policy, out, seed=seed, progress=progress, signing_key=sign_key, force=force
+            policy, out, seed=seed, progress=progress, signing_key=sign_key, force=force, root=root
         ),
         as_json,
         debug,
@@ -112,13 +115,14 @@ def _gate_line(gate: Any) -> str:
 
 @main.command()
 @click.argument("policy", type=click.Path(path_type=Path))
+@root_option
 @json_option
 @debug_option
-def validate(policy: Path, as_json: bool, debug: bool) -> None:
+def validate(policy: Path, root: Path | None, as_json: bool, debug: bool) -> None:
     """Check that POLICY is valid and that its models and data load; compute nothing."""
     from reportgen.pipeline import validate_policy
 
-    checked = guard(lambda: validate_policy(policy), as_json, debug)
+    checked = guard(lambda: validate_policy(policy, root=root), as_json, debug)
     inputs = checked.inputs
     summary = {
         "status": "valid",

@@ -85,13 +85,15 @@ class Validated:
     inputs: ResolvedInputs
 
 
-def validate_policy(policy_path: str | Path) -> Validated:
+def validate_policy(policy_path: str | Path, *, root: Path | None = None) -> Validated:
     """Load the policy, its models and datasets; compute nothing.
+
+    ``root``, when given, is the folder every file the policy names must lie in.
 
     Raises:
         PolicyError: the policy is invalid. InputError: a model or dataset is unusable.
     """
-    loaded = load_policy(policy_path)
+    loaded = load_policy(policy_path, root=root)
     return Validated(loaded, resolve_inputs(loaded))
 
 
@@ -140,16 +142,18 @@ def generate_report(
     progress: Progress | None = None,
     signing_key: Path | None = None,
     force: bool = False,
+    root: Path | None = None,
 ) -> Report | NoChange:
     """Compute, render and publish the next version of the policy's report under ``out``.
 
     With ``signing_key`` (an Ed25519 private key file) the manifest is signed. When the policy,
     model, preprocessing and data files, seed and reportgen version are those of the latest
     version, nothing is computed: the run is recorded in the history index as 'no_change' and
-    a ``NoChange`` is returned, unless ``force``.
+    a ``NoChange`` is returned, unless ``force``. ``root`` confines the policy's files as in
+    :func:`validate_policy`.
     """
     sign = manifest_signer(signing_key) if signing_key is not None else None
-    loaded = load_policy(policy_path)
+    loaded = load_policy(policy_path, root=root)
     unchanged = None if force else _unchanged(loaded, Path(out), seed)
     if unchanged is not None:
         return unchanged

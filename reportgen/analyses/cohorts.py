@@ -40,6 +40,7 @@ import pandas as pd
 from reportgen._lazy import require
 from reportgen.analyses.context import SALT_BOOTSTRAP, ModelData
 from reportgen.errors import AnalysisError
+from reportgen.inputs.columns import numeric_values
 from reportgen.policy.privacy import PREDICTED_CLASS, CohortSpec
 
 MISSING = "missing"
@@ -214,7 +215,7 @@ def _assign(data: ModelData, frame: pd.DataFrame, spec: CohortSpec) -> tuple[lis
     column = frame[spec.by]
     feature = {f.name: f for f in data.model.codec.features}.get(spec.by)
     categorical = feature is not None and feature.kind == "categorical"
-    numbers = None if categorical else _numbers(column)
+    numbers = None if categorical else numeric_values(column)
     if numbers is None:
         if spec.bands:
             raise AnalysisError(
@@ -227,19 +228,6 @@ def _assign(data: ModelData, frame: pd.DataFrame, spec: CohortSpec) -> tuple[lis
             "e.g. bands: [25, 35, 50, 65]"
         )
     return _by_band(numbers, spec.bands)
-
-
-def _numbers(column: pd.Series) -> np.ndarray | None:
-    """The column as floats when it is numeric, or text whose every value reads as a number
-    (sensitive columns arrive from CSV as text); None when it is categorical."""
-    if pd.api.types.is_bool_dtype(column):
-        return None
-    if pd.api.types.is_numeric_dtype(column):
-        return column.to_numpy(dtype=np.float64, na_value=np.nan)
-    numbers = pd.to_numeric(column, errors="coerce")
-    if (numbers.isna() & column.notna()).any() or column.isna().all():
-        return None
-    return numbers.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _by_prediction(data: ModelData) -> tuple[list[str], np.ndarray]:

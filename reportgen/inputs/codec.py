@@ -58,11 +58,12 @@ class FeatureCodec:
                 continue
             lookup = {level: i for i, level in enumerate(feature.levels)}
             mapped = column.astype(str).map(lookup)
-            if mapped.isna().any():
-                unknown = sorted(set(column.astype(str)[mapped.isna()]))[:3]
+            unknown = mapped.isna().to_numpy()
+            if unknown.any():
                 raise InputError(
                     f"{source}: column '{feature.name}' holds categories the model does not "
-                    f"know: {unknown}; expected one of {list(feature.levels)}"
+                    f"know in {int(unknown.sum())} row(s), first at data row "
+                    f"{int(np.argmax(unknown)) + 1}; expected one of {list(feature.levels)}"
                 )
             codes[:, j] = mapped.to_numpy(dtype=np.float64)
         return codes

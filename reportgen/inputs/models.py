@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import pickle
+import re
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -41,6 +42,32 @@ class Meter:
         return Meter(self.rows - start.rows, self.calls - start.calls, self.seconds - start.seconds)
 
 
+class ModelCallError(InputError):
+    """The model itself failed: it raised, or its output has the wrong shape."""
+
+
+class NonFiniteOutput(InputError):
+    """The model returned NaN or infinite outputs; ``rows`` marks the rows (of one call)."""
+
+    def __init__(self, model: str, rows: np.ndarray) -> None:
+        first = int(np.argmax(rows)) + 1
+        super().__init__(
+            f"model '{model}' returned NaN or infinite outputs for {int(rows.sum())} of "
+            f"{len(rows)} row(s) (first at row {first} of that call)"
+        )
+        self.rows = rows
+
+
+def _summary(exc: BaseException) -> str:
+    """The last line of an exception's text: TorchScript wraps the cause in its own traceback."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = lines[-1] if lines else ""
+    text = text if len(text) <= 240 else text[:237] + "..."
+    if re.match(r"^[A-Za-z_.]*(Error|Exception): ", text):
+        return text.removeprefix("builtins.")  # the cause, as a TorchScript traceback names it
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 class ModelAdapter(ABC):
     """A loaded model that predicts on raw features."""
 
@@ -68,10 +95,15 @@ class ModelAdapter(ABC):
         return self.predict_codes(self.codec.to_codes(frame, source=f"model '{self.name}' input"))
 
     def predict_codes(self, codes: np.ndarray) -> np.ndarray:
-        """Predict on coded raw features (n, d), in batches of ``batch_size`` rows."""
+        """Predict on coded raw features (n, d), in batches of ``batch_size`` rows.
+
+        Raises:
+            ModelCallError: the model raised, or returned an output of the wrong shape.
+            NonFiniteOutput: the model returned NaN or infinity for some rows.
+        """
         start = time.perf_counter()
         parts = [
-            self._predict_batch(codes[i : i + self.batch_size])
+            self._call(codes[i : i + self.batch_size])
             for i in range(0, len(codes), self.batch_size)
         ]
         self.meter.rows += len(codes)
@@ -79,7 +111,28 @@ class ModelAdapter(ABC):
         self.meter.seconds += time.perf_counter() - start
         if not parts:
             return np.empty((0, self.n_outputs) if self.classes else (0,))
-        return np.concatenate(parts, axis=0)
+        out = np.concatenate(parts, axis=0)
+        finite = np.isfinite(out.reshape(len(out), -1)).all(axis=1)
+        if not finite.all():
+            raise NonFiniteOutput(self.name, ~finite)
+        return out
+
+    def _call(self, codes: np.ndarray) -> np.ndarray:
+        """One batch through the model; its own failures become one-sentence errors."""
+        try:
+            out = self._predict_batch(codes)
+        except Exception as exc:  # the model is foreign code: any failure is reported as its own
+            raise ModelCallError(
+                f"model '{self.name}' failed on a batch of {len(codes)} row(s): {_summary(exc)}"
+            ) from exc
+        expected = (len(codes), self.n_outputs) if self.classes else (len(codes),)
+        if out.shape != expected:
+            raise ModelCallError(
+                f"model '{self.name}' returned outputs of shape {out.shape} for {len(codes)} "
+                f"row(s); expected {expected}"
+                + (f" ({len(self.classes)} classes)" if self.classes else " (one value per row)")
+            )
+        return out
 
     @abstractmethod
     def _predict_batch(self, codes: np.ndarray) -> np.ndarray: ...

@@ -1,4 +1,10 @@
-"""Turn a validated policy into loaded, checked inputs with content hashes."""
+"""Turn a validated policy into loaded, checked inputs with content hashes.
+
+Everything that can be checked before the expensive work is checked here, so `reportgen
+validate` catches it: every file loads, the model runs on every row of both datasets and returns
+finite outputs of the declared shape, the evaluation data is large enough to publish anything
+about it, and each cohort column reads the way its cohort family expects.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reportgen.errors import InputError
+from reportgen.errors import InputError, PolicyError, PrivacyError
 from reportgen.inputs.codec import Feature, FeatureCodec
+from reportgen.inputs.columns import numeric_values
 from reportgen.inputs.datasets import load_dataset
 from reportgen.inputs.models import (
     ModelAdapter,
+    NonFiniteOutput,
     SklearnAdapter,
     TorchAdapter,
     load_sklearn,
@@ -21,6 +29,7 @@ from reportgen.inputs.models import (
 )
 from reportgen.inputs.preprocessing import load_preprocessing
 from reportgen.policy.loader import LoadedPolicy
+from reportgen.policy.privacy import PREDICTED_CLASS
 from reportgen.policy.schema import DataSpec, ModelSpec
 
 
@@ -63,21 +72,26 @@ def resolve_inputs(loaded: LoadedPolicy) -> ResolvedInputs:
 
     Raises:
         InputError: a file is missing or malformed, or model and data disagree.
+        PrivacyError: the evaluation data holds fewer rows than the minimum cohort size.
+        PolicyError: a cohort family does not fit the column it splits by.
     """
     policy = loaded.policy
     datasets = {}
     for role in ("reference", "evaluation"):
         spec = getattr(policy.datasets, role)
         path = loaded.resolve(spec.path)
-        frame = load_dataset(path, spec, policy.data, key=f"datasets.{role}")
+        shown = loaded.shown(spec.path)
+        frame = load_dataset(path, spec, policy.data, key=f"datasets.{role}", shown=shown)
         datasets[role] = ResolvedDataset(role, path, frame, sha256_file(path))
+    _check_publishable(loaded, datasets["evaluation"])
     frames = [d.frame for d in datasets.values()]
     models = [
         _resolve_model(loaded, spec, f"models[{i}]", frames) for i, spec in enumerate(policy.models)
     ]
     for model in models:
         for dataset in datasets.values():
-            _check_fit(model.adapter, dataset, policy.data)
+            _check_fit(model.adapter, dataset, loaded)
+    _check_cohort_columns(loaded, datasets["evaluation"])
     return ResolvedInputs(loaded, datasets["reference"], datasets["evaluation"], models)
 
 
@@ -86,12 +100,13 @@ def _resolve_model(
 ) -> ResolvedModel:
     path = loaded.resolve(spec.path)
     if not path.is_file():
-        raise InputError(f"{path}: model file not found ({where}.path)")
+        raise InputError(f"{loaded.shown(spec.path)}: model file not found ({where}.path)")
     declared = loaded.policy.data
     pre_sha = None
     adapter: ModelAdapter
     if spec.format == "torchscript":
-        assert spec.preprocessing is not None  # guaranteed by the policy schema
+        if spec.preprocessing is None:  # the policy schema requires it for torchscript
+            raise InputError(f"{where}.preprocessing: a torchscript model needs one")
         pre_path = loaded.resolve(spec.preprocessing)
         preprocessing = load_preprocessing(pre_path)
         _check_features(preprocessing.codec, declared, f"{pre_path} ({where}.preprocessing)")
@@ -136,30 +151,92 @@ def _check_features(codec: FeatureCodec, declared: DataSpec, where: str) -> None
         )
 
 
-def _check_fit(adapter: ModelAdapter, dataset: ResolvedDataset, declared: DataSpec) -> None:
-    where = f"{dataset.path} (datasets.{dataset.role})"
-    codes = adapter.codec.to_codes(dataset.frame.head(16), source=where)
-    adapter.codec.to_codes(dataset.frame, source=where)
-    out = adapter.predict_codes(codes)
+def _check_publishable(loaded: LoadedPolicy, evaluation: ResolvedDataset) -> None:
+    """Every figure describes the evaluation rows: too few of them would single people out."""
+    minimum = loaded.policy.privacy.min_cohort_size
+    rows = len(evaluation.frame)
+    if rows < minimum:
+        raise PrivacyError(
+            f"{loaded.shown(loaded.policy.datasets.evaluation.path)} (datasets.evaluation) holds "
+            f"{rows} row(s), fewer than privacy.min_cohort_size ({minimum}): every figure of the "
+            "report would describe fewer people than the policy allows to publish"
+        )
+
+
+def _check_fit(adapter: ModelAdapter, dataset: ResolvedDataset, loaded: LoadedPolicy) -> None:
+    """The model runs on every row of ``dataset`` with finite outputs; the target fits it."""
+    declared = loaded.policy.data
+    where = f"{loaded.shown(getattr(loaded.policy.datasets, dataset.role).path)}"
+    where += f" (datasets.{dataset.role})"
+    codes = adapter.codec.to_codes(dataset.frame, source=where)
+    try:
+        adapter.predict_codes(codes)
+    except NonFiniteOutput as exc:
+        rows = _non_finite_rows(adapter, codes)
+        raise InputError(
+            f"model '{adapter.name}' returns NaN or infinite outputs on {len(rows)} row(s) of "
+            f"{where}, first at data row {rows[0] + 1}"
+        ) from exc
+    except InputError as exc:
+        encoded = ""
+        if isinstance(adapter, TorchAdapter):
+            width = adapter.preprocessing.encoded_width
+            encoded = f"; its preprocessing encodes each row as {width} columns"
+        raise InputError(f"{exc} (on {where}{encoded})") from exc
+    target = dataset.frame[declared.target]
     if adapter.classes:
-        expected = (len(codes), len(adapter.classes))
-        if out.shape != expected:
+        unknown = ~target.isin(adapter.classes).to_numpy()
+        if unknown.any():
             raise InputError(
-                f"model '{adapter.name}' returns outputs of shape {out.shape[1:]} "
-                f"but the policy lists {len(adapter.classes)} classes"
-            )
-        unknown = sorted(set(dataset.frame[declared.target]) - set(adapter.classes))
-        if unknown:
-            raise InputError(
-                f"{where}: target column '{declared.target}' holds labels {unknown[:5]} "
-                f"that are not among the model's classes {adapter.classes}"
+                f"{where}: target column '{declared.target}' holds labels that are not among the "
+                f"model's classes {adapter.classes} in {int(unknown.sum())} row(s), first at "
+                f"data row {int(np.argmax(unknown)) + 1}"
             )
     else:
         try:
-            dataset.frame[declared.target].astype(np.float64)
+            target.astype(np.float64)
         except ValueError as exc:
             raise InputError(
                 f"{where}: target column '{declared.target}' must be numeric for a regression model"
             ) from exc
-    if not np.all(np.isfinite(out)):
-        raise InputError(f"model '{adapter.name}' returns NaN or infinite outputs on {where}")
+    if dataset.role == "evaluation" and target.nunique() < 2:
+        what = "one class" if adapter.classes else "one value"
+        raise InputError(
+            f"{where}: target column '{declared.target}' holds {what} in every row; model "
+            "performance and permutation importance need at least two"
+        )
+
+
+def _non_finite_rows(adapter: ModelAdapter, codes: np.ndarray) -> np.ndarray:
+    """Indices of the rows whose outputs are not finite, found one batch at a time."""
+    bad: list[np.ndarray] = []
+    for start in range(0, len(codes), adapter.batch_size):
+        try:
+            adapter.predict_codes(codes[start : start + adapter.batch_size])
+        except NonFiniteOutput as exc:
+            bad.append(start + np.flatnonzero(exc.rows))
+    return np.concatenate(bad)
+
+
+def _check_cohort_columns(loaded: LoadedPolicy, evaluation: ResolvedDataset) -> None:
+    """A sensitive column's cohorts are bands when it holds numbers, else its labels."""
+    policy = loaded.policy
+    problems = []
+    for i, cohort in enumerate(policy.privacy.cohorts):
+        if cohort.by == PREDICTED_CLASS or cohort.by in policy.data.feature_names:
+            continue  # the policy itself says what these are (checked on load)
+        numbers = numeric_values(evaluation.frame[cohort.by])
+        where = f"{loaded.path}: privacy.cohorts[{i}].bands"
+        if numbers is None and cohort.bands is not None:
+            problems.append(
+                f"{where}: column '{cohort.by}' of the evaluation data holds labels, not "
+                "numbers, so its cohorts are its labels; remove the bands"
+            )
+        elif numbers is not None and cohort.bands is None:
+            problems.append(
+                f"{where}: column '{cohort.by}' of the evaluation data holds numbers: give band "
+                "edges, e.g. bands: [25, 35, 50, 65]"
+            )
+    if problems:
+        summary = problems[0] if len(problems) == 1 else f"{loaded.path}: {len(problems)} problems"
+        raise PolicyError(summary, problems)

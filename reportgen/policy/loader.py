@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -52,16 +53,27 @@ class LoadedPolicy:
         return self.path.parent
 
     def resolve(self, relative: str) -> Path:
-        """A path named in the policy, made absolute against the policy file's folder."""
+        """A path named in the policy, made absolute against the policy file's folder, with
+        every symbolic link followed."""
         return (self.base_dir / relative).resolve()
 
+    def shown(self, relative: str) -> str:
+        """How messages name a policy path: where it leads, and the link it went through."""
+        written = Path(os.path.normpath(self.base_dir / relative))
+        target = self.resolve(relative)
+        return str(target) if written == target else f"{written} (a link to {target})"
 
-def load_policy(path: str | Path) -> LoadedPolicy:
+
+def load_policy(path: str | Path, *, root: str | Path | None = None) -> LoadedPolicy:
     """Load and validate ``path``.
 
+    Args:
+        root: when given, every file the policy names (models, preprocessing, datasets) must
+            lead, after following links, to a place inside this folder.
+
     Raises:
-        PolicyError: the file is missing, not YAML, unsafe, or invalid; ``problems`` lists every
-            problem as ``<file>: <key path>: <what is wrong>``.
+        PolicyError: the file is missing, not YAML, unsafe, or invalid, or names a file outside
+            ``root``; ``problems`` lists every problem as ``<file>: <key path>: <what is wrong>``.
     """
     path = Path(path)
     raw = _read(path)
@@ -70,10 +82,33 @@ def load_policy(path: str | Path) -> LoadedPolicy:
         policy = Policy.model_validate(data)
     except ValidationError as exc:
         _raise_all(path, [_describe(err) for err in exc.errors()], exc)
+    loaded = LoadedPolicy(
+        policy=policy, path=path.resolve(), sha256=hashlib.sha256(raw).hexdigest()
+    )
     problems = cross_key_problems(policy)
+    if root is not None:
+        problems += _outside_root(loaded, Path(root).resolve())
     if problems:
         _raise_all(path, [f"{key_path(loc)}: {message}" for loc, message in problems])
-    return LoadedPolicy(policy=policy, path=path.resolve(), sha256=hashlib.sha256(raw).hexdigest())
+    return loaded
+
+
+def _outside_root(loaded: LoadedPolicy, root: Path) -> list[tuple[tuple[int | str, ...], str]]:
+    """The policy's file paths that lead outside ``root``."""
+    named: list[tuple[tuple[int | str, ...], str | None]] = []
+    for i, model in enumerate(loaded.policy.models):
+        named += [(("models", i, "path"), model.path)]
+        named += [(("models", i, "preprocessing"), model.preprocessing)]
+    for role in ("reference", "evaluation"):
+        named.append((("datasets", role, "path"), getattr(loaded.policy.datasets, role).path))
+    problems: list[tuple[tuple[int | str, ...], str]] = []
+    for loc, relative in named:
+        target = loaded.resolve(relative) if relative is not None else root
+        if not target.is_relative_to(root):
+            problems.append(
+                (loc, f"'{relative}' leads to {target}, outside the allowed root {root}")
+            )
+    return problems
 
 
 def _raise_all(path: Path, problems: list[str], cause: Exception | None = None) -> NoReturn:
