@@ -21,12 +21,13 @@ from reportgen.analyses.cohorts import CohortFigures, RawCohorts, profile_values
 from reportgen.analyses.engine import ModelCohorts
 from reportgen.errors import PrivacyError
 from reportgen.inputs.codec import Feature, FeatureCodec
-from reportgen.policy.privacy import local_cases_enabled
+from reportgen.policy.privacy import PREDICTED_CLASS, CohortSpec, local_cases_enabled
 from reportgen.policy.schema import Policy
 from reportgen.privacy.dp import Ledger, noisy_count, noisy_mean
+from reportgen.privacy.families import OTHER_VALUES, plan_family
 from reportgen.privacy.generalise import Generaliser
 from reportgen.privacy.pseudonym import Pseudonymizer, load_or_create_key
-from reportgen.privacy.suppression import suppress
+from reportgen.privacy.suppression import reason, suppress
 from reportgen.results.document import (
     CaseCaveat,
     CaseExplanation,
@@ -45,6 +46,11 @@ from reportgen.results.document import (
 )
 
 DP_FEATURES = 3  # features whose cohort means are released under differential privacy
+WHOLE_FAMILY = "all cohorts"
+UNPROTECTABLE = (
+    "withheld: with the published total, one of its small cohorts could be worked out whatever "
+    "else is suppressed"
+)
 
 
 class PrivacyGate:
@@ -78,6 +84,7 @@ class PrivacyGate:
         dp = self.spec.differential_privacy
         self.ledger = Ledger.from_spec(dp) if dp.enabled else None
         self.record_ids = set(reference[data.id_column]) | set(evaluation[data.id_column])
+        self.names = _declared_names(policy, codec)
         self.suppressed: list[Suppressed] = []
         self.rules: list[str] = []
 
@@ -99,12 +106,21 @@ class PrivacyGate:
         return admitted
 
     def vouch(self, result: Result) -> None:
-        """Refuse a result that carries a record id or an ungeneralised case value."""
-        for path, text in _strings(result.model_dump(mode="json")):
-            if text in self.record_ids:
+        """Refuse a result that carries a record id or an ungeneralised case value.
+
+        A case id must be a pseudonym this gate issued. Any other text equal to a record id is
+        refused too, unless it is a number (ids 0, 1, 2... are also class labels, levels and
+        counts) or a name the model or policy declares (a class, a feature, a level).
+        """
+        what = f"privacy gate: the {result.kind} result of model '{result.model}'"
+        for path, text, key in _strings(result.model_dump(mode="json")):
+            is_case_id = not key and path.rsplit(".", 1)[-1] == "case_id"
+            harmless = not is_case_id and (_is_number(text) or text in self.names)
+            if text in self.record_ids and not harmless:
+                raise PrivacyError(f"{what} carries a record identifier at {path}; refused")
+            if is_case_id and not self.pseudonym.issued(text):
                 raise PrivacyError(
-                    f"privacy gate: the {result.kind} result of model '{result.model}' carries a "
-                    f"record identifier at {path}; refused"
+                    f"{what} carries a case id that is not a pseudonym at {path}; refused"
                 )
         if isinstance(result, LocalExplanationsResult):
             for case in result.cases:
@@ -143,22 +159,37 @@ class PrivacyGate:
         )
 
     def cohorts(self, families: list[ModelCohorts]) -> list[CohortResult]:
-        """Publish cohort families: suppression first, then (optionally) DP noise."""
+        """Publish cohort families: suppression first, then (optionally) DP noise. A family that
+        suppression cannot protect (a cohort derivable from the published total) is withheld."""
         share = self._epsilon_share(families)
-        return [self._family(f, share) for f in families]
+        published = (self._family(f, share) for f in families)
+        return [result for result in published if result is not None]
 
-    def _family(self, family: ModelCohorts, epsilon: float) -> CohortResult:
+    def _family(self, family: ModelCohorts, epsilon: float) -> CohortResult | None:
         raw, k = family.raw, self.spec.min_cohort_size
-        kept = suppress({c.label: c.size for c in raw.cohorts}, minimum=k, total=raw.overall.size)
-        for label, reason in kept.suppressed.items():
+        plan = plan_family(
+            {c.label: c.size for c in raw.cohorts},
+            total=raw.overall.size,
+            minimum=k,
+            declared=self._declared_labels(family.spec),
+        )
+        if plan.withheld:
             self.suppressed.append(
-                Suppressed(family=raw.name, model=family.model, cohort=label, reason=reason)
+                Suppressed(
+                    family=raw.name, model=family.model, cohort=WHOLE_FAMILY, reason=UNPROTECTABLE
+                )
             )
+            return None
+        for label in plan.suppressed:
+            self.suppressed.append(
+                Suppressed(family=raw.name, model=family.model, cohort=label, reason=reason(k))
+            )
+        figures = {c.label: c for c in raw.cohorts}
         cohorts = [
-            Cohort(label=c.label, size=None, suppressed=kept.suppressed[c.label])
-            if c.label in kept.suppressed
-            else self._cohort(raw, c, epsilon)
-            for c in raw.cohorts
+            self._cohort(raw, figures[label], epsilon)
+            if label in plan.published
+            else Cohort(label=label, size=None, suppressed=reason(k))
+            for label in plan.rows
         ]
         result = CohortResult(
             model=family.model,
@@ -171,6 +202,12 @@ class PrivacyGate:
         )
         self.vouch(result)
         return result
+
+    def _declared_labels(self, spec: CohortSpec) -> bool:
+        """Whether a family's labels come from the policy or the model, not from the data."""
+        if spec.by == PREDICTED_CLASS or spec.bands is not None:
+            return True
+        return spec.by in self.policy.data.features.categorical
 
     def _cohort(
         self, raw: RawCohorts, c: CohortFigures, epsilon: float, *, overall: bool = False
@@ -256,11 +293,14 @@ class PrivacyGate:
         )
 
     def _contribution(self, item: Contribution) -> Contribution:
+        """The generalised value; LIME's rule only for a category (as its generalised label):
+        a numeric rule's cut points are quantiles of the reference data, which with few
+        reference rows are some person's own values."""
         numeric = item.feature in self.generaliser.numeric
         shown = self.generaliser.display(item.feature, float(item.value) if numeric else item.value)
-        condition = item.condition
-        if condition is not None and not numeric:
-            condition = f"{item.feature} = {shown}"  # LIME names the raw category
+        condition = None
+        if item.condition is not None and not numeric:
+            condition = f"{item.feature} = {shown}"
         return item.model_copy(update={"value": shown, "condition": condition})
 
     def _caveat(self, caveat: CaseCaveat) -> CaseCaveat:
@@ -269,12 +309,18 @@ class PrivacyGate:
     def _performance(self, result: PerformanceResult) -> PerformanceResult:
         if not result.class_counts:
             return result
+        family = "predicted class counts"
         kept = suppress(result.class_counts, minimum=self.spec.min_cohort_size, total=result.rows)
-        for label, reason in kept.suppressed.items():
+        if not kept.total_publishable:
             self.suppressed.append(
                 Suppressed(
-                    family="predicted class counts", model=result.model, cohort=label, reason=reason
+                    family=family, model=result.model, cohort=WHOLE_FAMILY, reason=UNPROTECTABLE
                 )
+            )
+            return result.model_copy(update={"class_counts": {}})
+        for label, why in kept.suppressed.items():
+            self.suppressed.append(
+                Suppressed(family=family, model=result.model, cohort=label, reason=why)
             )
         return result.model_copy(update={"class_counts": dict(kept.published)})
 
@@ -286,7 +332,12 @@ class PrivacyGate:
             "No record identifier reaches the report: audit cases carry pseudonymous ids (keyed "
             "hash; the key is never published).",
             f"Case values are shown as ranges covering at least {k} reference rows; extremes are "
-            f"top-coded (ages at {self.spec.top_code_ages_at:g}+) and rare categories merged.",
+            f"top-coded (ages at {self.spec.top_code_ages_at:g}+) and rare categories merged. "
+            "LIME's rules on numeric features are not shown: their cut points are quantiles of "
+            "the reference data.",
+            "A cohort labelled by a value from the data (not by policy bands, a feature's levels "
+            f"or a class) is named only when it holds at least {k} people; the others are shown "
+            f"together as '{OTHER_VALUES}'.",
             "Sensitive attributes ("
             + (", ".join(sorted(self.sensitive)) or "none declared")
             + ") appear only as cohort labels, never as a case's explanation input.",
@@ -320,14 +371,31 @@ def _declared_codec(policy: Policy, reference: pd.DataFrame) -> FeatureCodec:
     return FeatureCodec(tuple(numeric + categorical))
 
 
-def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """Every string in a JSON-like value (keys included), with its path."""
+def _declared_names(policy: Policy, codec: FeatureCodec) -> set[str]:
+    """Names the policy and the model declare: they may coincide with a record id harmlessly."""
+    names = set(codec.names) | {level for f in codec.features for level in f.levels}
+    for model in policy.models:
+        names |= set(model.classes or [])
+    return names
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str, bool]]:
+    """Every string in a JSON-like value with its path, and whether it is a mapping key."""
     if isinstance(value, str):
-        yield path or "(top)", value
+        yield path or "(top)", value, False
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield f"{path}.{key}" if path else str(key), str(key)
-            yield from _strings(item, f"{path}.{key}" if path else str(key))
+            inner = f"{path}.{key}" if path else str(key)
+            yield inner, str(key), True
+            yield from _strings(item, inner)
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from _strings(item, f"{path}[{i}]")

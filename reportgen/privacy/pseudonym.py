@@ -61,6 +61,10 @@ class Pseudonymizer:
         self._issued.add(case_id)
         return case_id
 
+    def issued(self, case_id: str) -> bool:
+        """Whether this pseudonymizer gave out ``case_id``."""
+        return case_id in self._issued
+
     def __repr__(self) -> str:
         return f"Pseudonymizer(<key hidden>, {len(self._of)} ids)"
 

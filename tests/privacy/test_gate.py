@@ -132,9 +132,13 @@ def test_the_gate_refuses_a_result_that_carries_a_record(tmp_path):
     ):
         gate.vouch(raw)
     with pytest.raises(
+        PrivacyError, match=r"carries a case id that is not a pseudonym at cases\[0\]\.case_id"
+    ):
+        gate.vouch(_local("case-0123456789", "5951"))  # looks like one, but was never issued
+    with pytest.raises(
         PrivacyError, match="shows an ungeneralised value for 'credit_amount'; refused"
     ):
-        gate.vouch(_local("case-0123456789", "5951"))
+        gate.vouch(_local(gate.pseudonym("A0002"), "5951"))
 
 
 def test_admitted_cases_are_pseudonymous_and_generalised(tmp_path):
