@@ -15,9 +15,11 @@ import click
 
 from reportgen import __version__
 from reportgen.cli_common import (
+    EXIT_ERROR,
     EXIT_GATE_FAILED,
     EXIT_OK,
     debug_option,
+    fail,
     finish,
     guard,
     json_option,
@@ -25,7 +27,32 @@ from reportgen.cli_common import (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The command group; with --json anywhere on the line, usage errors are JSON too."""
+
+    def main(  # type: ignore[override]  # one signature instead of click's two overloads
+        self,
+        args: list[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        if not standalone_mode or "--json" not in argv:
+            return super().main(argv, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(argv, prog_name, complete_var, False, **extra)
+        except click.ClickException as exc:
+            context = getattr(exc, "ctx", None)
+            message = (f"{context.command_path}: " if context else "") + exc.format_message()
+            fail(exc.exit_code, message, [message], as_json=True, debug=False)
+        except click.Abort:
+            fail(EXIT_ERROR, "aborted", ["aborted"], as_json=True, debug=False)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reportgen")
 def main() -> None:
     """Turn a policy file into a versioned audit report that explains a model."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,15 +36,45 @@ root_option = click.option(
 
 
 def guard(call: Callable[[], Any], as_json: bool, debug: bool) -> Any:
-    """Run ``call``; on error print one clear message (and the traceback with --debug) and exit."""
+    """Run ``call``; on error print one clear message (and the traceback with --debug) and exit.
+
+    Warnings the libraries raise on the way are held back (a run can raise hundreds) and counted
+    in one line on stderr; --debug prints them.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        try:
+            return _guarded(call, as_json, debug)
+        finally:
+            _mention(caught, as_json, debug)
+
+
+def _mention(caught: list[warnings.WarningMessage], as_json: bool, debug: bool) -> None:
+    if debug:
+        for warning in caught:
+            click.echo(
+                warnings.formatwarning(
+                    warning.message, warning.category, warning.filename, warning.lineno
+                ).rstrip(),
+                err=True,
+            )
+    elif caught and not as_json:
+        click.echo(
+            f"note: {len(caught)} warning(s) from the libraries were not shown; --debug shows them",
+            err=True,
+        )
+
+
+def _guarded(call: Callable[[], Any], as_json: bool, debug: bool) -> Any:
     try:
         return call()
     except ReportgenError as exc:
         problems = exc.problems if isinstance(exc, PolicyError) else [str(exc)]
         fail(exc.exit_code, str(exc), problems, as_json, debug)
     except Exception as exc:  # a bug, not bad input: still one sentence, never a bare traceback
+        first = next((line for line in str(exc).splitlines() if line.strip()), "")
         message = (
-            f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)"
+            f"internal error: {type(exc).__name__}: {first} (rerun with --debug for the traceback)"
         )
         fail(EXIT_ERROR, message, [message], as_json, debug)
 

@@ -46,3 +46,50 @@ def test_missing_policy_file_is_a_policy_error(tmp_path):
     result = CliRunner().invoke(main, ["validate", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 2
     assert result.stderr.strip() == f"error: {tmp_path / 'nope.yaml'}: policy file not found"
+
+
+def test_json_usage_errors_are_json_on_stdout():
+    """Issue #8: `--json` with a usage error printed nothing on stdout."""
+    cases = {
+        ("run", "--json"): "reportgen run: Missing argument 'POLICY'.",
+        (
+            "run",
+            "x.yaml",
+            "--seed",
+            "-1",
+            "--json",
+        ): "reportgen run: Invalid value for '--seed': -1 is not in the range 0<=x<=4294967295.",
+        ("verify", "--json", "--bogus"): "reportgen verify: No such option '--bogus'.",
+    }
+    for args, message in cases.items():
+        result = CliRunner().invoke(main, list(args), prog_name="reportgen")
+        assert result.exit_code == 2, args
+        assert json.loads(result.stdout) == {
+            "status": "error",
+            "exit_code": 2,
+            "error": message,
+            "problems": [message],
+        }
+
+
+def test_library_warnings_are_counted_not_printed(monkeypatch):
+    """Issue #8: a one-row file printed 221 warning lines before its error."""
+    import warnings
+
+    from reportgen import pipeline
+    from reportgen.errors import InputError
+
+    def noisy(policy, root=None):
+        for i in range(221):
+            warnings.warn_explicit(f"undefined metric {i}", UserWarning, "sklearn/metrics.py", i)
+        raise InputError("data.csv: too few rows")
+
+    monkeypatch.setattr(pipeline, "validate_policy", noisy)
+    result = CliRunner().invoke(main, ["validate", "p.yaml"])
+    assert result.exit_code == 3
+    assert result.stderr.splitlines() == [
+        "error: data.csv: too few rows",
+        "note: 221 warning(s) from the libraries were not shown; --debug shows them",
+    ]
+    shown = CliRunner().invoke(main, ["validate", "p.yaml", "--debug"])
+    assert shown.stderr.count("UserWarning: undefined metric") == 221
