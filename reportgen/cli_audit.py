@@ -33,6 +33,12 @@ _public_key_option = click.option(
 )
 
 
+UNSIGNED = (
+    "not signed, so an edit that also rewrites manifest.json cannot be detected "
+    "(sign with run --sign-key)"
+)
+
+
 def default_key_dir() -> Path:
     """``$XDG_CONFIG_HOME/reportgen``, by default ``~/.config/reportgen``."""
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
@@ -101,7 +107,7 @@ def verify(version_dir: Path, public_key: Path | None, as_json: bool, debug: boo
     if not as_json:
         for problem in report.problems:
             click.echo(f"verify: {problem}", err=True)
-    signer = f"signed by key {report.fingerprint}" if report.signed else "not signed"
+    signer = f"signed by key {report.fingerprint}" if report.signed else UNSIGNED
     if report.ok:
         text = f"verified {version_dir}: every file matches the manifest; {signer}; "
         text += f"chain {report.chain}"

@@ -2,9 +2,15 @@
 
 Each problem is one line that names the file (relative to the version folder, or to the policy
 folder for a neighbouring version) and says what is wrong. A version with no problem is intact:
-its files are those the manifest lists, byte for byte; when signed, the manifest is signed by
-the key in signer.pub (and by the trusted key, when one is given); its manifest records the
-hash of the previous version's manifest, and the next version, when there is one, records its.
+its files are those the manifest lists, byte for byte; the manifest is byte for byte the
+canonical JSON reportgen writes (so an edit that keeps it valid JSON, one space, is found even
+without a signature); when signed, the manifest is signed by the key in signer.pub (and by the
+trusted key, when one is given); its manifest records the hash of the previous version's
+manifest, and the next version, when there is one, records its.
+
+Without a signature nothing vouches for the manifest's content: an edit that rewrites a file
+and its hash in manifest.json, in canonical form, cannot be found (unless a later version links
+to this manifest).
 """
 
 from __future__ import annotations
@@ -26,10 +32,15 @@ from reportgen.registry.signing import (
     verify_bytes,
 )
 from reportgen.registry.store import MANIFEST, sha256_bytes
+from reportgen.results.io import canonical_json
 
 Chain = Literal["linked", "first", "broken", "previous missing"]
 _VERSION_NAME = re.compile(r"^v([1-9][0-9]*)$")
 _BESIDE_MANIFEST = frozenset({MANIFEST, SIGNATURE_FILE, PUBLIC_KEY_FILE})
+NOT_CANONICAL = (
+    f"{MANIFEST}: edited after publishing (its bytes are not the canonical JSON reportgen "
+    "writes for its content)"
+)
 
 
 @dataclass(frozen=True)
@@ -116,7 +127,17 @@ def _parse(data: bytes | None, problems: list[str]) -> dict[str, Any] | None:
     if not isinstance(manifest, dict) or manifest.get("kind") != "reportgen.manifest":
         problems.append(f"{MANIFEST}: not a reportgen manifest")
         return None
+    if _canonical(manifest) != data:
+        problems.append(NOT_CANONICAL)
     return manifest
+
+
+def _canonical(manifest: dict[str, Any]) -> bytes | None:
+    """The bytes reportgen writes for this content; None when no JSON writer could write it."""
+    try:
+        return canonical_json(manifest)
+    except ValueError:  # NaN or infinity: json.loads accepts them, canonical JSON does not
+        return None
 
 
 def _check_signature(

@@ -20,6 +20,14 @@ from reportgen.registry.verify import verify_version
 ARTIFACTS = ("report.html", "report.pdf", "results.json")
 CHANGED = "{}: content changed (sha256 differs from manifest.json)"
 BAD_SIGNATURE = "manifest.sig: does not sign manifest.json with signer.pub"
+NOT_CANONICAL = (
+    "manifest.json: edited after publishing (its bytes are not the canonical JSON reportgen "
+    "writes for its content)"
+)
+UNSIGNED = (
+    "not signed, so an edit that also rewrites manifest.json cannot be detected "
+    "(sign with run --sign-key)"
+)
 
 
 def write_artifacts(folder: Path, version: int) -> None:
@@ -156,6 +164,7 @@ def test_editing_the_previous_manifest_breaks_the_newer_versions_chain(
     ]
     assert newer.chain == "broken"
     assert problems(signed[0]) == [
+        NOT_CANONICAL,
         BAD_SIGNATURE,
         "manifest.json: changed since v2 was published "
         "(its previous_manifest_sha256 does not match)",
@@ -170,6 +179,37 @@ def test_an_unsigned_edited_manifest_is_caught_by_the_next_version(tmp_path: Pat
         "manifest.json: changed since v2 was published "
         "(its previous_manifest_sha256 does not match)"
     ]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda text: text.replace('"version": 1', '"version":  1'),  # issue #8: one space
+        lambda text: text + "\n",  # a second newline at the end
+        lambda text: text.replace("\n  ", "\n    ", 1),  # another indentation
+    ],
+    ids=["space", "trailing newline", "indentation"],
+)
+def test_an_unsigned_manifest_edited_into_other_valid_json_is_found(tmp_path: Path, edit) -> None:
+    version = publish_versions(tmp_path, None, count=1)[0]
+    manifest = version / "manifest.json"
+    edited = edit(manifest.read_text())
+    assert json.loads(edited) == json.loads(manifest.read_text())  # the same content
+    manifest.write_text(edited)
+    assert problems(version) == [NOT_CANONICAL]
+    result = invoke("verify", version)
+    assert result.exit_code == 1
+    assert result.stderr == f"verify: {NOT_CANONICAL}\n"
+    assert result.stdout == f"{version}: 1 problem; do not trust this version\n"
+
+
+def test_cli_verify_says_what_an_unsigned_version_cannot_prove(tmp_path: Path) -> None:
+    version = publish_versions(tmp_path, None, count=1)[0]
+    result = invoke("verify", version)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"verified {version}: every file matches the manifest; {UNSIGNED}; chain first\n"
+    )
 
 
 def test_a_missing_previous_version_is_a_problem(signed: list[Path]) -> None:
