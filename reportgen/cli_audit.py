@@ -20,18 +20,11 @@ from reportgen.cli_common import (
     finish,
     guard,
     json_option,
+    public_key_option,
 )
 
 if TYPE_CHECKING:
     from reportgen.registry.release import ReleaseRefused
-
-_public_key_option = click.option(
-    "--public-key",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Trusted Ed25519 public key (PEM): the version must be signed with it.",
-)
-
 
 UNSIGNED = (
     "not signed, so an edit that also rewrites manifest.json cannot be detected "
@@ -84,14 +77,18 @@ def keys_init(folder: Path | None, as_json: bool, debug: bool) -> None:
 
 @click.command()
 @click.argument("version_dir", type=click.Path(path_type=Path))
-@_public_key_option
+@public_key_option
 @json_option
 @debug_option
-def verify(version_dir: Path, public_key: Path | None, as_json: bool, debug: bool) -> None:
-    """Check every byte of VERSION_DIR against its manifest, its signature and the hash chain."""
+def verify(version_dir: Path, public_keys: tuple[Path, ...], as_json: bool, debug: bool) -> None:
+    """Check every byte of VERSION_DIR against its manifest, its signature and the hash chain.
+
+    The chain v1..vN behind the version must link, and once a version of it is signed every
+    later one must be signed, by the same key or by one given with --public-key.
+    """
     from reportgen.registry.verify import verify_version
 
-    report = guard(lambda: verify_version(version_dir, public_key=public_key), as_json, debug)
+    report = guard(lambda: verify_version(version_dir, public_keys=public_keys), as_json, debug)
     summary = {
         "status": "verified" if report.ok else "problems",
         "exit_code": EXIT_OK if report.ok else EXIT_GATE_FAILED,
@@ -137,14 +134,14 @@ def _tag(ctx: click.Context, param: click.Parameter, value: str) -> str:
     show_default=True,
     help="Folder to write <policy>-v<N>-<tag>.tar.gz into.",
 )
-@_public_key_option
+@public_key_option
 @json_option
 @debug_option
 def release(
     version_dir: Path,
     tag: str,
     out: Path,
-    public_key: Path | None,
+    public_keys: tuple[Path, ...],
     as_json: bool,
     debug: bool,
 ) -> None:
@@ -153,7 +150,7 @@ def release(
 
     def attempt() -> Release:
         try:
-            return release_version(version_dir, tag=tag, out=out, public_key=public_key)
+            return release_version(version_dir, tag=tag, out=out, public_keys=public_keys)
         except ReleaseRefused as exc:
             _refused(exc, as_json, debug)  # prints the problems and exits with 1
             raise

@@ -11,6 +11,7 @@ import json
 import sys
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -22,6 +23,14 @@ EXIT_OK, EXIT_GATE_FAILED, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
 debug_option = click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print a JSON summary on stdout."
+)
+public_key_option = click.option(
+    "--public-key",
+    "public_keys",
+    type=click.Path(path_type=Path),
+    multiple=True,
+    help="Trusted Ed25519 public key (PEM): the version must be signed with it. Repeat it to "
+    "trust each key of a rotation: the chain may change key only to a trusted one.",
 )
 
 

@@ -46,6 +46,12 @@ def versions(policy_dir: Path) -> list[int]:
     return sorted(int(m.group(1)) for m in found if m)
 
 
+def folder_number(path: Path) -> int | None:
+    """N for a folder named ``v<N>``, else None."""
+    match = _VERSION_DIR.match(path.name)
+    return int(match.group(1)) if match else None
+
+
 def publish(
     out: Path,
     policy_id: str,

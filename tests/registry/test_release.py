@@ -110,7 +110,7 @@ def test_every_file_the_manifest_lists_is_released_and_verifies_once_extracted(
     assert "p-v1-1/v1/changes.json" in members(made.archive)
     with tarfile.open(made.archive) as tar:
         tar.extractall(tmp_path / "unpacked", filter="data")
-    extracted = verify_version(tmp_path / "unpacked" / "p-v1-1" / "v1", public_key=keys[1])
+    extracted = verify_version(tmp_path / "unpacked" / "p-v1-1" / "v1", public_keys=[keys[1]])
     assert (extracted.ok, extracted.chain, extracted.problems) == (True, "first", [])
     assert extracted.manifest_sha256 == made.info["manifest_sha256"]
 
