@@ -40,7 +40,7 @@ def default_key_dir() -> Path:
 
 @click.group()
 def keys() -> None:
-    """Manage the Ed25519 key pair that signs report manifests."""
+    """Manage the Ed25519 keys that sign report manifests and reviews."""
 
 
 @keys.command("init")
@@ -73,6 +73,23 @@ def keys_init(folder: Path | None, as_json: bool, debug: bool) -> None:
         f"fingerprint: {summary['fingerprint']}"
     )
     finish(summary, text, as_json)
+
+
+@keys.command("fingerprint")
+@click.argument("key_file", type=click.Path(path_type=Path))
+@json_option
+@debug_option
+def keys_fingerprint(key_file: Path, as_json: bool, debug: bool) -> None:
+    """Print the fingerprint of KEY_FILE (a public or private PEM key).
+
+    It is what a policy lists under review.reviewers to trust a reviewer's key, and what an
+    auditor compares with the fingerprint `verify` and `show` print.
+    """
+    from reportgen.registry.signing import fingerprint_file
+
+    printed = guard(lambda: fingerprint_file(key_file), as_json, debug)
+    summary = {"status": "ok", "exit_code": EXIT_OK, "key": str(key_file), "fingerprint": printed}
+    finish(summary, printed, as_json)
 
 
 @click.command()
