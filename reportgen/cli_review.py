@@ -120,7 +120,10 @@ def _review_text(status: ReviewStatus) -> list[str]:
     lines = [f"sign-off:  {status.state.upper()}: {status.sentence()} (required roles: {required})"]
     for check in status.attestations:
         key = f"key {(check.fingerprint or '')[:16]}\u2026"
-        verdict = f"valid, {key}" if check.valid else f"INVALID, not counted: {check.problem}"
+        verdict = f"valid, {key}"
+        if not check.counts:
+            word = "INVALID" if not check.valid else "UNTRUSTED"
+            verdict = f"{word}, not counted: {check.problem}"
         who = f"{check.reviewer or '?'} ({check.role or '?'})"
         lines.append(f"  {check.decision or '?':7} {who}  {check.at or '?'}  {verdict}")
         if check.comment:

@@ -22,6 +22,7 @@ from reportgen.errors import RenderError
 from reportgen.inputs import ResolvedInputs, resolve_inputs
 from reportgen.inputs.resolve import sha256_file
 from reportgen.policy import LoadedPolicy, load_policy
+from reportgen.policy.schema import Policy
 from reportgen.privacy.gate import PrivacyGate
 from reportgen.registry import MANIFEST, Published, latest, publish
 from reportgen.registry.diff import CHANGES_FILE, VersionDiff, diff_documents, load_diff
@@ -29,6 +30,7 @@ from reportgen.registry.history import fingerprint, record_run, record_version
 from reportgen.registry.review import (
     SIGNOFF_FILE,
     ReviewStatus,
+    TrustedReviewer,
     read_manifest,
     review_status,
     reviews_dir,
@@ -165,8 +167,8 @@ def generate_report(
         changes = _changes_since(folder.parent / f"v{version - 1}", version, document, inputs)
         if changes is not None:
             (folder / CHANGES_FILE).write_bytes(canonical_json(changes))
-        if loaded.policy.review.required_roles:
-            (folder / SIGNOFF_FILE).write_bytes(signoff_bytes(loaded.policy.review.required_roles))
+        if loaded.policy.review.reviewers:
+            (folder / SIGNOFF_FILE).write_bytes(_signoff(loaded.policy))
 
         def draft(folder: Path) -> dict[str, Any]:
             return draft_manifest(
@@ -185,6 +187,16 @@ def generate_report(
         on_published=lambda new: record_version(Path(out), new, document),
     )
     return Report(published, document)
+
+
+def _signoff(policy: Policy) -> bytes:
+    """The version's signoff.json: required roles and trusted reviewers, as the policy says."""
+    review = policy.review
+    reviewers = [
+        TrustedReviewer(name=r.name, roles=list(r.roles), fingerprint=r.fingerprint)
+        for r in review.reviewers
+    ]
+    return signoff_bytes(review.required_roles, reviewers)
 
 
 def _unchanged(loaded: LoadedPolicy, out: Path, seed: int | None) -> NoChange | None:
