@@ -21,6 +21,8 @@ from reportgen.cli_common import (
     finish,
     guard,
     json_option,
+    lock_timeout_option,
+    say_on_stderr,
 )
 
 
@@ -57,6 +59,7 @@ def main() -> None:
     is_flag=True,
     help="Publish a new version even when policy, models and data are unchanged.",
 )
+@lock_timeout_option
 @json_option
 @debug_option
 def run(
@@ -65,6 +68,7 @@ def run(
     seed: int | None,
     sign_key: Path | None,
     force: bool,
+    lock_timeout: float,
     as_json: bool,
     debug: bool,
 ) -> None:
@@ -78,7 +82,14 @@ def run(
     progress = _progress(as_json)
     report = guard(
         lambda: generate_report(
-            policy, out, seed=seed, progress=progress, signing_key=sign_key, force=force
+            policy,
+            out,
+            seed=seed,
+            progress=progress,
+            signing_key=sign_key,
+            force=force,
+            lock_timeout=lock_timeout,
+            on_wait=say_on_stderr,
         ),
         as_json,
         debug,

@@ -24,6 +24,17 @@ debug_option = click.option("--debug", is_flag=True, help="Show the full traceba
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print a JSON summary on stdout."
 )
+LOCK_TIMEOUT = 600.0
+"""registry.lock.DEFAULT_LOCK_TIMEOUT, spelt out so that `--help` does not import the registry."""
+lock_timeout_option = click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=LOCK_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for another run that is publishing the same policy (it is named "
+    "on stderr) before giving up with exit 3.",
+)
 public_key_option = click.option(
     "--public-key",
     "public_keys",
@@ -61,6 +72,11 @@ def fail(code: int, message: str, problems: list[str], as_json: bool, debug: boo
         for line in problems:
             click.echo(f"error: {line}", err=True)
     sys.exit(code)
+
+
+def say_on_stderr(message: str) -> None:
+    """A line for the person or the CI log, even with --json (which owns stdout only)."""
+    click.echo(message, err=True)
 
 
 def finish(summary: dict[str, Any], text: str, as_json: bool) -> None:

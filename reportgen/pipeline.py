@@ -24,7 +24,7 @@ from reportgen.inputs.resolve import sha256_file
 from reportgen.policy import LoadedPolicy, load_policy
 from reportgen.policy.schema import Policy
 from reportgen.privacy.gate import PrivacyGate
-from reportgen.registry import MANIFEST, Published, latest, publish
+from reportgen.registry import DEFAULT_LOCK_TIMEOUT, MANIFEST, Published, latest, publish
 from reportgen.registry.diff import CHANGES_FILE, VersionDiff, diff_documents, load_diff
 from reportgen.registry.history import fingerprint, record_run, record_version
 from reportgen.registry.review import (
@@ -142,13 +142,16 @@ def generate_report(
     progress: Progress | None = None,
     signing_key: Path | None = None,
     force: bool = False,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Report | NoChange:
     """Compute, render and publish the next version of the policy's report under ``out``.
 
     With ``signing_key`` (an Ed25519 private key file) the manifest is signed. When the policy,
     model, preprocessing and data files, seed and reportgen version are those of the latest
     version, nothing is computed: the run is recorded in the history index as 'no_change' and
-    a ``NoChange`` is returned, unless ``force``.
+    a ``NoChange`` is returned, unless ``force``. When another run is publishing this policy,
+    ``on_wait`` hears whom the run waits for, at most ``lock_timeout`` seconds.
     """
     sign = manifest_signer(signing_key) if signing_key is not None else None
     loaded = load_policy(policy_path)
@@ -185,6 +188,8 @@ def generate_report(
         created_at=document.run.created_at,
         sign=sign,
         on_published=lambda new: record_version(Path(out), new, document),
+        lock_timeout=lock_timeout,
+        on_wait=on_wait,
     )
     return Report(published, document)
 

@@ -8,21 +8,20 @@ rendering or analyses: the caller supplies a function that writes the version's 
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from reportgen import __version__
 from reportgen.errors import RegistryError
+from reportgen.registry.lock import DEFAULT_LOCK_TIMEOUT, policy_lock
 from reportgen.results.io import canonical_json
 
 MANIFEST = "manifest.json"
@@ -61,6 +60,8 @@ def publish(
     created_at: str,
     sign: Callable[[bytes], dict[str, bytes]] | None = None,
     on_published: Callable[[Published], None] | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Published:
     """Publish the next version of ``policy_id`` under ``out``.
 
@@ -73,9 +74,12 @@ def publish(
         created_at: ISO time of the run, recorded in the manifest.
         sign: given the manifest's bytes, returns extra files (name -> bytes) to publish with it.
         on_published: called with the new version while the lock is still held (to index it).
+        lock_timeout: seconds to wait for another run's lock (see :mod:`registry.lock`).
+        on_wait: told, in one sentence, whom the run waits for when the lock is taken.
 
     Raises:
-        RegistryError: the output folder is unusable, or the version appeared meanwhile.
+        RegistryError: the output folder is unusable, the lock stayed taken for
+            ``lock_timeout`` seconds, or the version appeared meanwhile.
     """
     policy_dir = out / policy_id
     try:
@@ -84,7 +88,7 @@ def publish(
         raise RegistryError(
             f"{policy_dir}: cannot create the report folder ({exc.strerror})"
         ) from exc
-    with policy_lock(policy_dir):
+    with policy_lock(policy_dir, timeout=lock_timeout, on_wait=on_wait):
         published = _publish_locked(policy_dir, policy_id, write, inputs, created_at, sign)
         if on_published is not None:
             on_published(published)
@@ -131,17 +135,6 @@ def _sweep_staging(policy_dir: Path) -> None:
     for leftover in policy_dir.glob(".v*-*"):
         if leftover.is_dir():
             shutil.rmtree(leftover, ignore_errors=True)
-
-
-@contextmanager
-def policy_lock(policy_dir: Path) -> Iterator[None]:
-    """An exclusive, process-wide lock on one policy's report folder (released on exit or death)."""
-    with (policy_dir / ".lock").open("a") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def manifest_sha256(version_dir: Path) -> str:
