@@ -37,7 +37,7 @@ from reportgen.registry.review import (
     signoff_bytes,
 )
 from reportgen.registry.signing import manifest_signer
-from reportgen.registry.store import draft_manifest
+from reportgen.registry.store import checked_versions, draft_manifest
 from reportgen.results import ResultDocument, canonical_json, load_results
 from reportgen.results.document import DatasetInfo, FeatureInfo, ModelInfo, PolicyInfo, RunInfo
 
@@ -155,6 +155,7 @@ def generate_report(
     """
     sign = manifest_signer(signing_key) if signing_key is not None else None
     loaded = load_policy(policy_path)
+    checked_versions(Path(out) / loaded.policy.id)  # a broken folder fails now, not after computing
     unchanged = None if force else _unchanged(loaded, Path(out), seed)
     if unchanged is not None:
         return unchanged

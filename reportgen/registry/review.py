@@ -35,7 +35,7 @@ from reportgen.registry.signoff import (
     read_signoff,
     signoff_bytes,
 )
-from reportgen.registry.store import MANIFEST, manifest_sha256
+from reportgen.registry.store import MANIFEST, manifest_sha256, unpublished_folder
 from reportgen.results.io import canonical_json
 
 __all__ = [
@@ -148,7 +148,7 @@ def read_manifest(version_dir: Path) -> dict[str, Any]:
     """
     path = version_dir / MANIFEST
     if not path.is_file():
-        raise RegistryError(f"{version_dir}: not a published version (no {MANIFEST})")
+        raise unpublished_folder(version_dir)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

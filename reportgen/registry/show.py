@@ -16,7 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from reportgen.errors import RegistryError
 from reportgen.registry.chain import TrustedKey, check_chain
 from reportgen.registry.review import ReviewStatus, read_manifest, review_status
-from reportgen.registry.store import MANIFEST, folder_number, manifest_sha256, versions
+from reportgen.registry.store import (
+    MANIFEST,
+    folder_number,
+    manifest_sha256,
+    stray_file,
+    versions,
+)
 
 _REF = re.compile(r"^(?P<policy>[a-z0-9][a-z0-9_-]*)(?:/v(?P<version>[1-9][0-9]*))?/?$")
 STATUSES = ("pass", "warn", "fail", "error")
@@ -66,6 +72,13 @@ def resolve_version(ref: str | Path, out: Path) -> Path:
     if not found:
         raise RegistryError(f"{policy_dir}: no published version of '{match['policy']}'")
     number = int(match["version"]) if match["version"] else found[-1]
+    if (policy_dir / f"v{number}").is_file():
+        raise stray_file(policy_dir / f"v{number}")
+    if number not in found and number < found[-1]:
+        raise RegistryError(
+            f"{policy_dir / f'v{number}'}: no such version; it is missing from v1..v{found[-1]} "
+            "(restore it from a backup)"
+        )
     if number not in found:
         raise RegistryError(f"{policy_dir / f'v{number}'}: no such version (latest v{found[-1]})")
     return policy_dir / f"v{number}"

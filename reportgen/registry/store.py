@@ -45,6 +45,60 @@ def versions(policy_dir: Path) -> list[int]:
     return sorted(int(m.group(1)) for m in found if m)
 
 
+def checked_versions(policy_dir: Path) -> list[int]:
+    """The version numbers of ``policy_dir`` when they form a chain a run can extend: v1..vN,
+    each a folder holding a manifest.
+
+    Raises:
+        RegistryError: a file named like a version, a version folder without a manifest, or a
+            version missing in the middle; each message says how to repair it.
+    """
+    if not policy_dir.is_dir():
+        return []
+    for path in sorted(policy_dir.iterdir()):
+        if _VERSION_DIR.match(path.name) and not path.is_dir():
+            raise stray_file(path)
+    found = versions(policy_dir)
+    for number in found:
+        if not (policy_dir / f"v{number}" / MANIFEST).is_file():
+            raise unpublished_folder(policy_dir / f"v{number}")
+    missing = sorted(set(range(1, (found or [0])[-1] + 1)) - set(found))
+    if missing:
+        names, verb = _ranges(missing), "is" if len(missing) == 1 else "are"
+        them = "it" if len(missing) == 1 else "them"
+        raise RegistryError(
+            f"{policy_dir}: {names} {verb} missing from v1..v{found[-1]}, so the hash chain is "
+            f"broken; restore {them} from a backup, or move {policy_dir} away to start a new chain"
+        )
+    return found
+
+
+def stray_file(path: Path) -> RegistryError:
+    """The error for a file named like a version (``v2``) in a policy folder."""
+    return RegistryError(
+        f"{path}: is a file where a version folder belongs; move it out of {path.parent}"
+    )
+
+
+def unpublished_folder(folder: Path) -> RegistryError:
+    """The error for a ``v<N>`` folder without a manifest: not a version, whatever it holds."""
+    return RegistryError(
+        f"{folder}: has no {MANIFEST}, so it is not a published version (damaged, or made by "
+        f"hand); move it out of {folder.parent}"
+    )
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[2, 3, 4, 7] -> 'v2 to v4, v7'."""
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and runs[-1][-1] == number - 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return ", ".join(f"v{r[0]}" if len(r) == 1 else f"v{r[0]} to v{r[-1]}" for r in runs)
+
+
 def folder_number(path: Path) -> int | None:
     """N for a folder named ``v<N>``, else None."""
     match = _VERSION_DIR.match(path.name)
@@ -104,7 +158,7 @@ def _publish_locked(
     sign: Callable[[bytes], dict[str, bytes]] | None,
 ) -> Published:
     _sweep_staging(policy_dir)
-    existing = versions(policy_dir)
+    existing = checked_versions(policy_dir)
     version = (existing or [0])[-1] + 1
     previous = manifest_sha256(policy_dir / f"v{existing[-1]}") if existing else None
     staging = Path(tempfile.mkdtemp(prefix=f".v{version}-", dir=policy_dir))
@@ -143,12 +197,21 @@ def manifest_sha256(version_dir: Path) -> str:
 
 
 def latest(policy_dir: Path) -> Published | None:
-    """The newest published version of a policy folder, if any."""
-    found = versions(policy_dir)
+    """The newest published version of a policy folder, if any.
+
+    Raises:
+        RegistryError: the versions do not form a chain a run can extend (see
+            :func:`checked_versions`), or the latest manifest is not JSON.
+    """
+    found = checked_versions(policy_dir)
     if not found:
         return None
-    path = policy_dir / f"v{found[-1]}"
-    return Published(found[-1], path, json.loads((path / MANIFEST).read_text(encoding="utf-8")))
+    path = policy_dir / f"v{found[-1]}" / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RegistryError(f"{path}: not a readable manifest; run reportgen verify on it") from exc
+    return Published(found[-1], path.parent, manifest)
 
 
 def sha256_bytes(data: bytes) -> str:
