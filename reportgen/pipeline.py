@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import platform
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +28,7 @@ from reportgen.policy.schema import Policy
 from reportgen.privacy.gate import PrivacyGate
 from reportgen.registry import DEFAULT_LOCK_TIMEOUT, MANIFEST, Published, latest, publish
 from reportgen.registry.diff import CHANGES_FILE, VersionDiff, diff_documents, load_diff
+from reportgen.registry.folders import folder_problem
 from reportgen.registry.history import fingerprint, record_run, record_version
 from reportgen.registry.review import (
     SIGNOFF_FILE,
@@ -37,7 +40,7 @@ from reportgen.registry.review import (
     signoff_bytes,
 )
 from reportgen.registry.signing import manifest_signer
-from reportgen.registry.store import checked_versions, draft_manifest
+from reportgen.registry.store import check_publishable, draft_manifest
 from reportgen.results import ResultDocument, canonical_json, load_results
 from reportgen.results.document import DatasetInfo, FeatureInfo, ModelInfo, PolicyInfo, RunInfo
 
@@ -155,7 +158,7 @@ def generate_report(
     """
     sign = manifest_signer(signing_key) if signing_key is not None else None
     loaded = load_policy(policy_path)
-    checked_versions(Path(out) / loaded.policy.id)  # a broken folder fails now, not after computing
+    check_publishable(Path(out), loaded.policy.id)  # fail now, not after computing
     unchanged = None if force else _unchanged(loaded, Path(out), seed)
     if unchanged is not None:
         return unchanged
@@ -252,10 +255,14 @@ def render_results(results_path: str | Path, out: str | Path) -> list[Path]:
     The version label comes from the manifest beside the results file, when there is one.
 
     Raises:
-        InputError: the results file is unusable. RenderError: ``out`` is a published version
-            (versions are immutable) or rendering failed.
+        InputError: the results file is unusable. RenderError: ``out`` is a file, not writable
+            or a published version (versions are immutable), or rendering or writing failed;
+            then nothing was written.
     """
     results_path, out = Path(results_path), Path(out)
+    problem = folder_problem(out)
+    if problem is not None:
+        raise RenderError(problem)
     document = load_results(results_path)
     if (out / MANIFEST).exists():
         raise RenderError(
@@ -266,8 +273,33 @@ def render_results(results_path: str | Path, out: str | Path) -> list[Path]:
     if manifest_path.is_file():
         label = f"v{json.loads(manifest_path.read_text(encoding='utf-8'))['version']}"
     changes, review = _audit_trail(results_path.parent)
-    out.mkdir(parents=True, exist_ok=True)
-    return _render_into(out, document, label, ["html", "pdf"], changes=changes, review=review)
+    return _render_then_move(out, document, label, changes, review)
+
+
+def _render_then_move(
+    out: Path,
+    document: ResultDocument,
+    label: str,
+    changes: VersionDiff | None,
+    review: ReviewStatus | None,
+) -> list[Path]:
+    """Render into a hidden folder inside ``out``, then move the files into place, so that a
+    failure (a full disk) leaves no half-written report behind."""
+    staging: Path | None = None
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".render-", dir=out))
+        written = _render_into(
+            staging, document, label, ["html", "pdf"], changes=changes, review=review
+        )
+        return [path.replace(out / path.name) for path in written]
+    except OSError as exc:
+        raise RenderError(
+            f"{out}: cannot write the report ({exc.strerror or exc}); nothing was written"
+        ) from exc
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _changes_since(

@@ -45,7 +45,13 @@ def policy_lock(
         RegistryError: the lock was still held after ``timeout`` seconds.
     """
     path = policy_dir / LOCK_FILE
-    with path.open("a") as handle:
+    try:
+        opened = path.open("a")
+    except OSError as exc:
+        raise RegistryError(
+            f"{path}: cannot open the publishing lock ({exc.strerror}); nothing was published"
+        ) from exc
+    with opened as handle:
         _acquire(handle, path, timeout, on_wait)
         with suppress(OSError):  # who holds it is for people; a full disk must not stop us here
             _record_holder(handle)

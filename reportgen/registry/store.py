@@ -8,6 +8,7 @@ rendering or analyses: the caller supplies a function that writes the version's 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -21,6 +22,7 @@ from typing import Any
 
 from reportgen import __version__
 from reportgen.errors import RegistryError
+from reportgen.registry.folders import folder_problem
 from reportgen.registry.lock import DEFAULT_LOCK_TIMEOUT, policy_lock
 from reportgen.results.io import canonical_json
 
@@ -43,6 +45,20 @@ def versions(policy_dir: Path) -> list[int]:
         return []
     found = (_VERSION_DIR.match(p.name) for p in policy_dir.iterdir() if p.is_dir())
     return sorted(int(m.group(1)) for m in found if m)
+
+
+def check_publishable(out: Path, policy_id: str) -> None:
+    """Fail now, before computing, when ``out`` could not take the next version of a policy:
+    ``out`` or its policy folder is a file or not writable, or the versions are damaged.
+
+    Raises:
+        RegistryError: one sentence naming the path and the repair; nothing was published.
+    """
+    for folder in (out, out / policy_id):
+        problem = folder_problem(folder)
+        if problem is not None:
+            raise RegistryError(f"{problem} (nothing was published)")
+    checked_versions(out / policy_id)
 
 
 def checked_versions(policy_dir: Path) -> list[int]:
@@ -161,7 +177,10 @@ def _publish_locked(
     existing = checked_versions(policy_dir)
     version = (existing or [0])[-1] + 1
     previous = manifest_sha256(policy_dir / f"v{existing[-1]}") if existing else None
-    staging = Path(tempfile.mkdtemp(prefix=f".v{version}-", dir=policy_dir))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".v{version}-", dir=policy_dir))
+    except OSError as exc:
+        raise _unwritable(policy_dir, version, exc) from exc
     try:
         write(staging, version)
         manifest = _manifest(staging, policy_id, version, inputs, created_at, previous)
@@ -178,10 +197,25 @@ def _publish_locked(
             raise RegistryError(
                 f"{target}: version {version} was published by another run meanwhile; run again"
             ) from exc
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError):  # a full disk, a folder made read-only meanwhile, ...
+            raise _unwritable(policy_dir, version, exc) from exc
         raise
     return Published(version, target, manifest)
+
+
+def _unwritable(policy_dir: Path, version: int, exc: OSError) -> RegistryError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        why = "the disk is full" if exc.errno == errno.ENOSPC else "the disk quota is used up"
+        return RegistryError(
+            f"{policy_dir}: {why}, so v{version} could not be written; nothing was published; "
+            "free some space and run again"
+        )
+    return RegistryError(
+        f"{policy_dir}: v{version} could not be written ({exc.strerror or exc}); nothing was "
+        "published"
+    )
 
 
 def _sweep_staging(policy_dir: Path) -> None:
