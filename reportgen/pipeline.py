@@ -6,20 +6,18 @@ The CLI calls the functions here and nothing deeper. Each function raises only r
 from __future__ import annotations
 
 import json
-import platform
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from reportgen import __version__
 from reportgen.analyses import run_analyses
 from reportgen.analyses.engine import Progress
-from reportgen.conditions import evaluate_gates
+from reportgen.assemble import build_document, input_hashes
 from reportgen.errors import RenderError
 from reportgen.inputs import ResolvedInputs, resolve_inputs
 from reportgen.inputs.resolve import sha256_file
@@ -42,27 +40,9 @@ from reportgen.registry.review import (
 from reportgen.registry.signing import manifest_signer
 from reportgen.registry.store import check_publishable, draft_manifest
 from reportgen.results import ResultDocument, canonical_json, load_results
-from reportgen.results.document import DatasetInfo, FeatureInfo, ModelInfo, PolicyInfo, RunInfo
 
 # Where the pseudonym key lives when a run publishes nowhere (compute_results, the benchmark).
 DEFAULT_KEY_DIR = Path.home() / ".config" / "reportgen"
-
-_RECORDED_LIBRARIES = (
-    "numpy",
-    "pandas",
-    "scikit-learn",
-    "scipy",
-    "shap",
-    "lime",
-    "torch",
-    "captum",
-    "skops",
-    "jinja2",
-    "weasyprint",
-    "matplotlib",
-    "pydantic",
-    "opendp",
-)
 
 
 @dataclass(frozen=True)
@@ -132,7 +112,7 @@ def _compute(
     admitted = [r for r in (gate.admit(result) for result in analysed.results) if r is not None]
     results = admitted + gate.cohorts(analysed.cohorts)
     elapsed = (datetime.now(UTC) - started).total_seconds()
-    return _document(inputs, results, started, elapsed).model_copy(
+    return build_document(inputs, results, started, elapsed).model_copy(
         update={"privacy": gate.report()}
     )
 
@@ -166,7 +146,7 @@ def generate_report(
     formats = list(loaded.policy.report.formats)
     say = progress or (lambda _m: None)
 
-    inputs, policy_id = _input_hashes(document), document.policy.id
+    inputs, policy_id = input_hashes(document), document.policy.id
 
     def write(folder: Path, version: int) -> None:
         say(f"rendering {', '.join(formats)} for v{version} ...")
@@ -236,17 +216,6 @@ def _unchanged(loaded: LoadedPolicy, out: Path, seed: int | None) -> NoChange | 
         return None
     record_run(out, policy.id, "no_change", version=previous.version)
     return NoChange(policy.id, previous, now)
-
-
-def _fingerprint(document: ResultDocument) -> str:
-    """The fingerprint of a document's inputs, as ``_unchanged`` computes it before a run."""
-    models = {
-        m.name: {"model": m.sha256, "preprocessing": m.preprocessing_sha256}
-        for m in document.models
-    }
-    datasets: dict[str, str] = {d.role: d.sha256 for d in document.datasets}
-    run = document.run
-    return fingerprint(document.policy.sha256, models, datasets, run.reportgen_version, run.seed)
 
 
 def render_results(results_path: str | Path, out: str | Path) -> list[Path]:
@@ -371,85 +340,3 @@ def _write_atomic(path: Path, data: bytes) -> Path:
     partial.write_bytes(data)
     partial.replace(path)
     return path
-
-
-def _document(
-    inputs: ResolvedInputs, results: list[Any], started: datetime, elapsed: float
-) -> ResultDocument:
-    from reportgen.provenance import source_commit
-    from reportgen.render.html import templates_digest
-
-    loaded = inputs.loaded
-    policy = loaded.policy
-    models = [
-        ModelInfo(
-            name=m.spec.name,
-            format=m.spec.format,
-            path=m.spec.path,
-            sha256=m.sha256,
-            preprocessing_sha256=m.preprocessing_sha256,
-            task=m.spec.task,
-            classes=m.adapter.classes,
-            features=[FeatureInfo(name=f.name, kind=f.kind) for f in m.adapter.codec.features],
-            trusted=m.spec.trusted,
-        )
-        for m in inputs.models
-    ]
-    datasets = [
-        DatasetInfo(
-            role=d.role,  # type: ignore[arg-type]  # "reference" | "evaluation" by construction
-            path=getattr(policy.datasets, d.role).path,
-            sha256=d.sha256,
-            rows=len(d.frame),
-            columns=d.frame.shape[1],
-        )
-        for d in (inputs.reference, inputs.evaluation)
-    ]
-    return ResultDocument(
-        gates=evaluate_gates(results, policy.checks),
-        policy=PolicyInfo(
-            id=policy.id,
-            title=policy.title,
-            domain=policy.domain,
-            description=policy.description,
-            path=loaded.path.name,
-            sha256=loaded.sha256,
-        ),
-        run=RunInfo(
-            reportgen_version=__version__,
-            created_at=started.isoformat(timespec="seconds"),
-            seed=policy.seed,
-            python=platform.python_version(),
-            libraries=_library_versions(),
-            wall_seconds=round(elapsed, 3),
-            templates_sha256=templates_digest(),
-            git_commit=source_commit(),
-        ),
-        models=models,
-        datasets=datasets,
-        results=results,
-    )
-
-
-def _library_versions() -> dict[str, str]:
-    found = {}
-    for name in _RECORDED_LIBRARIES:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return found
-
-
-def _input_hashes(document: ResultDocument) -> dict[str, Any]:
-    return {
-        "policy": document.policy.sha256,
-        "models": {
-            m.name: {"model": m.sha256, "preprocessing": m.preprocessing_sha256}
-            for m in document.models
-        },
-        "datasets": {d.role: d.sha256 for d in document.datasets},
-        "fingerprint": _fingerprint(document),
-        "templates": document.run.templates_sha256,
-        "reportgen_commit": document.run.git_commit,
-    }
