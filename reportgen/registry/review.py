@@ -182,10 +182,7 @@ def record_review(
     if not reviewer:
         raise RegistryError("--reviewer: the reviewer's name is empty")
     signoff, blocked = read_signoff(version_dir, manifest)
-    required = signoff.required_roles
-    if not _ROLE.match(role) or (required and role not in required):
-        expected = ", ".join(required) if required else "a lowercase word such as risk_officer"
-        raise RegistryError(f"--role: '{role}' is not a role {version_dir} needs ({expected})")
+    _check_role(version_dir, role, signoff.required_roles)
     key = signing.load_private_key(key_path)
     printed = signing.fingerprint(key.public_key())
     label = f"{manifest.get('policy_id', '')} v{manifest['version']}"
@@ -210,6 +207,12 @@ def record_review(
     path = _write_new(folder, stem, data)
     path.with_suffix(".sig").write_bytes(signing.sign_bytes(key, data))
     return path
+
+
+def _check_role(version_dir: Path, role: str, required: Sequence[str]) -> None:
+    if not _ROLE.match(role) or (required and role not in required):
+        expected = ", ".join(required) if required else "a lowercase word such as risk_officer"
+        raise RegistryError(f"--role: '{role}' is not a role {version_dir} needs ({expected})")
 
 
 def _refuse_untrusted(
