@@ -23,7 +23,9 @@ from reportgen.cli_common import (
     finish,
     guard,
     json_option,
+    lock_timeout_option,
     root_option,
+    say_on_stderr,
 )
 
 
@@ -86,6 +88,7 @@ def main() -> None:
     help="Publish a new version even when policy, models and data are unchanged.",
 )
 @root_option
+@lock_timeout_option
 @json_option
 @debug_option
 def run(
@@ -95,6 +98,7 @@ def run(
     sign_key: Path | None,
     force: bool,
     root: Path | None,
+    lock_timeout: float,
     as_json: bool,
     debug: bool,
 ) -> None:
@@ -108,7 +112,15 @@ def run(
     progress = _progress(as_json)
     report = guard(
         lambda: generate_report(
-            policy, out, seed=seed, progress=progress, signing_key=sign_key, force=force, root=root
+            policy,
+            out,
+            seed=seed,
+            progress=progress,
+            signing_key=sign_key,
+            force=force,
+            lock_timeout=lock_timeout,
+            on_wait=say_on_stderr,
+            root=root,
         ),
         as_json,
         debug,

@@ -20,16 +20,15 @@ from reportgen.cli_common import (
     finish,
     guard,
     json_option,
+    public_key_option,
 )
 
 if TYPE_CHECKING:
     from reportgen.registry.release import ReleaseRefused
 
-_public_key_option = click.option(
-    "--public-key",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Trusted Ed25519 public key (PEM): the version must be signed with it.",
+UNSIGNED = (
+    "not signed, so an edit that also rewrites manifest.json cannot be detected "
+    "(sign with run --sign-key)"
 )
 
 
@@ -41,7 +40,7 @@ def default_key_dir() -> Path:
 
 @click.group()
 def keys() -> None:
-    """Manage the Ed25519 key pair that signs report manifests."""
+    """Manage the Ed25519 keys that sign report manifests and reviews."""
 
 
 @keys.command("init")
@@ -76,16 +75,37 @@ def keys_init(folder: Path | None, as_json: bool, debug: bool) -> None:
     finish(summary, text, as_json)
 
 
-@click.command()
-@click.argument("version_dir", type=click.Path(path_type=Path))
-@_public_key_option
+@keys.command("fingerprint")
+@click.argument("key_file", type=click.Path(path_type=Path))
 @json_option
 @debug_option
-def verify(version_dir: Path, public_key: Path | None, as_json: bool, debug: bool) -> None:
-    """Check every byte of VERSION_DIR against its manifest, its signature and the hash chain."""
+def keys_fingerprint(key_file: Path, as_json: bool, debug: bool) -> None:
+    """Print the fingerprint of KEY_FILE (a public or private PEM key).
+
+    It is what a policy lists under review.reviewers to trust a reviewer's key, and what an
+    auditor compares with the fingerprint `verify` and `show` print.
+    """
+    from reportgen.registry.signing import fingerprint_file
+
+    printed = guard(lambda: fingerprint_file(key_file), as_json, debug)
+    summary = {"status": "ok", "exit_code": EXIT_OK, "key": str(key_file), "fingerprint": printed}
+    finish(summary, printed, as_json)
+
+
+@click.command()
+@click.argument("version_dir", type=click.Path(path_type=Path))
+@public_key_option
+@json_option
+@debug_option
+def verify(version_dir: Path, public_keys: tuple[Path, ...], as_json: bool, debug: bool) -> None:
+    """Check every byte of VERSION_DIR against its manifest, its signature and the hash chain.
+
+    The chain v1..vN behind the version must link, and once a version of it is signed every
+    later one must be signed, by the same key or by one given with --public-key.
+    """
     from reportgen.registry.verify import verify_version
 
-    report = guard(lambda: verify_version(version_dir, public_key=public_key), as_json, debug)
+    report = guard(lambda: verify_version(version_dir, public_keys=public_keys), as_json, debug)
     summary = {
         "status": "verified" if report.ok else "problems",
         "exit_code": EXIT_OK if report.ok else EXIT_GATE_FAILED,
@@ -101,7 +121,7 @@ def verify(version_dir: Path, public_key: Path | None, as_json: bool, debug: boo
     if not as_json:
         for problem in report.problems:
             click.echo(f"verify: {problem}", err=True)
-    signer = f"signed by key {report.fingerprint}" if report.signed else "not signed"
+    signer = f"signed by key {report.fingerprint}" if report.signed else UNSIGNED
     if report.ok:
         text = f"verified {version_dir}: every file matches the manifest; {signer}; "
         text += f"chain {report.chain}"
@@ -131,14 +151,14 @@ def _tag(ctx: click.Context, param: click.Parameter, value: str) -> str:
     show_default=True,
     help="Folder to write <policy>-v<N>-<tag>.tar.gz into.",
 )
-@_public_key_option
+@public_key_option
 @json_option
 @debug_option
 def release(
     version_dir: Path,
     tag: str,
     out: Path,
-    public_key: Path | None,
+    public_keys: tuple[Path, ...],
     as_json: bool,
     debug: bool,
 ) -> None:
@@ -147,7 +167,7 @@ def release(
 
     def attempt() -> Release:
         try:
-            return release_version(version_dir, tag=tag, out=out, public_key=public_key)
+            return release_version(version_dir, tag=tag, out=out, public_keys=public_keys)
         except ReleaseRefused as exc:
             _refused(exc, as_json, debug)  # prints the problems and exits with 1
             raise

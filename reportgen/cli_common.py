@@ -33,36 +33,48 @@ root_option = click.option(
     help="Refuse a policy whose model or data files lead (links followed) outside this folder "
     "(or env REPORTGEN_ROOT).",
 )
+LOCK_TIMEOUT = 600.0
+"""registry.lock.DEFAULT_LOCK_TIMEOUT, spelt out so that `--help` does not import the registry."""
+lock_timeout_option = click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=LOCK_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for another run that is publishing the same policy (it is named "
+    "on stderr) before giving up with exit 3.",
+)
+public_key_option = click.option(
+    "--public-key",
+    "public_keys",
+    type=click.Path(path_type=Path),
+    multiple=True,
+    help="Trusted Ed25519 public key (PEM): the version must be signed with it. Repeat it to "
+    "trust each key of a rotation: the chain may change key only to a trusted one.",
+)
 
 
 def guard(call: Callable[[], Any], as_json: bool, debug: bool) -> Any:
     """Run ``call``; on error print one clear message (and the traceback with --debug) and exit.
 
-    Warnings the libraries raise on the way are held back (a run can raise hundreds) and counted
-    in one line on stderr; --debug prints them.
+    Warnings the libraries raise on the way are held back (a run can raise hundreds, and the
+    report, not the terminal, is where findings go); --debug prints them.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("default")
         try:
             return _guarded(call, as_json, debug)
         finally:
-            _mention(caught, as_json, debug)
+            _mention(caught, debug)
 
 
-def _mention(caught: list[warnings.WarningMessage], as_json: bool, debug: bool) -> None:
+def _mention(caught: list[warnings.WarningMessage], debug: bool) -> None:
     if debug:
         for warning in caught:
-            click.echo(
-                warnings.formatwarning(
-                    warning.message, warning.category, warning.filename, warning.lineno
-                ).rstrip(),
-                err=True,
+            text = warnings.formatwarning(
+                warning.message, warning.category, warning.filename, warning.lineno
             )
-    elif caught and not as_json:
-        click.echo(
-            f"note: {len(caught)} warning(s) from the libraries were not shown; --debug shows them",
-            err=True,
-        )
+            click.echo(text.rstrip(), err=True)
 
 
 def _guarded(call: Callable[[], Any], as_json: bool, debug: bool) -> Any:
@@ -92,6 +104,11 @@ def fail(code: int, message: str, problems: list[str], as_json: bool, debug: boo
         for line in problems:
             click.echo(f"error: {line}", err=True)
     sys.exit(code)
+
+
+def say_on_stderr(message: str) -> None:
+    """A line for the person or the CI log, even with --json (which owns stdout only)."""
+    click.echo(message, err=True)
 
 
 def finish(summary: dict[str, Any], text: str, as_json: bool) -> None:

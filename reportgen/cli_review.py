@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from reportgen.cli_common import EXIT_OK, EXIT_USAGE, debug_option, fail, finish, guard, json_option
+from reportgen.cli_common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    debug_option,
+    fail,
+    finish,
+    guard,
+    json_option,
+    public_key_option,
+)
 
 if TYPE_CHECKING:
     from reportgen.registry.review import ReviewStatus
@@ -58,16 +67,23 @@ def diff(old: str, new: str, out: Path, as_json: bool, debug: bool) -> None:
 @click.command()
 @click.argument("ref")
 @_out_option
+@public_key_option
 @json_option
 @debug_option
-def show(ref: str, out: Path, as_json: bool, debug: bool) -> None:
+def show(ref: str, out: Path, public_keys: tuple[Path, ...], as_json: bool, debug: bool) -> None:
     """Show a version's hashes, signature, gates and sign-off.
 
-    REF is a version folder, '<policy>/v<N>' or '<policy>' (its latest) under --out.
+    REF is a version folder, '<policy>/v<N>' or '<policy>' (its latest) under --out. The
+    signature is judged as `reportgen verify` judges it, with the chain behind the version.
     """
+    from reportgen.registry.chain import load_trusted_keys
     from reportgen.registry.show import describe_version, resolve_version
 
-    summary = guard(lambda: describe_version(resolve_version(ref, out)), as_json, debug)
+    summary = guard(
+        lambda: describe_version(resolve_version(ref, out), trusted=load_trusted_keys(public_keys)),
+        as_json,
+        debug,
+    )
     finish(
         {"status": "ok", "exit_code": EXIT_OK, **summary.model_dump(mode="json")},
         _show_text(summary),
@@ -77,21 +93,26 @@ def show(ref: str, out: Path, as_json: bool, debug: bool) -> None:
 
 def _show_text(summary: VersionSummary) -> str:
     gates = ", ".join(f"{count} {status}" for status, count in summary.gates.items())
-    if not summary.signed:
-        signature = "not signed (no manifest.sig)"
-    elif summary.signature_valid:
-        signature = f"signed, signature valid; key fingerprint {summary.fingerprint}"
-    else:
-        signature = "signed, but the signature does NOT match the manifest (run reportgen verify)"
     lines = [
         f"{summary.policy_id} v{summary.version}  ({summary.path})",
         f"created:   {summary.created_at}",
         f"manifest:  sha256 {summary.manifest_sha256}",
-        f"signature: {signature}",
+        *_signature_text(summary),
         f"gates:     {gates}",
         *_review_text(summary.review),
     ]
     return "\n".join(lines)
+
+
+def _signature_text(summary: VersionSummary) -> list[str]:
+    problems = summary.signature_problems
+    if problems:
+        count = f"{len(problems)} problem{'s' * (len(problems) != 1)}"
+        head = f"signature: NOT TRUSTED: {count} with the signature or the chain behind it"
+        return [f"{head} (run reportgen verify)", *(f"  {p}" for p in problems)]
+    if not summary.signed:
+        return ["signature: not signed (no manifest.sig)"]
+    return [f"signature: signed, signature valid; key fingerprint {summary.fingerprint}"]
 
 
 def _review_text(status: ReviewStatus) -> list[str]:
@@ -99,7 +120,10 @@ def _review_text(status: ReviewStatus) -> list[str]:
     lines = [f"sign-off:  {status.state.upper()}: {status.sentence()} (required roles: {required})"]
     for check in status.attestations:
         key = f"key {(check.fingerprint or '')[:16]}\u2026"
-        verdict = f"valid, {key}" if check.valid else f"INVALID, not counted: {check.problem}"
+        verdict = f"valid, {key}"
+        if not check.counts:
+            word = "INVALID" if not check.valid else "UNTRUSTED"
+            verdict = f"{word}, not counted: {check.problem}"
         who = f"{check.reviewer or '?'} ({check.role or '?'})"
         lines.append(f"  {check.decision or '?':7} {who}  {check.at or '?'}  {verdict}")
         if check.comment:

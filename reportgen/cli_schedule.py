@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reportgen.cli_common import EXIT_USAGE, debug_option, fail, guard
+from reportgen.cli_common import (
+    EXIT_USAGE,
+    debug_option,
+    fail,
+    guard,
+    lock_timeout_option,
+    root_option,
+    say_on_stderr,
+)
 
 if TYPE_CHECKING:
     from reportgen.scheduling import ScheduledRun
@@ -40,6 +48,8 @@ _DEFAULT_POLICIES = "policies/*.yaml"
     default=None,
     help="Stop after this many checks of the policies (default: loop until stopped).",
 )
+@lock_timeout_option
+@root_option
 @debug_option
 def schedule(
     policies: tuple[Path, ...],
@@ -47,6 +57,8 @@ def schedule(
     once: bool,
     interval: float,
     max_runs: int | None,
+    lock_timeout: float,
+    root: Path | None,
     debug: bool,
 ) -> None:
     """Run each POLICY whose schedule.cron has fired since its last run (default: policies/*.yaml).
@@ -54,6 +66,7 @@ def schedule(
     Exits with the highest code of the runs: 0 all passed or nothing was due, 1 a gate failed,
     2 a policy is invalid, 3 a run failed.
     """
+    from reportgen.pipeline import generate_report
     from reportgen.scheduling import serve
 
     chosen = list(policies) or sorted(Path().glob(_DEFAULT_POLICIES))
@@ -69,6 +82,9 @@ def schedule(
             interval=interval,
             max_checks=1 if once else max_runs,
             report=_echo,
+            generate=lambda policy, folder: generate_report(
+                policy, folder, lock_timeout=lock_timeout, on_wait=say_on_stderr, root=root
+            ),
         ),
         False,
         debug,

@@ -6,58 +6,43 @@ The CLI calls the functions here and nothing deeper. Each function raises only r
 from __future__ import annotations
 
 import json
-import platform
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from reportgen import __version__
 from reportgen.analyses import run_analyses
 from reportgen.analyses.engine import Progress
-from reportgen.conditions import evaluate_gates
+from reportgen.assemble import build_document, input_hashes
 from reportgen.errors import RenderError
 from reportgen.inputs import ResolvedInputs, resolve_inputs
 from reportgen.inputs.resolve import sha256_file
 from reportgen.policy import LoadedPolicy, load_policy
+from reportgen.policy.schema import Policy
 from reportgen.privacy.gate import PrivacyGate
-from reportgen.registry import MANIFEST, Published, latest, publish
+from reportgen.registry import DEFAULT_LOCK_TIMEOUT, MANIFEST, Published, latest, publish
 from reportgen.registry.diff import CHANGES_FILE, VersionDiff, diff_documents, load_diff
+from reportgen.registry.folders import folder_problem
 from reportgen.registry.history import fingerprint, record_run, record_version
 from reportgen.registry.review import (
     SIGNOFF_FILE,
     ReviewStatus,
+    TrustedReviewer,
     read_manifest,
     review_status,
     reviews_dir,
     signoff_bytes,
 )
 from reportgen.registry.signing import manifest_signer
-from reportgen.registry.store import draft_manifest
+from reportgen.registry.store import check_publishable, draft_manifest
 from reportgen.results import ResultDocument, canonical_json, load_results
-from reportgen.results.document import DatasetInfo, FeatureInfo, ModelInfo, PolicyInfo, RunInfo
 
 # Where the pseudonym key lives when a run publishes nowhere (compute_results, the benchmark).
 DEFAULT_KEY_DIR = Path.home() / ".config" / "reportgen"
-
-_RECORDED_LIBRARIES = (
-    "numpy",
-    "pandas",
-    "scikit-learn",
-    "scipy",
-    "shap",
-    "lime",
-    "torch",
-    "captum",
-    "skops",
-    "jinja2",
-    "weasyprint",
-    "matplotlib",
-    "pydantic",
-    "opendp",
-)
 
 
 @dataclass(frozen=True)
@@ -129,7 +114,7 @@ def _compute(
     admitted = [r for r in (gate.admit(result) for result in analysed.results) if r is not None]
     results = admitted + gate.cohorts(analysed.cohorts)
     elapsed = (datetime.now(UTC) - started).total_seconds()
-    return _document(inputs, results, started, elapsed).model_copy(
+    return build_document(inputs, results, started, elapsed).model_copy(
         update={"privacy": gate.report()}
     )
 
@@ -143,6 +128,8 @@ def generate_report(
     signing_key: Path | None = None,
     force: bool = False,
     root: Path | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Report | NoChange:
     """Compute, render and publish the next version of the policy's report under ``out``.
 
@@ -150,10 +137,12 @@ def generate_report(
     model, preprocessing and data files, seed and reportgen version are those of the latest
     version, nothing is computed: the run is recorded in the history index as 'no_change' and
     a ``NoChange`` is returned, unless ``force``. ``root`` confines the policy's files as in
-    :func:`validate_policy`.
+    :func:`validate_policy`. When another run is publishing this policy, ``on_wait`` hears whom
+    the run waits for, at most ``lock_timeout`` seconds.
     """
     sign = manifest_signer(signing_key) if signing_key is not None else None
     loaded = load_policy(policy_path, root=root)
+    check_publishable(Path(out), loaded.policy.id)  # fail now, not after computing
     unchanged = None if force else _unchanged(loaded, Path(out), seed)
     if unchanged is not None:
         return unchanged
@@ -161,7 +150,7 @@ def generate_report(
     formats = list(loaded.policy.report.formats)
     say = progress or (lambda _m: None)
 
-    inputs, policy_id = _input_hashes(document), document.policy.id
+    inputs, policy_id = input_hashes(document), document.policy.id
 
     def write(folder: Path, version: int) -> None:
         say(f"rendering {', '.join(formats)} for v{version} ...")
@@ -169,8 +158,8 @@ def generate_report(
         changes = _changes_since(folder.parent / f"v{version - 1}", version, document, inputs)
         if changes is not None:
             (folder / CHANGES_FILE).write_bytes(canonical_json(changes))
-        if loaded.policy.review.required_roles:
-            (folder / SIGNOFF_FILE).write_bytes(signoff_bytes(loaded.policy.review.required_roles))
+        if loaded.policy.review.reviewers:
+            (folder / SIGNOFF_FILE).write_bytes(_signoff(loaded.policy))
 
         def draft(folder: Path) -> dict[str, Any]:
             return draft_manifest(
@@ -187,8 +176,20 @@ def generate_report(
         created_at=document.run.created_at,
         sign=sign,
         on_published=lambda new: record_version(Path(out), new, document),
+        lock_timeout=lock_timeout,
+        on_wait=on_wait,
     )
     return Report(published, document)
+
+
+def _signoff(policy: Policy) -> bytes:
+    """The version's signoff.json: required roles and trusted reviewers, as the policy says."""
+    review = policy.review
+    reviewers = [
+        TrustedReviewer(name=r.name, roles=list(r.roles), fingerprint=r.fingerprint)
+        for r in review.reviewers
+    ]
+    return signoff_bytes(review.required_roles, reviewers)
 
 
 def _unchanged(loaded: LoadedPolicy, out: Path, seed: int | None) -> NoChange | None:
@@ -221,27 +222,20 @@ def _unchanged(loaded: LoadedPolicy, out: Path, seed: int | None) -> NoChange | 
     return NoChange(policy.id, previous, now)
 
 
-def _fingerprint(document: ResultDocument) -> str:
-    """The fingerprint of a document's inputs, as ``_unchanged`` computes it before a run."""
-    models = {
-        m.name: {"model": m.sha256, "preprocessing": m.preprocessing_sha256}
-        for m in document.models
-    }
-    datasets: dict[str, str] = {d.role: d.sha256 for d in document.datasets}
-    run = document.run
-    return fingerprint(document.policy.sha256, models, datasets, run.reportgen_version, run.seed)
-
-
 def render_results(results_path: str | Path, out: str | Path) -> list[Path]:
     """Re-render report.html and report.pdf from a stored results.json into ``out``.
 
     The version label comes from the manifest beside the results file, when there is one.
 
     Raises:
-        InputError: the results file is unusable. RenderError: ``out`` is a published version
-            (versions are immutable) or rendering failed.
+        InputError: the results file is unusable. RenderError: ``out`` is a file, not writable
+            or a published version (versions are immutable), or rendering or writing failed;
+            then nothing was written.
     """
     results_path, out = Path(results_path), Path(out)
+    problem = folder_problem(out)
+    if problem is not None:
+        raise RenderError(problem)
     document = load_results(results_path)
     if (out / MANIFEST).exists():
         raise RenderError(
@@ -252,8 +246,33 @@ def render_results(results_path: str | Path, out: str | Path) -> list[Path]:
     if manifest_path.is_file():
         label = f"v{json.loads(manifest_path.read_text(encoding='utf-8'))['version']}"
     changes, review = _audit_trail(results_path.parent)
-    out.mkdir(parents=True, exist_ok=True)
-    return _render_into(out, document, label, ["html", "pdf"], changes=changes, review=review)
+    return _render_then_move(out, document, label, changes, review)
+
+
+def _render_then_move(
+    out: Path,
+    document: ResultDocument,
+    label: str,
+    changes: VersionDiff | None,
+    review: ReviewStatus | None,
+) -> list[Path]:
+    """Render into a hidden folder inside ``out``, then move the files into place, so that a
+    failure (a full disk) leaves no half-written report behind."""
+    staging: Path | None = None
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".render-", dir=out))
+        written = _render_into(
+            staging, document, label, ["html", "pdf"], changes=changes, review=review
+        )
+        return [path.replace(out / path.name) for path in written]
+    except OSError as exc:
+        raise RenderError(
+            f"{out}: cannot write the report ({exc.strerror or exc}); nothing was written"
+        ) from exc
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _changes_since(
@@ -325,85 +344,3 @@ def _write_atomic(path: Path, data: bytes) -> Path:
     partial.write_bytes(data)
     partial.replace(path)
     return path
-
-
-def _document(
-    inputs: ResolvedInputs, results: list[Any], started: datetime, elapsed: float
-) -> ResultDocument:
-    from reportgen.provenance import source_commit
-    from reportgen.render.html import templates_digest
-
-    loaded = inputs.loaded
-    policy = loaded.policy
-    models = [
-        ModelInfo(
-            name=m.spec.name,
-            format=m.spec.format,
-            path=m.spec.path,
-            sha256=m.sha256,
-            preprocessing_sha256=m.preprocessing_sha256,
-            task=m.spec.task,
-            classes=m.adapter.classes,
-            features=[FeatureInfo(name=f.name, kind=f.kind) for f in m.adapter.codec.features],
-            trusted=m.spec.trusted,
-        )
-        for m in inputs.models
-    ]
-    datasets = [
-        DatasetInfo(
-            role=d.role,  # type: ignore[arg-type]  # "reference" | "evaluation" by construction
-            path=getattr(policy.datasets, d.role).path,
-            sha256=d.sha256,
-            rows=len(d.frame),
-            columns=d.frame.shape[1],
-        )
-        for d in (inputs.reference, inputs.evaluation)
-    ]
-    return ResultDocument(
-        gates=evaluate_gates(results, policy.checks),
-        policy=PolicyInfo(
-            id=policy.id,
-            title=policy.title,
-            domain=policy.domain,
-            description=policy.description,
-            path=loaded.path.name,
-            sha256=loaded.sha256,
-        ),
-        run=RunInfo(
-            reportgen_version=__version__,
-            created_at=started.isoformat(timespec="seconds"),
-            seed=policy.seed,
-            python=platform.python_version(),
-            libraries=_library_versions(),
-            wall_seconds=round(elapsed, 3),
-            templates_sha256=templates_digest(),
-            git_commit=source_commit(),
-        ),
-        models=models,
-        datasets=datasets,
-        results=results,
-    )
-
-
-def _library_versions() -> dict[str, str]:
-    found = {}
-    for name in _RECORDED_LIBRARIES:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return found
-
-
-def _input_hashes(document: ResultDocument) -> dict[str, Any]:
-    return {
-        "policy": document.policy.sha256,
-        "models": {
-            m.name: {"model": m.sha256, "preprocessing": m.preprocessing_sha256}
-            for m in document.models
-        },
-        "datasets": {d.role: d.sha256 for d in document.datasets},
-        "fingerprint": _fingerprint(document),
-        "templates": document.run.templates_sha256,
-        "reportgen_commit": document.run.git_commit,
-    }

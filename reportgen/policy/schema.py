@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import types
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
@@ -391,6 +391,8 @@ def type_in_words(annotation: Any, quote: str = "'") -> str:
     """``list[str] | None`` -> ``a list of text, or null``: the type as a policy author reads it.
     Literal values are wrapped in ``quote``."""
     origin = get_origin(annotation)
+    if origin is Annotated:  # a type with validators, e.g. a role: described by its base type
+        return type_in_words(get_args(annotation)[0], quote)
     if origin in (Union, types.UnionType):
         options = [a for a in get_args(annotation) if a is not type(None)]
         words = " or ".join(type_in_words(a, quote) for a in options)

@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from reportgen.errors import RegistryError
 from reportgen.registry import index_db
-from reportgen.registry.store import MANIFEST, Published, manifest_sha256, versions
+from reportgen.registry.store import (
+    MANIFEST,
+    Published,
+    manifest_sha256,
+    unpublished_folder,
+    versions,
+)
 
 if TYPE_CHECKING:
     from reportgen.results import ResultDocument
@@ -233,6 +239,8 @@ def _version_folders(out: Path) -> Iterator[Path]:
 
 def _folder_row(out: Path, folder: Path) -> dict[str, Any]:
     """A versions row read from a version folder's manifest.json and results.json."""
+    if not (folder / MANIFEST).is_file():
+        raise unpublished_folder(folder)
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         results = json.loads((folder / "results.json").read_text(encoding="utf-8"))

@@ -17,6 +17,7 @@ import os
 import re
 import tarfile
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -67,7 +68,7 @@ def check_tag(tag: str) -> str:
 
 
 def release_version(
-    version_dir: Path, *, tag: str, out: Path, public_key: Path | None = None
+    version_dir: Path, *, tag: str, out: Path, public_keys: Sequence[Path] = ()
 ) -> Release:
     """Verify ``version_dir``, then write its release archive into ``out``.
 
@@ -75,11 +76,13 @@ def release_version(
     of the same name is never overwritten.
 
     Raises:
-        ReleaseRefused: the version fails verification; nothing is written.
+        ReleaseRefused: the version fails verification (its files, its signature, or the chain
+            behind it: a chain that was signed must stay signed by a trusted key); nothing is
+            written.
         RegistryError: not a version, bad tag, or the archive cannot be written.
     """
     check_tag(tag)
-    report = verify_version(version_dir, public_key=public_key)
+    report = verify_version(version_dir, public_keys=public_keys)
     if not report.ok:
         count = len(report.problems)
         raise ReleaseRefused(

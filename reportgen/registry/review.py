@@ -3,12 +3,13 @@
 A review is an attestation (canonical JSON) naming the version's manifest sha256, the decision,
 the reviewer, their role and comment, and the reviewer's public key, with a detached Ed25519
 signature beside it. Versions are immutable, so reviews live beside them:
-``<out>/<policy>/reviews/v<N>/<time>-<role>-<reviewer>.json`` and ``.sig``. An attestation
-counts only when its signature verifies and it names this version's manifest hash; any other is
-listed as invalid and never counted.
+``<out>/<policy>/reviews/v<N>/<time>-<role>-<reviewer>.json`` and ``.sig``.
 
-The roles a version needs are fixed when it is published (``signoff.json`` in the version, from
-the policy's ``review.required_roles``).
+An attestation counts only when it is valid (its signature verifies and it names this
+version's manifest hash) and trusted (its key belongs to a reviewer the version's
+``signoff.json`` trusts, under that name, for that role: see :mod:`reportgen.registry.signoff`).
+Any other is listed, with the reason, and never counted. With no trusted reviewer, nothing can
+approve a version.
 """
 
 from __future__ import annotations
@@ -25,26 +26,39 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reportgen.errors import RegistryError
 from reportgen.registry import signing
-from reportgen.registry.store import MANIFEST, manifest_sha256
+from reportgen.registry.signoff import (
+    NO_REVIEWERS,
+    SIGNOFF_FILE,
+    Signoff,
+    TrustedReviewer,
+    distrust,
+    read_signoff,
+    signoff_bytes,
+)
+from reportgen.registry.store import MANIFEST, manifest_sha256, unpublished_folder
 from reportgen.results.io import canonical_json
 
+__all__ = [
+    "SIGNOFF_FILE",
+    "Attestation",
+    "AttestationCheck",
+    "Decision",
+    "ReviewStatus",
+    "TrustedReviewer",
+    "read_manifest",
+    "record_review",
+    "review_status",
+    "reviews_dir",
+    "signoff_bytes",
+]
+
 REVIEWS_DIR = "reviews"
-SIGNOFF_FILE = "signoff.json"
-"""In a version: the roles that must approve it, fixed when it was published."""
 Decision = Literal["approve", "reject"]
 _ROLE = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Signoff(_Record):
-    """What a version needs before it counts as approved."""
-
-    kind: Literal["reportgen.signoff"] = "reportgen.signoff"
-    schema_version: Literal["1.0"] = "1.0"
-    required_roles: list[str]
 
 
 class Attestation(_Record):
@@ -74,8 +88,17 @@ class AttestationCheck(_Record):
     at: str | None
     comment: str | None
     fingerprint: str | None
-    valid: bool
-    problem: str | None = Field(description="Why it does not count; None when valid.")
+    valid: bool = Field(description="Its signature verifies and it reviews this version.")
+    trusted: bool = Field(
+        description="Its key belongs to a trusted reviewer of this version, under this name, "
+        "for this role."
+    )
+    problem: str | None = Field(description="Why it does not count; None when it counts.")
+
+    @property
+    def counts(self) -> bool:
+        """Valid and trusted: the only attestations that add up to a sign-off."""
+        return self.valid and self.trusted
 
 
 class ReviewStatus(_Record):
@@ -86,9 +109,16 @@ class ReviewStatus(_Record):
     manifest_sha256: str
     state: Literal["approved", "rejected", "pending"]
     required_roles: list[str]
-    approved_roles: list[str] = Field(description="Required roles with a valid approval.")
+    trusted_reviewers: list[TrustedReviewer] = Field(
+        description="Who may sign this version off, as fixed when it was published."
+    )
+    blocked: str | None = Field(
+        description="Why no attestation can count for this version (no trusted reviewer, or "
+        "a sign-off record changed after publishing); None otherwise."
+    )
+    approved_roles: list[str] = Field(description="Required roles with a counted approval.")
     missing_roles: list[str] = Field(description="Required roles still without one.")
-    rejected_by: list[str] = Field(description="'reviewer (role)' of each valid rejection.")
+    rejected_by: list[str] = Field(description="'reviewer (role)' of each counted rejection.")
     attestations: list[AttestationCheck]
 
     def sentence(self) -> str:
@@ -98,29 +128,11 @@ class ReviewStatus(_Record):
         if self.state == "approved":
             roles = ", ".join(self.approved_roles)
             return f"Approved ({roles})." if roles else "Approved."
+        if self.blocked:
+            return f"Nothing can approve it: {self.blocked}."
         if self.missing_roles:
             return f"Awaiting sign-off by: {', '.join(self.missing_roles)}."
         return "No approval recorded yet."
-
-
-def signoff_bytes(required_roles: Sequence[str]) -> bytes:
-    """The ``signoff.json`` a version is published with."""
-    return canonical_json(Signoff(required_roles=list(required_roles)))
-
-
-def required_roles_of(version_dir: Path) -> list[str]:
-    """The roles a version needs; none when it was published without ``signoff.json``.
-
-    Raises:
-        RegistryError: the file exists but is not a sign-off record.
-    """
-    path = version_dir / SIGNOFF_FILE
-    if not path.is_file():
-        return []
-    try:
-        return Signoff.model_validate_json(path.read_bytes()).required_roles
-    except (OSError, ValidationError) as exc:
-        raise RegistryError(f"{path}: not a readable reportgen sign-off record") from exc
 
 
 def reviews_dir(version_dir: Path) -> Path:
@@ -136,7 +148,7 @@ def read_manifest(version_dir: Path) -> dict[str, Any]:
     """
     path = version_dir / MANIFEST
     if not path.is_file():
-        raise RegistryError(f"{version_dir}: not a published version (no {MANIFEST})")
+        raise unpublished_folder(version_dir)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -158,30 +170,35 @@ def record_review(
 ) -> Path:
     """Sign and store a review of the version in ``version_dir``; returns the attestation's path.
 
+    Refuses, writing nothing, a review that could not count: the key must belong to a reviewer
+    the version trusts, under this name, for this role.
+
     Raises:
         RegistryError: not a published version, an empty reviewer, a role the version does not
-            require, or an unusable signing key.
+            require, an unusable signing key, or a key not trusted for this name and role.
     """
     manifest = read_manifest(version_dir)
-    if not reviewer.strip():
+    reviewer = reviewer.strip()
+    if not reviewer:
         raise RegistryError("--reviewer: the reviewer's name is empty")
-    required = required_roles_of(version_dir)
-    if not _ROLE.match(role) or (required and role not in required):
-        expected = ", ".join(required) if required else "a lowercase word such as risk_officer"
-        raise RegistryError(f"--role: '{role}' is not a role {version_dir} needs ({expected})")
+    signoff, blocked = read_signoff(version_dir, manifest)
+    _check_role(version_dir, role, signoff.required_roles)
     key = signing.load_private_key(key_path)
+    printed = signing.fingerprint(key.public_key())
+    label = f"{manifest.get('policy_id', '')} v{manifest['version']}"
+    _refuse_untrusted(version_dir, key_path, label, signoff, blocked, (printed, reviewer, role))
     moment = (at or datetime.now(UTC)).astimezone(UTC)
     attestation = Attestation(
         policy_id=str(manifest.get("policy_id", "")),
         version=int(manifest["version"]),
         manifest_sha256=manifest_sha256(version_dir),
         decision=decision,
-        reviewer=reviewer.strip(),
+        reviewer=reviewer,
         role=role,
         comment=comment,
         at=moment.isoformat(timespec="seconds"),
         public_key_pem=signing.public_pem(key.public_key()).decode("ascii"),
-        public_key_fingerprint=signing.fingerprint(key.public_key()),
+        public_key_fingerprint=printed,
     )
     data = canonical_json(attestation)
     folder = reviews_dir(version_dir)
@@ -190,6 +207,36 @@ def record_review(
     path = _write_new(folder, stem, data)
     path.with_suffix(".sig").write_bytes(signing.sign_bytes(key, data))
     return path
+
+
+def _check_role(version_dir: Path, role: str, required: Sequence[str]) -> None:
+    if not _ROLE.match(role) or (required and role not in required):
+        expected = ", ".join(required) if required else "a lowercase word such as risk_officer"
+        raise RegistryError(f"--role: '{role}' is not a role {version_dir} needs ({expected})")
+
+
+def _refuse_untrusted(
+    version_dir: Path,
+    key_path: Path,
+    label: str,
+    signoff: Signoff,
+    blocked: str | None,
+    who: tuple[str, str, str],
+) -> None:
+    """Raise when a review by ``who`` (fingerprint, reviewer, role) could not count."""
+    if blocked is not None:
+        raise RegistryError(
+            f"{version_dir}: {blocked}, so no review of it can count; run reportgen verify on it"
+        )
+    printed, reviewer, role = who
+    found = distrust(signoff, printed, reviewer, role)
+    if found is None:
+        return
+    where = version_dir if found.reason == NO_REVIEWERS else key_path
+    raise RegistryError(
+        f"{where}: not trusted to sign off {label} as {reviewer} ({role}): {found.reason}; "
+        f"{found.advice}"
+    )
 
 
 def _slug(text: str) -> str:
@@ -213,9 +260,9 @@ def _write_new(folder: Path, stem: str, data: bytes) -> Path:
 def review_status(version_dir: Path, required_roles: Sequence[str] | None = None) -> ReviewStatus:
     """Check every attestation of a version and add them up.
 
-    Approved when every required role has a valid approval and no valid attestation rejects;
-    with no required role, one valid approval suffices. ``required_roles`` defaults to the roles
-    the version was published with.
+    Approved when every required role has a counted approval and no counted attestation
+    rejects; with no required role, one counted approval suffices. ``required_roles`` defaults
+    to the roles the version was published with.
 
     Raises:
         RegistryError: ``version_dir`` is not a readable published version.
@@ -224,13 +271,15 @@ def review_status(version_dir: Path, required_roles: Sequence[str] | None = None
     version = int(manifest["version"])
     policy_id = str(manifest.get("policy_id", ""))
     digest = manifest_sha256(version_dir)
-    roles = list(required_roles_of(version_dir) if required_roles is None else required_roles)
+    signoff, blocked = read_signoff(version_dir, manifest)
+    blocked = blocked or (NO_REVIEWERS if not signoff.reviewers else None)
+    roles = list(signoff.required_roles if required_roles is None else required_roles)
     folder = reviews_dir(version_dir)
     files = sorted(folder.glob("*.json")) if folder.is_dir() else []
-    checks = [_check(path, policy_id, version, digest) for path in files]
-    valid = [c for c in checks if c.valid]
-    approved = {c.role for c in valid if c.decision == "approve" and c.role is not None}
-    rejected_by = [f"{c.reviewer} ({c.role})" for c in valid if c.decision == "reject"]
+    checks = [_check(path, (policy_id, version, digest), signoff, blocked) for path in files]
+    counted = [c for c in checks if c.counts]
+    approved = {c.role for c in counted if c.decision == "approve" and c.role is not None}
+    rejected_by = [f"{c.reviewer} ({c.role})" for c in counted if c.decision == "reject"]
     missing = [r for r in roles if r not in approved]
     state: Literal["approved", "rejected", "pending"] = "pending"
     if rejected_by:
@@ -243,6 +292,8 @@ def review_status(version_dir: Path, required_roles: Sequence[str] | None = None
         manifest_sha256=digest,
         state=state,
         required_roles=roles,
+        trusted_reviewers=signoff.reviewers if blocked is None else [],
+        blocked=blocked,
         approved_roles=[r for r in roles if r in approved] if roles else sorted(approved),
         missing_roles=missing,
         rejected_by=rejected_by,
@@ -250,8 +301,11 @@ def review_status(version_dir: Path, required_roles: Sequence[str] | None = None
     )
 
 
-def _check(path: Path, policy_id: str, version: int, digest: str) -> AttestationCheck:
-    """Read and verify one attestation file against the version it sits beside."""
+def _check(
+    path: Path, reviewed: tuple[str, int, str], signoff: Signoff, blocked: str | None
+) -> AttestationCheck:
+    """Read and verify one attestation file against the version it sits beside, then judge
+    its key against the version's trusted reviewers."""
     try:
         data = path.read_bytes()
         found = Attestation.model_validate_json(data)
@@ -266,9 +320,14 @@ def _check(path: Path, policy_id: str, version: int, digest: str) -> Attestation
             comment=None,
             fingerprint=None,
             valid=False,
+            trusted=False,
             problem=reason,
         )
-    problem = _problem(path, data, found, policy_id, version, digest)
+    problem = _problem(path, data, found, *reviewed)
+    untrusted = blocked
+    if untrusted is None:
+        judged = distrust(signoff, found.public_key_fingerprint, found.reviewer, found.role)
+        untrusted = judged.reason if judged is not None else None
     return AttestationCheck(
         file=path.name,
         reviewer=found.reviewer,
@@ -278,14 +337,15 @@ def _check(path: Path, policy_id: str, version: int, digest: str) -> Attestation
         comment=found.comment,
         fingerprint=found.public_key_fingerprint,
         valid=problem is None,
-        problem=problem,
+        trusted=untrusted is None,
+        problem=problem or untrusted,
     )
 
 
 def _problem(
     path: Path, data: bytes, found: Attestation, policy_id: str, version: int, digest: str
 ) -> str | None:
-    """Why an attestation does not count for this version, or None when it does."""
+    """Why an attestation is not valid for this version, or None when it is."""
     signature = path.with_suffix(".sig")
     if not signature.is_file():
         return f"no signature file {signature.name}"

@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from reportgen.errors import RegistryError
-from reportgen.registry import signing
+from reportgen.registry.chain import TrustedKey, check_chain
 from reportgen.registry.review import ReviewStatus, read_manifest, review_status
-from reportgen.registry.store import MANIFEST, manifest_sha256, versions
+from reportgen.registry.store import (
+    MANIFEST,
+    folder_number,
+    manifest_sha256,
+    stray_file,
+    versions,
+)
 
 _REF = re.compile(r"^(?P<policy>[a-z0-9][a-z0-9_-]*)(?:/v(?P<version>[1-9][0-9]*))?/?$")
 STATUSES = ("pass", "warn", "fail", "error")
@@ -32,8 +39,15 @@ class VersionSummary(BaseModel):
     created_at: str
     manifest_sha256: str
     signed: bool = Field(description="manifest.sig is present.")
-    signature_valid: bool | None = Field(description="None when not signed.")
+    signature_valid: bool | None = Field(
+        description="The signature verifies and the chain behind it keeps the signing rule; "
+        "None when not signed."
+    )
     fingerprint: str | None = Field(description="The signer's key fingerprint (signer.pub).")
+    signature_problems: list[str] = Field(
+        description="Signature and chain problems, as `reportgen verify` finds them (without "
+        "re-hashing the files): e.g. an unsigned version in a signed chain, or a new key."
+    )
     gates: dict[str, int]
     review: ReviewStatus
 
@@ -58,45 +72,43 @@ def resolve_version(ref: str | Path, out: Path) -> Path:
     if not found:
         raise RegistryError(f"{policy_dir}: no published version of '{match['policy']}'")
     number = int(match["version"]) if match["version"] else found[-1]
+    if (policy_dir / f"v{number}").is_file():
+        raise stray_file(policy_dir / f"v{number}")
+    if number not in found and number < found[-1]:
+        raise RegistryError(
+            f"{policy_dir / f'v{number}'}: no such version; it is missing from v1..v{found[-1]} "
+            "(restore it from a backup)"
+        )
     if number not in found:
         raise RegistryError(f"{policy_dir / f'v{number}'}: no such version (latest v{found[-1]})")
     return policy_dir / f"v{number}"
 
 
-def describe_version(version_dir: Path) -> VersionSummary:
+def describe_version(version_dir: Path, *, trusted: Sequence[TrustedKey] = ()) -> VersionSummary:
     """Read what `reportgen show` prints about one version.
+
+    The signature state comes from :func:`reportgen.registry.chain.check_chain`, the check
+    `verify` makes: the version's signature and the chain behind it.
 
     Raises:
         RegistryError: not a readable published version.
     """
     manifest = read_manifest(version_dir)
-    signed, valid, key_print = _signature(version_dir)
+    number = folder_number(version_dir) or int(manifest["version"])
+    chain = check_chain(version_dir, number, trusted)
     return VersionSummary(
         path=str(version_dir),
         policy_id=str(manifest.get("policy_id", "")),
         version=int(manifest["version"]),
         created_at=str(manifest.get("created_at", "")),
         manifest_sha256=manifest_sha256(version_dir),
-        signed=signed,
-        signature_valid=valid,
-        fingerprint=key_print,
+        signed=chain.signed,
+        signature_valid=not chain.problems if chain.signed else None,
+        fingerprint=chain.fingerprint,
+        signature_problems=chain.problems,
         gates=_gate_tally(version_dir),
         review=review_status(version_dir),
     )
-
-
-def _signature(version_dir: Path) -> tuple[bool, bool | None, str | None]:
-    """(signed, signature valid, signer fingerprint) from manifest.sig and signer.pub."""
-    signature = version_dir / signing.SIGNATURE_FILE
-    if not signature.is_file():
-        return False, None, None
-    public = version_dir / signing.PUBLIC_KEY_FILE
-    try:
-        key = signing.load_public_key(public.read_bytes(), str(public))
-    except (OSError, RegistryError):
-        return True, False, None
-    valid = signing.verify_bytes(key, (version_dir / MANIFEST).read_bytes(), signature.read_bytes())
-    return True, valid, signing.fingerprint(key)
 
 
 def _gate_tally(version_dir: Path) -> dict[str, int]:

@@ -90,6 +90,34 @@ def fingerprint(key: Ed25519PublicKey) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+def fingerprint_file(path: Path) -> str:
+    """The fingerprint of the key in ``path``: a public key, or the public half of a private key.
+
+    What a policy lists under ``review.reviewers`` as a reviewer's ``fingerprint``.
+
+    Raises:
+        RegistryError: missing or unreadable, not a PEM key, or not an Ed25519 key.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise RegistryError(f"{path}: key file not found") from exc
+    except OSError as exc:
+        raise RegistryError(f"{path}: key file unreadable ({exc.strerror})") from exc
+    try:
+        key: object = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError):
+        try:
+            key = serialization.load_pem_private_key(data, password=None).public_key()
+        except (ValueError, TypeError) as exc:
+            raise RegistryError(
+                f"{path}: not a PEM public or private key (an encrypted private key is not read)"
+            ) from exc
+    if not isinstance(key, Ed25519PublicKey):
+        raise RegistryError(f"{path}: not an Ed25519 key")
+    return fingerprint(key)
+
+
 def sign_bytes(key: Ed25519PrivateKey, data: bytes) -> bytes:
     """The base64 signature of ``data``."""
     return base64.b64encode(key.sign(data)) + b"\n"

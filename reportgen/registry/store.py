@@ -8,21 +8,22 @@ rendering or analyses: the caller supplies a function that writes the version's 
 
 from __future__ import annotations
 
-import fcntl
+import errno
 import hashlib
 import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from reportgen import __version__
 from reportgen.errors import RegistryError
+from reportgen.registry.folders import folder_problem
+from reportgen.registry.lock import DEFAULT_LOCK_TIMEOUT, policy_lock
 from reportgen.results.io import canonical_json
 
 MANIFEST = "manifest.json"
@@ -46,6 +47,80 @@ def versions(policy_dir: Path) -> list[int]:
     return sorted(int(m.group(1)) for m in found if m)
 
 
+def check_publishable(out: Path, policy_id: str) -> None:
+    """Fail now, before computing, when ``out`` could not take the next version of a policy:
+    ``out`` or its policy folder is a file or not writable, or the versions are damaged.
+
+    Raises:
+        RegistryError: one sentence naming the path and the repair; nothing was published.
+    """
+    for folder in (out, out / policy_id):
+        problem = folder_problem(folder)
+        if problem is not None:
+            raise RegistryError(f"{problem} (nothing was published)")
+    checked_versions(out / policy_id)
+
+
+def checked_versions(policy_dir: Path) -> list[int]:
+    """The version numbers of ``policy_dir`` when they form a chain a run can extend: v1..vN,
+    each a folder holding a manifest.
+
+    Raises:
+        RegistryError: a file named like a version, a version folder without a manifest, or a
+            version missing in the middle; each message says how to repair it.
+    """
+    if not policy_dir.is_dir():
+        return []
+    for path in sorted(policy_dir.iterdir()):
+        if _VERSION_DIR.match(path.name) and not path.is_dir():
+            raise stray_file(path)
+    found = versions(policy_dir)
+    for number in found:
+        if not (policy_dir / f"v{number}" / MANIFEST).is_file():
+            raise unpublished_folder(policy_dir / f"v{number}")
+    missing = sorted(set(range(1, (found or [0])[-1] + 1)) - set(found))
+    if missing:
+        names, verb = _ranges(missing), "is" if len(missing) == 1 else "are"
+        them = "it" if len(missing) == 1 else "them"
+        raise RegistryError(
+            f"{policy_dir}: {names} {verb} missing from v1..v{found[-1]}, so the hash chain is "
+            f"broken; restore {them} from a backup, or move {policy_dir} away to start a new chain"
+        )
+    return found
+
+
+def stray_file(path: Path) -> RegistryError:
+    """The error for a file named like a version (``v2``) in a policy folder."""
+    return RegistryError(
+        f"{path}: is a file where a version folder belongs; move it out of {path.parent}"
+    )
+
+
+def unpublished_folder(folder: Path) -> RegistryError:
+    """The error for a ``v<N>`` folder without a manifest: not a version, whatever it holds."""
+    return RegistryError(
+        f"{folder}: has no {MANIFEST}, so it is not a published version (damaged, or made by "
+        f"hand); move it out of {folder.parent}"
+    )
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[2, 3, 4, 7] -> 'v2 to v4, v7'."""
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and runs[-1][-1] == number - 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return ", ".join(f"v{r[0]}" if len(r) == 1 else f"v{r[0]} to v{r[-1]}" for r in runs)
+
+
+def folder_number(path: Path) -> int | None:
+    """N for a folder named ``v<N>``, else None."""
+    match = _VERSION_DIR.match(path.name)
+    return int(match.group(1)) if match else None
+
+
 def publish(
     out: Path,
     policy_id: str,
@@ -55,6 +130,8 @@ def publish(
     created_at: str,
     sign: Callable[[bytes], dict[str, bytes]] | None = None,
     on_published: Callable[[Published], None] | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Published:
     """Publish the next version of ``policy_id`` under ``out``.
 
@@ -67,9 +144,12 @@ def publish(
         created_at: ISO time of the run, recorded in the manifest.
         sign: given the manifest's bytes, returns extra files (name -> bytes) to publish with it.
         on_published: called with the new version while the lock is still held (to index it).
+        lock_timeout: seconds to wait for another run's lock (see :mod:`registry.lock`).
+        on_wait: told, in one sentence, whom the run waits for when the lock is taken.
 
     Raises:
-        RegistryError: the output folder is unusable, or the version appeared meanwhile.
+        RegistryError: the output folder is unusable, the lock stayed taken for
+            ``lock_timeout`` seconds, or the version appeared meanwhile.
     """
     policy_dir = out / policy_id
     try:
@@ -78,7 +158,7 @@ def publish(
         raise RegistryError(
             f"{policy_dir}: cannot create the report folder ({exc.strerror})"
         ) from exc
-    with policy_lock(policy_dir):
+    with policy_lock(policy_dir, timeout=lock_timeout, on_wait=on_wait):
         published = _publish_locked(policy_dir, policy_id, write, inputs, created_at, sign)
         if on_published is not None:
             on_published(published)
@@ -94,10 +174,13 @@ def _publish_locked(
     sign: Callable[[bytes], dict[str, bytes]] | None,
 ) -> Published:
     _sweep_staging(policy_dir)
-    existing = versions(policy_dir)
+    existing = checked_versions(policy_dir)
     version = (existing or [0])[-1] + 1
     previous = manifest_sha256(policy_dir / f"v{existing[-1]}") if existing else None
-    staging = Path(tempfile.mkdtemp(prefix=f".v{version}-", dir=policy_dir))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".v{version}-", dir=policy_dir))
+    except OSError as exc:
+        raise _unwritable(policy_dir, version, exc) from exc
     try:
         write(staging, version)
         manifest = _manifest(staging, policy_id, version, inputs, created_at, previous)
@@ -114,10 +197,25 @@ def _publish_locked(
             raise RegistryError(
                 f"{target}: version {version} was published by another run meanwhile; run again"
             ) from exc
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError):  # a full disk, a folder made read-only meanwhile, ...
+            raise _unwritable(policy_dir, version, exc) from exc
         raise
     return Published(version, target, manifest)
+
+
+def _unwritable(policy_dir: Path, version: int, exc: OSError) -> RegistryError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        why = "the disk is full" if exc.errno == errno.ENOSPC else "the disk quota is used up"
+        return RegistryError(
+            f"{policy_dir}: {why}, so v{version} could not be written; nothing was published; "
+            "free some space and run again"
+        )
+    return RegistryError(
+        f"{policy_dir}: v{version} could not be written ({exc.strerror or exc}); nothing was "
+        "published"
+    )
 
 
 def _sweep_staging(policy_dir: Path) -> None:
@@ -127,29 +225,27 @@ def _sweep_staging(policy_dir: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
-@contextmanager
-def policy_lock(policy_dir: Path) -> Iterator[None]:
-    """An exclusive, process-wide lock on one policy's report folder (released on exit or death)."""
-    with (policy_dir / ".lock").open("a") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
 def manifest_sha256(version_dir: Path) -> str:
     """The sha256 of a version's manifest.json: the link the next version's manifest records."""
     return sha256_bytes((version_dir / MANIFEST).read_bytes())
 
 
 def latest(policy_dir: Path) -> Published | None:
-    """The newest published version of a policy folder, if any."""
-    found = versions(policy_dir)
+    """The newest published version of a policy folder, if any.
+
+    Raises:
+        RegistryError: the versions do not form a chain a run can extend (see
+            :func:`checked_versions`), or the latest manifest is not JSON.
+    """
+    found = checked_versions(policy_dir)
     if not found:
         return None
-    path = policy_dir / f"v{found[-1]}"
-    return Published(found[-1], path, json.loads((path / MANIFEST).read_text(encoding="utf-8")))
+    path = policy_dir / f"v{found[-1]}" / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RegistryError(f"{path}: not a readable manifest; run reportgen verify on it") from exc
+    return Published(found[-1], path.parent, manifest)
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -2,34 +2,37 @@
 
 Each problem is one line that names the file (relative to the version folder, or to the policy
 folder for a neighbouring version) and says what is wrong. A version with no problem is intact:
-its files are those the manifest lists, byte for byte; when signed, the manifest is signed by
-the key in signer.pub (and by the trusted key, when one is given); its manifest records the
-hash of the previous version's manifest, and the next version, when there is one, records its.
+its files are those the manifest lists, byte for byte; the manifest is byte for byte the
+canonical JSON reportgen writes (so an edit that keeps it valid JSON, one space, is found even
+without a signature); when signed, the manifest is signed by the key in signer.pub (and by a
+trusted key, when keys are given); the chain v1..vN behind it links and keeps the signing rule
+of :mod:`reportgen.registry.chain`; the next version, when there is one, records its manifest's
+hash.
+
+Without a signature nothing vouches for the manifest's content: an edit that rewrites a file
+and its hash in manifest.json, in canonical form, cannot be found (unless a later version links
+to this manifest).
 """
 
 from __future__ import annotations
 
 import json
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from typing import Any
 
 from reportgen.errors import RegistryError
-from reportgen.registry.signing import (
-    PUBLIC_KEY_FILE,
-    SIGNATURE_FILE,
-    fingerprint,
-    load_public_key,
-    verify_bytes,
-)
-from reportgen.registry.store import MANIFEST, sha256_bytes
+from reportgen.registry.chain import Chain, check_chain, load_trusted_keys
+from reportgen.registry.signing import PUBLIC_KEY_FILE, SIGNATURE_FILE
+from reportgen.registry.store import MANIFEST, folder_number, sha256_bytes
+from reportgen.results.io import canonical_json
 
-Chain = Literal["linked", "first", "broken", "previous missing"]
-_VERSION_NAME = re.compile(r"^v([1-9][0-9]*)$")
 _BESIDE_MANIFEST = frozenset({MANIFEST, SIGNATURE_FILE, PUBLIC_KEY_FILE})
+NOT_CANONICAL = (
+    f"{MANIFEST}: edited after publishing (its bytes are not the canonical JSON reportgen "
+    "writes for its content)"
+)
 
 
 @dataclass(frozen=True)
@@ -52,56 +55,48 @@ class VerifyReport:
     manifest_sha256: str | None = None
 
 
-def verify_version(version_dir: Path, *, public_key: Path | None = None) -> VerifyReport:
-    """Check a version folder ``<out>/<policy id>/v<N>/`` against its manifest.
+def verify_version(version_dir: Path, *, public_keys: Sequence[Path] = ()) -> VerifyReport:
+    """Check a version folder ``<out>/<policy id>/v<N>/`` against its manifest, and the chain
+    v1..vN behind it (see :mod:`reportgen.registry.chain`).
 
     Args:
         version_dir: the version folder.
-        public_key: a trusted Ed25519 public key (PEM); the version must then be signed with it.
+        public_keys: trusted Ed25519 public keys (PEM); the version must then be signed with one
+            of them, and a change of signing key within the chain must be to one of them.
 
     Raises:
-        RegistryError: ``version_dir`` is not a version folder at all, or ``public_key`` is
+        RegistryError: ``version_dir`` is not a version folder at all, or a public key is
             unreadable or not an Ed25519 public key.
     """
-    trusted = _trusted_key(public_key) if public_key is not None else None
+    trusted = load_trusted_keys(public_keys)
     manifest_path = version_dir / MANIFEST
     if not version_dir.is_dir():
         raise RegistryError(f"{version_dir}: not a folder; give a report version folder (v<N>)")
-    named = _VERSION_NAME.match(version_dir.name)
-    if not manifest_path.is_file() and not named:
+    named = folder_number(version_dir)
+    if not manifest_path.is_file() and named is None:
         raise RegistryError(f"{version_dir}: not a report version (it has no {MANIFEST})")
     problems: list[str] = []
     manifest_bytes = manifest_path.read_bytes() if manifest_path.is_file() else None
     manifest = _parse(manifest_bytes, problems)
-    key, signed = _check_signature(version_dir, manifest_bytes, trusted, public_key, problems)
-    chain: Chain = "broken"
-    version = int(named.group(1)) if named else _recorded_version(manifest)
+    version = named or _recorded_version(manifest)
     if manifest is not None:
         _check_files(version_dir, manifest, problems)
         version = _check_version_number(manifest, named, problems)
-        if version is not None:
-            chain = _check_chain(version_dir, manifest, version, problems)
+    chain = check_chain(version_dir, version if manifest is not None else None, trusted)
+    problems += chain.problems
     if manifest_bytes is not None and version is not None:
         _check_next_link(version_dir, manifest_bytes, version, problems)
     return VerifyReport(
         path=version_dir,
         ok=not problems,
         problems=problems,
-        fingerprint=fingerprint(key) if key is not None else None,
-        signed=signed,
-        chain=chain,
+        fingerprint=chain.fingerprint,
+        signed=chain.signed,
+        chain=chain.chain,
         version=version,
         policy_id=_text(manifest, "policy_id"),
         manifest_sha256=sha256_bytes(manifest_bytes) if manifest_bytes is not None else None,
     )
-
-
-def _trusted_key(path: Path) -> Ed25519PublicKey:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise RegistryError(f"{path}: public key unreadable ({exc.strerror})") from exc
-    return load_public_key(data, str(path))
 
 
 def _parse(data: bytes | None, problems: list[str]) -> dict[str, Any] | None:
@@ -116,50 +111,16 @@ def _parse(data: bytes | None, problems: list[str]) -> dict[str, Any] | None:
     if not isinstance(manifest, dict) or manifest.get("kind") != "reportgen.manifest":
         problems.append(f"{MANIFEST}: not a reportgen manifest")
         return None
+    if _canonical(manifest) != data:
+        problems.append(NOT_CANONICAL)
     return manifest
 
 
-def _check_signature(
-    folder: Path,
-    manifest: bytes | None,
-    trusted: Ed25519PublicKey | None,
-    trusted_path: Path | None,
-    problems: list[str],
-) -> tuple[Ed25519PublicKey | None, bool]:
-    """Check manifest.sig; returns the key it was checked with and whether the version is signed."""
-    signature_path, public_path = folder / SIGNATURE_FILE, folder / PUBLIC_KEY_FILE
-    signed = signature_path.is_file()
-    if not signed:
-        if public_path.exists():
-            problems.append(f"{SIGNATURE_FILE}: missing although {PUBLIC_KEY_FILE} is present")
-        elif trusted is not None:
-            problems.append(f"{SIGNATURE_FILE}: missing; the version is not signed")
-        return None, False
-    beside = _signer_key(public_path, problems, required=trusted is None)
-    if trusted is not None and beside is not None and fingerprint(beside) != fingerprint(trusted):
-        problems.append(
-            f"{PUBLIC_KEY_FILE}: is not the given public key {trusted_path} "
-            f"(fingerprint {fingerprint(beside)}, expected {fingerprint(trusted)})"
-        )
-    key = trusted or beside
-    signature = signature_path.read_bytes()
-    if key is not None and manifest is not None and not verify_bytes(key, manifest, signature):
-        whose = "the given public key" if trusted is not None else PUBLIC_KEY_FILE
-        problems.append(f"{SIGNATURE_FILE}: does not sign {MANIFEST} with {whose}")
-    return key, True
-
-
-def _signer_key(path: Path, problems: list[str], *, required: bool) -> Ed25519PublicKey | None:
-    if not path.is_file():
-        if required:
-            problems.append(f"{PUBLIC_KEY_FILE}: missing; {SIGNATURE_FILE} cannot be checked")
-        else:
-            problems.append(f"{PUBLIC_KEY_FILE}: missing")
-        return None
+def _canonical(manifest: dict[str, Any]) -> bytes | None:
+    """The bytes reportgen writes for this content; None when no JSON writer could write it."""
     try:
-        return load_public_key(path.read_bytes(), PUBLIC_KEY_FILE)
-    except RegistryError as exc:
-        problems.append(str(exc))
+        return canonical_json(manifest)
+    except ValueError:  # NaN or infinity: json.loads accepts them, canonical JSON does not
         return None
 
 
@@ -183,41 +144,16 @@ def _check_files(folder: Path, manifest: dict[str, Any], problems: list[str]) ->
 
 
 def _check_version_number(
-    manifest: dict[str, Any], named: re.Match[str] | None, problems: list[str]
+    manifest: dict[str, Any], named: int | None, problems: list[str]
 ) -> int | None:
     recorded = _recorded_version(manifest)
     if recorded is None:
         problems.append(f"{MANIFEST}: records no version number")
-        return int(named.group(1)) if named else None
-    if named and int(named.group(1)) != recorded:
-        problems.append(f"{MANIFEST}: records version {recorded} but the folder is v{named[1]}")
-        return int(named.group(1))
+        return named
+    if named is not None and named != recorded:
+        problems.append(f"{MANIFEST}: records version {recorded} but the folder is v{named}")
+        return named
     return recorded
-
-
-def _check_chain(
-    folder: Path, manifest: dict[str, Any], version: int, problems: list[str]
-) -> Chain:
-    link = manifest.get("previous_manifest_sha256")
-    if version == 1:
-        if link is None:
-            return "first"
-        problems.append(f"{MANIFEST}: version 1 records a previous_manifest_sha256")
-        return "broken"
-    previous = folder.parent / f"v{version - 1}" / MANIFEST
-    if not previous.is_file():
-        problems.append(f"v{version - 1}/{MANIFEST}: missing; the hash chain cannot be checked")
-        return "previous missing"
-    if link is None:
-        problems.append(f"{MANIFEST}: records no previous_manifest_sha256; the chain is broken")
-        return "broken"
-    if link != sha256_bytes(previous.read_bytes()):
-        problems.append(
-            f"{MANIFEST}: previous_manifest_sha256 does not match v{version - 1}/{MANIFEST}; "
-            "the chain is broken"
-        )
-        return "broken"
-    return "linked"
 
 
 def _check_next_link(folder: Path, manifest: bytes, version: int, problems: list[str]) -> None:

@@ -90,12 +90,13 @@ def build_review(status: ReviewStatus | None) -> ReviewView | None:
     tone: Literal["pass", "fail", "warn"] = "warn"
     if status.state != "pending":
         tone = "pass" if status.state == "approved" else "fail"
-    required = ", ".join(status.required_roles) or "none (one approval suffices)"
+    required = ", ".join(status.required_roles) or "none (one trusted approval suffices)"
     note = (
         "Reviews are recorded after publication, beside the immutable version, and each is "
-        f"signed by its reviewer and bound to manifest sha256 {status.manifest_sha256}. This "
-        "copy shows them as they stood when it was rendered; compare each key fingerprint with "
-        "the reviewer's known key."
+        f"signed by its reviewer and bound to manifest sha256 {status.manifest_sha256}. One "
+        "counts only when signed with the key this version's policy trusted for that reviewer "
+        "and role when it was published. This copy shows them as they stood when it was "
+        "rendered."
     )
     return ReviewView(
         heading=SIGNOFF_HEADING,
@@ -110,12 +111,12 @@ def build_review(status: ReviewStatus | None) -> ReviewView | None:
 
 
 def _row(check: AttestationCheck) -> AttestationRow:
-    if check.valid:
+    if check.counts:
         signature = f"valid, key {(check.fingerprint or '')[:FINGERPRINT_CHARS]}\u2026"
     else:
         signature = f"not counted: {check.problem}"
     tone: Literal["pass", "fail", "error"] = "error"
-    if check.valid:
+    if check.counts:
         tone = "pass" if check.decision == "approve" else "fail"
     return AttestationRow(
         decision=(check.decision or "unreadable").upper(),

@@ -216,6 +216,30 @@ EXPECTED: dict[str, list[str]] = {
             "set task: classification"
         ),
     ],
+    "review_reviewer_entries.yaml": [
+        (
+            "review.reviewers[0].fingerprint: must be 64 hexadecimal characters, the sha256 of "
+            "the reviewer's public key that `reportgen keys fingerprint` prints, got '3f2a9c'"
+        ),
+        (
+            "review.reviewers[1].roles[0]: must be a lowercase word (a-z, 0-9 and '_', starting "
+            "with a letter, at most 64 characters) such as risk_officer, got 'Risk Officer'"
+        ),
+        "review.reviewers[2].name: must name the reviewer, got '  '",
+    ],
+    "review_reviewer_twice.yaml": [
+        (
+            "review.reviewers: names must be unique; reviewers[0] and reviewers[1] share one "
+            "name; each reviewer needs their own key; reviewers[1] and reviewers[2] share one "
+            "fingerprint"
+        ),
+    ],
+    "review_role_without_reviewer.yaml": [
+        (
+            "review: required_roles 'risk_officer', 'ciso' have no trusted reviewer; add one "
+            "under review.reviewers with that role"
+        ),
+    ],
     "sensitive_is_target.yaml": [
         "data: sensitive column 'default' cannot also be the target",
     ],

@@ -96,3 +96,22 @@ def test_loaded_policy_is_immutable() -> None:
     policy = load_policy(MINIMAL).policy
     with pytest.raises(pydantic.ValidationError):
         policy.seed = 1
+
+
+def test_trusted_reviewers_are_read_with_their_fingerprints_normalised(tmp_path: Path) -> None:
+    printed = "9C1E5B0F3A7D2468ACE13579BDF02468ACE13579BDF02468ACE13579BDF0AA01"
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        MINIMAL.read_text()
+        + "review:\n  required_roles: [risk_officer]\n  reviewers:\n"
+        + f"    - {{name: ' Ann Lee ', roles: [risk_officer], fingerprint: '{printed}'}}\n"
+    )
+    review = load_policy(policy).policy.review
+    [ann] = review.reviewers
+    assert (ann.name, ann.roles, ann.fingerprint) == ("Ann Lee", ["risk_officer"], printed.lower())
+    assert review.required_roles == ["risk_officer"]
+
+
+def test_a_policy_without_reviewers_trusts_nobody() -> None:
+    review = load_policy(MINIMAL).policy.review
+    assert (review.required_roles, review.reviewers) == ([], [])

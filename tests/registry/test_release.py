@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 from pypdf import PdfReader
 
 from reportgen.cli import main
 from reportgen.registry import publish
 from reportgen.registry.release import ReleaseRefused, release_version
-from reportgen.registry.signing import init_keys, manifest_signer
+from reportgen.registry.signing import fingerprint_file, init_keys, manifest_signer
 from reportgen.registry.store import sha256_bytes
 from reportgen.registry.verify import verify_version
 from tests.conftest import ROOT, policy_with
@@ -32,6 +33,15 @@ from tests.registry.test_verify import (
 from tests.test_end_to_end import small
 
 CREATED_AT = 1741079700  # 2025-03-04T09:15:00+00:00, the manifests' created_at
+
+
+def reviewer(public: Path) -> dict[str, Any]:
+    """The one reviewer the real run's policy trusts: the key holder, as risk officer."""
+    return {
+        "name": "Rita Okafor",
+        "roles": ["risk_officer"],
+        "fingerprint": fingerprint_file(public),
+    }
 
 
 def invoke(*args: object) -> Result:
@@ -110,7 +120,7 @@ def test_every_file_the_manifest_lists_is_released_and_verifies_once_extracted(
     assert "p-v1-1/v1/changes.json" in members(made.archive)
     with tarfile.open(made.archive) as tar:
         tar.extractall(tmp_path / "unpacked", filter="data")
-    extracted = verify_version(tmp_path / "unpacked" / "p-v1-1" / "v1", public_key=keys[1])
+    extracted = verify_version(tmp_path / "unpacked" / "p-v1-1" / "v1", public_keys=[keys[1]])
     assert (extracted.ok, extracted.chain, extracted.problems) == (True, "first", [])
     assert extracted.manifest_sha256 == made.info["manifest_sha256"]
 
@@ -164,10 +174,16 @@ def test_a_tag_that_cannot_be_a_file_name_is_a_usage_error(tmp_path: Path) -> No
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A signed v1 from a real run of the credit policy, and the public key."""
+    """A signed v1 from a real run of the credit policy, and the public key.
+
+    The policy trusts one reviewer, the signer's key holder, as risk officer.
+    """
     tmp = tmp_path_factory.mktemp("real")
     private, public = init_keys(tmp / "keys")
     policy = small(policy_with(ROOT / "policies" / "credit.yaml", tmp))
+    data = yaml.safe_load(policy.read_text())
+    data["review"] = {"required_roles": ["risk_officer"], "reviewers": [reviewer(public)]}
+    policy.write_text(yaml.safe_dump(data, sort_keys=False))
     out = tmp / "reports"
     result = invoke("run", policy, "--out", out, "--sign-key", private, "--json")
     assert result.exit_code == 0, result.output
@@ -207,6 +223,21 @@ def test_the_run_records_templates_and_source_commit_as_inputs(
     html = (version / "report.html").read_text(encoding="utf-8")
     assert f'<td class="hash">{templates_digest()}</td>' in html
     assert "covers every file of the version except the PDF itself" in " ".join(html.split())
+
+
+def test_the_signed_manifest_vouches_for_the_trusted_reviewers(
+    published: tuple[Path, Path],
+) -> None:
+    version, public = published
+    signoff = (version / "signoff.json").read_bytes()
+    assert json.loads(signoff) == {
+        "kind": "reportgen.signoff",
+        "schema_version": "1.1",
+        "required_roles": ["risk_officer"],
+        "reviewers": [reviewer(public)],
+    }
+    manifest = json.loads((version / "manifest.json").read_bytes())
+    assert manifest["files"]["signoff.json"] == sha256_bytes(signoff)
 
 
 def test_a_real_signed_run_verifies_and_releases(

@@ -1,4 +1,7 @@
-"""Signed review attestations and the sign-off status they add up to (issue: Audit trail)."""
+"""Signed review attestations and the sign-off status they add up to (issue: Audit trail).
+
+Only reviewers the version trusts count (issue #8): see tests/registry/test_trusted_reviewers.py.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +17,14 @@ from reportgen.errors import RegistryError
 from reportgen.registry import publish
 from reportgen.registry.review import (
     SIGNOFF_FILE,
+    TrustedReviewer,
     record_review,
     review_status,
     reviews_dir,
     signoff_bytes,
 )
 from reportgen.registry.show import describe_version
-from reportgen.registry.signing import init_keys, manifest_signer
+from reportgen.registry.signing import fingerprint_file, init_keys, manifest_signer
 from reportgen.render import ReportMeta, build_view, render_html
 from reportgen.results import canonical_json
 from tests.render.render_fixture import make_document
@@ -35,13 +39,34 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return init_keys(base / "ann")[0], init_keys(base / "bob")[0]
 
 
-def publish_version(out: Path, roles: list[str] = ROLES, sign: Path | None = None) -> Path:
+def trusted(keys: tuple[Path, Path]) -> list[TrustedReviewer]:
+    """Ann Lee, model validator, and Bob Stone, risk officer, each with their own key."""
+    return [
+        TrustedReviewer(
+            name="Ann Lee", roles=["model_validator"], fingerprint=fingerprint_file(keys[0])
+        ),
+        TrustedReviewer(
+            name="Bob Stone", roles=["risk_officer"], fingerprint=fingerprint_file(keys[1])
+        ),
+    ]
+
+
+def publish_version(
+    out: Path,
+    keys: tuple[Path, Path],
+    roles: list[str] = ROLES,
+    sign: Path | None = None,
+    reviewers: list[TrustedReviewer] | None = None,
+) -> Path:
+    """A version whose signoff.json requires ``roles`` and trusts ``reviewers`` (default: Ann
+    and Bob)."""
     document = make_document()
+    chosen = trusted(keys) if reviewers is None else reviewers
 
     def write(folder: Path, version: int) -> None:
         (folder / "results.json").write_bytes(canonical_json(document))
-        if roles:
-            (folder / SIGNOFF_FILE).write_bytes(signoff_bytes(roles))
+        if roles or chosen:
+            (folder / SIGNOFF_FILE).write_bytes(signoff_bytes(roles, chosen))
 
     signer = manifest_signer(sign) if sign else None
     return publish(out, "credit-default", write, inputs={}, created_at="t", sign=signer).path
@@ -54,7 +79,7 @@ def approve(version: Path, key: Path, role: str, reviewer: str = "Ann Lee") -> P
 
 
 def test_approved_only_once_every_required_role_approves(tmp_path: Path, keys) -> None:
-    v1 = publish_version(tmp_path)
+    v1 = publish_version(tmp_path, keys)
     assert review_status(v1).state == "pending"
     path = approve(v1, keys[0], "model_validator")
     assert path.parent == tmp_path / "credit-default" / "reviews" / "v1"
@@ -68,7 +93,7 @@ def test_approved_only_once_every_required_role_approves(tmp_path: Path, keys) -
 
 
 def test_the_attestation_is_canonical_json_bound_to_the_manifest(tmp_path: Path, keys) -> None:
-    v1 = publish_version(tmp_path)
+    v1 = publish_version(tmp_path, keys)
     path = approve(v1, keys[0], "model_validator")
     data = json.loads(path.read_text())
     assert path.read_bytes() == canonical_json(data)
@@ -83,7 +108,7 @@ def test_the_attestation_is_canonical_json_bound_to_the_manifest(tmp_path: Path,
 
 
 def test_a_rejection_blocks_approval(tmp_path: Path, keys) -> None:
-    v1 = publish_version(tmp_path)
+    v1 = publish_version(tmp_path, keys)
     approve(v1, keys[0], "model_validator")
     approve(v1, keys[1], "risk_officer", reviewer="Bob Stone")
     record_review(
@@ -99,7 +124,7 @@ def test_a_rejection_blocks_approval(tmp_path: Path, keys) -> None:
 
 
 def test_a_tampered_attestation_is_invalid_and_not_counted(tmp_path: Path, keys) -> None:
-    v1 = publish_version(tmp_path, roles=["model_validator"])
+    v1 = publish_version(tmp_path, keys, roles=["model_validator"])
     path = approve(v1, keys[0], "model_validator")
     path.write_bytes(path.read_bytes().replace(b'"comment": "ok"', b'"comment": "OK"'))
     status = review_status(v1)
@@ -112,8 +137,8 @@ def test_a_tampered_attestation_is_invalid_and_not_counted(tmp_path: Path, keys)
 
 
 def test_an_attestation_copied_from_v1_to_v2_is_rejected(tmp_path: Path, keys) -> None:
-    v1 = publish_version(tmp_path, roles=["model_validator"])
-    v2 = publish_version(tmp_path, roles=["model_validator"])
+    v1 = publish_version(tmp_path, keys, roles=["model_validator"])
+    v2 = publish_version(tmp_path, keys, roles=["model_validator"])
     path = approve(v1, keys[0], "model_validator")
     reviews_dir(v2).mkdir(parents=True)
     for source in (path, path.with_suffix(".sig")):
@@ -130,7 +155,7 @@ def test_an_attestation_copied_from_v1_to_v2_is_rejected(tmp_path: Path, keys) -
 
 
 def test_a_missing_signature_or_garbage_file_is_listed_as_invalid(tmp_path: Path, keys) -> None:
-    v1 = publish_version(tmp_path, roles=["model_validator"])
+    v1 = publish_version(tmp_path, keys, roles=["model_validator"])
     approve(v1, keys[0], "model_validator").with_suffix(".sig").unlink()
     (reviews_dir(v1) / "zz-notes.json").write_text("[1, 2]")
     problems = [c.problem for c in review_status(v1).attestations]
@@ -139,7 +164,7 @@ def test_a_missing_signature_or_garbage_file_is_listed_as_invalid(tmp_path: Path
 
 
 def test_a_role_the_version_does_not_need_is_refused(tmp_path: Path, keys) -> None:
-    v1 = publish_version(tmp_path)
+    v1 = publish_version(tmp_path, keys)
     with pytest.raises(RegistryError) as caught:
         approve(v1, keys[0], "risk_oficer")
     assert str(caught.value) == (
@@ -148,14 +173,14 @@ def test_a_role_the_version_does_not_need_is_refused(tmp_path: Path, keys) -> No
 
 
 def test_explicit_required_roles_override_the_published_ones(tmp_path: Path, keys) -> None:
-    v1 = publish_version(tmp_path, roles=[])
+    v1 = publish_version(tmp_path, keys, roles=[])
     approve(v1, keys[0], "model_validator")
-    assert review_status(v1).state == "approved"  # no required role: one approval suffices
+    assert review_status(v1).state == "approved"  # no required role: one trusted approval
     assert review_status(v1, ["model_validator", "ciso"]).missing_roles == ["ciso"]
 
 
 def test_cli_review_then_show(tmp_path: Path, keys, monkeypatch) -> None:
-    v1 = publish_version(tmp_path, sign=keys[0])
+    v1 = publish_version(tmp_path, keys, sign=keys[0])
     args = ["review", "credit-default/v1", "--out", str(tmp_path), "--approve"]
     args += ["--reviewer", "Ann Lee", "--role", "model_validator", "--comment", "fine"]
     monkeypatch.setenv("REPORTGEN_SIGNING_KEY", str(keys[0]))
@@ -189,9 +214,9 @@ def test_cli_review_then_show(tmp_path: Path, keys, monkeypatch) -> None:
         (["--key", "nokey.pem"], "error: nokey.pem: signing key not found"),
     ],
 )
-def test_cli_review_without_a_usable_key(tmp_path: Path, extra, message, monkeypatch) -> None:
+def test_cli_review_without_a_usable_key(tmp_path: Path, keys, extra, message, monkeypatch) -> None:
     monkeypatch.delenv("REPORTGEN_SIGNING_KEY", raising=False)
-    v1 = publish_version(tmp_path)
+    v1 = publish_version(tmp_path, keys)
     args = ["review", str(v1), "--reject", "--reviewer", "A", "--role", "risk_officer"]
     result = CliRunner().invoke(main, [*args, "--comment", "no", *extra])
     assert result.exit_code == (2 if not extra else 3)
@@ -200,7 +225,7 @@ def test_cli_review_without_a_usable_key(tmp_path: Path, extra, message, monkeyp
 
 
 def test_the_report_shows_the_sign_off_when_reviews_exist(tmp_path: Path, keys) -> None:
-    v1 = publish_version(tmp_path)
+    v1 = publish_version(tmp_path, keys)
     meta = ReportMeta(version_label="v1", published_at="t", review=review_status(v1))
     assert build_view(make_document(), meta).review is None  # no review recorded yet
     approve(v1, keys[0], "model_validator")
@@ -229,10 +254,11 @@ def test_render_shows_the_stored_changes_and_the_recorded_sign_off(
     def write(folder: Path, version: int) -> None:
         (folder / "results.json").write_bytes(canonical_json(document))
         (folder / CHANGES_FILE).write_bytes(canonical_json(diff))
+        (folder / SIGNOFF_FILE).write_bytes(signoff_bytes([], trusted(keys)))
 
     v1 = publish(tmp_path, "credit-default", write, inputs={}, created_at="t").path
     approve(v1, keys[0], "model_validator")
     render_results(v1 / "results.json", tmp_path / "again")
     page = (tmp_path / "again" / "report.html").read_text()
     assert "Compared with v1, published 2025-03-04 09:15 UTC: no differences." in page
-    assert "Approved (model_validator)." in page  # no signoff.json: one approval suffices
+    assert "Approved (model_validator)." in page  # no required role: one trusted approval

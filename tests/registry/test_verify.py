@@ -20,6 +20,15 @@ from reportgen.registry.verify import verify_version
 ARTIFACTS = ("report.html", "report.pdf", "results.json")
 CHANGED = "{}: content changed (sha256 differs from manifest.json)"
 BAD_SIGNATURE = "manifest.sig: does not sign manifest.json with signer.pub"
+NOT_CANONICAL = (
+    "manifest.json: edited after publishing (its bytes are not the canonical JSON reportgen "
+    "writes for its content)"
+)
+STAY_SIGNED = "manifest.sig: missing; v1 is signed, and a chain that was signed must stay signed"
+UNSIGNED = (
+    "not signed, so an edit that also rewrites manifest.json cannot be detected "
+    "(sign with run --sign-key)"
+)
 
 
 def write_artifacts(folder: Path, version: int) -> None:
@@ -69,12 +78,12 @@ def signed(tmp_path: Path, keys: tuple[Path, Path]) -> list[Path]:
     return publish_versions(tmp_path / "reports", keys[0])
 
 
-def problems(version: Path, **options: Path) -> list[str]:
+def problems(version: Path, **options: list[Path]) -> list[str]:
     return verify_version(version, **options).problems
 
 
 def test_an_untouched_signed_version_verifies(signed: list[Path], keys: tuple[Path, Path]) -> None:
-    first, second = verify_version(signed[0]), verify_version(signed[1], public_key=keys[1])
+    first, second = verify_version(signed[0]), verify_version(signed[1], public_keys=[keys[1]])
     assert (first.ok, first.problems, first.chain, first.signed) == (True, [], "first", True)
     assert (second.ok, second.problems, second.chain) == (True, [], "linked")
     assert second.fingerprint == first.fingerprint == key_fingerprint(keys[1])
@@ -136,7 +145,13 @@ def test_a_deleted_file_is_found(signed: list[Path]) -> None:
 
 def test_a_deleted_signature_is_found(signed: list[Path]) -> None:
     (signed[1] / "manifest.sig").unlink()
-    assert problems(signed[1]) == ["manifest.sig: missing although signer.pub is present"]
+    assert problems(signed[1]) == [STAY_SIGNED]
+
+
+def test_a_signature_file_without_its_key_is_found(tmp_path: Path) -> None:
+    version = publish_versions(tmp_path, None, count=1)[0]
+    (version / "signer.pub").write_text("a key without a signature")
+    assert problems(version) == ["manifest.sig: missing although signer.pub is present"]
 
 
 def test_a_deleted_manifest_is_found(signed: list[Path]) -> None:
@@ -151,11 +166,13 @@ def test_editing_the_previous_manifest_breaks_the_newer_versions_chain(
     old.write_text(old.read_text().replace('"version": 1', '"version": 1 '))
     newer = verify_version(signed[1])
     assert newer.problems == [
+        "v1/manifest.sig: does not sign v1/manifest.json with v1/signer.pub",
         "manifest.json: previous_manifest_sha256 does not match v1/manifest.json; "
-        "the chain is broken"
+        "the chain is broken",
     ]
     assert newer.chain == "broken"
     assert problems(signed[0]) == [
+        NOT_CANONICAL,
         BAD_SIGNATURE,
         "manifest.json: changed since v2 was published "
         "(its previous_manifest_sha256 does not match)",
@@ -170,6 +187,37 @@ def test_an_unsigned_edited_manifest_is_caught_by_the_next_version(tmp_path: Pat
         "manifest.json: changed since v2 was published "
         "(its previous_manifest_sha256 does not match)"
     ]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda text: text.replace('"version": 1', '"version":  1'),  # issue #8: one space
+        lambda text: text + "\n",  # a second newline at the end
+        lambda text: text.replace("\n  ", "\n    ", 1),  # another indentation
+    ],
+    ids=["space", "trailing newline", "indentation"],
+)
+def test_an_unsigned_manifest_edited_into_other_valid_json_is_found(tmp_path: Path, edit) -> None:
+    version = publish_versions(tmp_path, None, count=1)[0]
+    manifest = version / "manifest.json"
+    edited = edit(manifest.read_text())
+    assert json.loads(edited) == json.loads(manifest.read_text())  # the same content
+    manifest.write_text(edited)
+    assert problems(version) == [NOT_CANONICAL]
+    result = invoke("verify", version)
+    assert result.exit_code == 1
+    assert result.stderr == f"verify: {NOT_CANONICAL}\n"
+    assert result.stdout == f"{version}: 1 problem; do not trust this version\n"
+
+
+def test_cli_verify_says_what_an_unsigned_version_cannot_prove(tmp_path: Path) -> None:
+    version = publish_versions(tmp_path, None, count=1)[0]
+    result = invoke("verify", version)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"verified {version}: every file matches the manifest; {UNSIGNED}; chain first\n"
+    )
 
 
 def test_a_missing_previous_version_is_a_problem(signed: list[Path]) -> None:
@@ -193,7 +241,7 @@ def test_another_public_key_is_refused(
     signed: list[Path], keys: tuple[Path, Path], tmp_path: Path
 ) -> None:
     _, other = make_keys(tmp_path / "other")
-    assert problems(signed[1], public_key=other) == [
+    assert problems(signed[1], public_keys=[other]) == [
         f"signer.pub: is not the given public key {other} (fingerprint "
         f"{key_fingerprint(keys[1])}, expected {key_fingerprint(other)})",
         "manifest.sig: does not sign manifest.json with the given public key",
@@ -202,7 +250,7 @@ def test_another_public_key_is_refused(
 
 def test_a_public_key_demands_a_signature(tmp_path: Path, keys: tuple[Path, Path]) -> None:
     unsigned = publish_versions(tmp_path / "reports", None, count=1)[0]
-    assert problems(unsigned, public_key=keys[1]) == [
+    assert problems(unsigned, public_keys=[keys[1]]) == [
         "manifest.sig: missing; the version is not signed"
     ]
 
