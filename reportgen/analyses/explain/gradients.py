@@ -45,14 +45,14 @@ def explain_ig(
     torch = require("torch")
     attr_module = require("captum.attr")
     pre = model.preprocessing
-    inputs = torch.from_numpy(pre.encode(codes)).to(torch.float64)
-    baseline = torch.from_numpy(pre.encode(background)).to(torch.float64).mean(dim=0, keepdim=True)
+    inputs = model.encode(codes).to(torch.float64)
+    baseline = model.encode(background).to(torch.float64).mean(dim=0, keepdim=True)
     labels = torch.from_numpy(np.asarray(target, dtype=np.int64))
 
     def forward(encoded: Any) -> Any:
-        """The explained outputs, metered like every other model call."""
+        """The explained outputs (the network fed its own dtype), metered like every model call."""
         started = time.perf_counter()
-        out = model.outputs(encoded.to(torch.float32)).to(torch.float64)
+        out = model.outputs(encoded.to(model.torch_dtype)).to(torch.float64)
         model.meter.rows += int(encoded.shape[0])
         model.meter.calls += 1
         model.meter.seconds += time.perf_counter() - started
