@@ -26,7 +26,9 @@ CHECK_QUESTIONS = {
         "contributions sum to the difference between the model's output for the case and its "
         "average (or baseline) output. If they do not, the explainer was misconfigured or "
         "under-sampled and its numbers are not the model's. The check measures the gap relative "
-        "to that difference: zero is perfect."
+        "to that difference: zero is perfect. A model computes in float32 or float64, so its "
+        "outputs are only that precise: a gap within the rounding of the model's own arithmetic "
+        "(stated in the notes) is not counted against the explainer."
     ),
     "rerun_stability": (
         "Would the same explanation come out again? LIME and sampling SHAP estimators use random "

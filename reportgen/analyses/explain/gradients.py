@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from reportgen._lazy import require
-from reportgen.analyses.explain.attribution import Attribution
+from reportgen.analyses.explain.attribution import Attribution, completeness_error
 from reportgen.errors import AnalysisError
 from reportgen.inputs.models import ModelAdapter, TorchAdapter
 from reportgen.inputs.preprocessing import sum_groups
@@ -38,7 +38,8 @@ def explain_ig(
 
     Returns:
         An Attribution whose ``fit`` is each row's relative completeness error
-        |sum(attributions) - (f(x) - f(baseline))| / |f(x) - f(baseline)|.
+        |sum(attributions) - (f(x) - f(baseline))| / |f(x) - f(baseline)|, the gap floored at
+        the model's rounding (:func:`completeness_error`).
     """
     if not isinstance(model, TorchAdapter):
         raise AnalysisError(f"model '{model.name}': integrated gradients need a torch model")
@@ -74,8 +75,9 @@ def explain_ig(
         )
         values = attributions.detach().numpy()
         encoded = values if encoded is None else _merge(encoded, values, todo)
-        gap = (f_x - f_0).numpy()
-        error = np.abs(encoded.sum(axis=1) - gap) / np.maximum(np.abs(gap), 1e-12)
+        error = completeness_error(
+            encoded, f_0.numpy(), f_x.numpy(), tolerance=tolerance, epsilon=model.epsilon
+        )
         todo = np.flatnonzero(error > tolerance)
         if len(todo) == 0:
             break
