@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reportgen.analyses.checks.common import metric
+from reportgen.analyses.checks.common import check_k, metric
 from reportgen.analyses.context import Measure, ModelData
 from reportgen.analyses.explain.attribution import PRECISION_ULPS, completeness_error
 from reportgen.results.document import CheckResult
@@ -30,7 +30,7 @@ def run_completeness(data: ModelData) -> CheckResult:
         code="C1",
         model=model.name,
         instances=len(data.check_rows),
-        k=data.checks.top_k,
+        k=check_k(data),
         metrics=metrics,
         cost=measure.cost,
         notes=[

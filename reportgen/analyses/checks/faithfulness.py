@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reportgen.analyses.checks.common import metric, target_output
+from reportgen.analyses.checks.common import check_k, metric, target_output
 from reportgen.analyses.checks.metrics import (
     curve_auc,
     faithfulness_correlation,
@@ -102,7 +102,7 @@ def run_removal(data: ModelData) -> CheckResult:
         code="C4",
         model=data.model.name,
         instances=len(rows),
-        k=data.checks.top_k,
+        k=check_k(data),
         metrics=metrics,
         cost=measure.cost,
         notes=_removal_notes(data, d, removal.distance),
@@ -205,7 +205,7 @@ def run_randomisation(
         code="C5",
         model=data.model.name,
         instances=len(rows),
-        k=data.checks.top_k,
+        k=check_k(data),
         metrics=metrics,
         cost=measure.cost,
         notes=[
