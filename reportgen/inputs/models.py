@@ -4,6 +4,9 @@ An adapter predicts on raw, human-level features: ``predict(frame)`` takes a fra
 ``predict_codes(codes)`` the codec's matrix (one column per raw feature). Classifiers return class
 probabilities ``(n, n_classes)``, regressors values ``(n,)``, always float64. Every call is
 batched and metered (rows, calls, seconds) so analyses can report what they cost.
+
+A model computes in its own floating-point type (``dtype``): its outputs are only as precise as
+that type's machine epsilon, which checks that compare outputs to tight tolerances must allow for.
 """
 
 from __future__ import annotations
@@ -90,6 +93,16 @@ class ModelAdapter(ABC):
     def n_outputs(self) -> int:
         return len(self.classes) if self.classes else 1
 
+    @property
+    def dtype(self) -> str:
+        """The floating-point type the model computes in (scikit-learn: float64)."""
+        return "float64"
+
+    @property
+    def epsilon(self) -> float:
+        """Machine epsilon of :attr:`dtype`: the relative precision of one model output."""
+        return float(np.finfo(self.dtype).eps)
+
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         """Predict on a frame of raw feature values."""
         return self.predict_codes(self.codec.to_codes(frame, source=f"model '{self.name}' input"))
@@ -148,17 +161,36 @@ class TorchAdapter(ModelAdapter):
         self._module = module
         self._pre = preprocessing
         self._output = spec.output
+        self._dtype = _floating_dtype(module)
 
     @property
     def preprocessing(self) -> Preprocessing:
         return self._pre
 
+    @property
+    def torch_dtype(self) -> Any:
+        """The torch dtype of the network's floating parameters: what it is fed and computes in."""
+        return self._dtype
+
+    @property
+    def dtype(self) -> str:
+        return str(self._dtype).removeprefix("torch.")
+
+    @property
+    def epsilon(self) -> float:
+        return float(require("torch").finfo(self._dtype).eps)
+
+    def encode(self, codes: np.ndarray) -> Any:
+        """Coded raw features (n, d) -> the encoded tensor the network takes, in its dtype."""
+        torch = require("torch")
+        return torch.from_numpy(self._pre.encode(codes, dtype=np.float64)).to(self._dtype)
+
     def _predict_batch(self, codes: np.ndarray) -> np.ndarray:
         torch = require("torch")
         with torch.inference_mode():
-            out = self.outputs(torch.from_numpy(self._pre.encode(codes)))
+            out = self.outputs(self.encode(codes))
         values = out.detach().to(torch.float64).numpy()
-        if self.task == "classification":  # float32 rounding: make each row sum to 1 exactly
+        if self.task == "classification":  # low-precision rounding: make each row sum to 1
             values = values / values.sum(axis=1, keepdims=True)
         return values
 
@@ -220,6 +252,15 @@ class SklearnAdapter(ModelAdapter):
         if self.task == "classification":
             return np.asarray(self._estimator.predict_proba(frame), dtype=np.float64)
         return np.asarray(self._estimator.predict(frame), dtype=np.float64).reshape(len(codes))
+
+
+def _floating_dtype(module: Any) -> Any:
+    """The least precise dtype among the module's floating parameters (torch's default if none)."""
+    torch = require("torch")
+    found = {p.dtype for p in module.parameters() if p.is_floating_point()}
+    if not found:
+        return torch.get_default_dtype()
+    return max(found, key=lambda dtype: torch.finfo(dtype).eps)
 
 
 def load_torchscript(path: Path, where: str) -> Any:

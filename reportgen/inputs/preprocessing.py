@@ -20,6 +20,7 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from reportgen.errors import InputError
 from reportgen.inputs.codec import Feature, FeatureCodec
@@ -57,10 +58,13 @@ class Preprocessing:
     def encoded_width(self) -> int:
         return self.groups[-1][1].stop
 
-    def encode(self, codes: np.ndarray) -> np.ndarray:
-        """Coded raw features (n, d) -> encoded float32 matrix (n, encoded_width)."""
+    def encode(self, codes: np.ndarray, *, dtype: DTypeLike = np.float32) -> np.ndarray:
+        """Coded raw features (n, d) -> encoded matrix (n, encoded_width) of ``dtype``.
+
+        Values are computed in float64 and rounded once to ``dtype``.
+        """
         numeric, categorical = self._layout
-        out = np.zeros((codes.shape[0], self.encoded_width), dtype=np.float32)
+        out = np.zeros((codes.shape[0], self.encoded_width), dtype=dtype)
         if len(numeric.source):
             out[:, numeric.target] = (codes[:, numeric.source] - numeric.centers) / numeric.scales
         if len(categorical.source):

@@ -26,7 +26,9 @@ CHECK_QUESTIONS = {
         "contributions sum to the difference between the model's output for the case and its "
         "average (or baseline) output. If they do not, the explainer was misconfigured or "
         "under-sampled and its numbers are not the model's. The check measures the gap relative "
-        "to that difference: zero is perfect."
+        "to that difference: zero is perfect. A model computes in float32 or float64, so its "
+        "outputs are only that precise: a gap within the rounding of the model's own arithmetic "
+        "(stated in the notes) is not counted against the explainer."
     ),
     "rerun_stability": (
         "Would the same explanation come out again? LIME and sampling SHAP estimators use random "
@@ -48,7 +50,12 @@ CHECK_QUESTIONS = {
         "removes features one at a time, in the order the explanation ranks them, and watches the "
         "prediction move; then it does the same in random orders. The deletion ratio compares the "
         "two: below 1 means the explanation's ranking finds what the model uses faster than "
-        "chance, and lower is better."
+        "chance, and lower is better. For a classifier the check follows the probability of the "
+        "explained class, features ranked from most supportive down. A predicted value has no "
+        "natural zero, so for a regression model it follows how far the prediction travels from "
+        "its value for the case, one feature at a time (moves up and down both count), with "
+        "features ranked by the size of their contribution; the ratios are turned so that below "
+        "1 (deletion) and above 1 (insertion) still mean better than chance."
     ),
     "randomisation_sanity": (
         "Does the explanation depend on what the model learned? The check scrambles the model's "

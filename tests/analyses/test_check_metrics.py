@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -217,6 +218,58 @@ def test_true_contribution_order_deletes_faster_than_random_orders():
     auc = m.curve_auc(deletion[0])
     assert auc[0] < auc[1:].mean()
     assert (auc[0] <= auc[1:] + 1e-12).all()  # the signed order gives the lowest curve
+
+
+def test_distance_curves_of_a_linear_model_add_up_the_steps_whatever_the_offset():
+    w = np.array([0.5, -2.0, 1.0, 3.0])
+    x = np.array([2.0, 1.0, -1.0, 0.5])
+    contrib = w * x  # 1, -2, -1, 1.5: signs mixed, so |f - f(x)| would cancel
+    order = np.argsort(-np.abs(contrib), kind="stable")  # 1, 3, 0, 2
+    steps = np.abs(contrib[order])  # 2, 1.5, 1, 1
+    for offset in (-1e3, 0.0, 1e3):
+        model = CountingLinear(w, c=offset)
+        deletion, insertion = m.removal_curves(model, x, np.zeros(4), order, distance=True)
+        assert deletion == pytest.approx([0.0, 2.0, 3.5, 4.5, 5.5], abs=1e-9)
+        assert insertion == pytest.approx([5.5, 3.5, 2.0, 1.0, 0.0], abs=1e-9)
+        assert model.calls == [(10, 4)]
+        np.testing.assert_allclose(deletion, np.concatenate([[0.0], np.cumsum(steps)]))
+
+
+def test_distance_curves_rank_the_exact_magnitude_order_best_of_all_orders():
+    """On an additive model the |contribution| order travels fastest from f(x) when deleting and
+    closes in fastest when inserting: no permutation beats it at any step (issue #8)."""
+    rng = np.random.default_rng(9)
+    d = 5
+    w, x, substrate = rng.normal(size=d), rng.normal(size=d), rng.normal(size=d)
+    exact = w * (x - substrate)
+    every = np.array(list(itertools.permutations(range(d))))
+    best = np.argsort(-np.abs(exact), kind="stable")
+    orders = np.concatenate([best[None], every])[None]
+    deletion, insertion = m.removal_curves_batch(
+        CountingLinear(w, c=-7.0), x[None], substrate, orders, distance=True
+    )
+    assert (deletion[0, 0] >= deletion[0, 1:].max(axis=0) - 1e-12).all()
+    assert (insertion[0, 0] <= insertion[0, 1:].min(axis=0) + 1e-12).all()
+    area_del, area_ins = m.curve_auc(deletion[0]), m.curve_auc(insertion[0])
+    ratios = m.removal_ratio(
+        np.array([area_del[0], area_ins[0]]),
+        np.array([area_del[1:].mean(), area_ins[1:].mean()]),
+        distance=True,
+    )
+    assert ratios[0] < 0.8 and ratios[1] > 1.2  # passes C4's default thresholds
+    # averaged over every order, a random order sits exactly at 1
+    assert m.removal_ratio(area_del[1:].mean(), area_del[1:].mean(), distance=True) == 1.0
+
+
+def test_removal_ratio_orientation_and_zero_over_zero():
+    method, random_ = np.array([1.0, 4.0, 0.0, 0.0]), np.array([2.0, 2.0, 0.0, 3.0])
+    assert m.removal_ratio(method, random_, distance=False).tolist() == [0.5, 2.0, 1.0, 0.0]
+    assert m.removal_ratio(method, random_, distance=True).tolist() == [2.0, 0.5, 1.0, math.inf]
+    flat = CountingLinear(np.zeros(3), c=2.5)  # a prediction that never moves
+    orders = np.array([[[0, 1, 2], [2, 1, 0]]])
+    curves = m.removal_curves_batch(flat, np.ones((1, 3)), np.zeros(3), orders, distance=True)
+    aucs = [m.curve_auc(c)[0] for c in curves]
+    assert [m.removal_ratio(a[0], a[1], distance=True) for a in aucs] == [1.0, 1.0]
 
 
 # -- faithfulness correlation -------------------------------------------------------------------

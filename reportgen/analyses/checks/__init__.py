@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reportgen.analyses.checks.agreement import run_agreement
+from reportgen.analyses.checks.common import check_k, k_note
 from reportgen.analyses.checks.completeness import APPLIES_TO, run_completeness
 from reportgen.analyses.checks.faithfulness import run_randomisation, run_removal
 from reportgen.analyses.checks.global_stability import run_global_stability
@@ -95,20 +96,25 @@ def planned_checks(data: ModelData) -> list[Check]:
 
 
 def run_check(check: Check, data: ModelData) -> CheckResult:
-    """Run one check; a failure inside it becomes an ERROR result naming the cause."""
+    """Run one check; a failure inside it becomes an ERROR result naming the cause.
+
+    A result whose top-k is lower than the policy's (:func:`check_k`) says so in its first note.
+    """
     try:
-        return check.run(data)
+        result = check.run(data)
     except (ReportgenError, ValueError, RuntimeError, ArithmeticError, IndexError) as exc:
-        return CheckResult(
+        result = CheckResult(
             check=check.name,
             code=check.code,
             model=data.model.name,
             instances=0,
-            k=data.checks.top_k,
+            k=check_k(data),
             metrics=[],
             error=f"{type(exc).__name__}: {exc}",
             cost=Cost(model_rows=0, model_calls=0, wall_seconds=0.0, model_seconds=0.0),
         )
+    note = k_note(data)
+    return result if note is None else result.model_copy(update={"notes": [note, *result.notes]})
 
 
 __all__ = ["CHECKS", "Check", "planned_checks", "run_check"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reportgen.analyses.checks.common import metric
+from reportgen.analyses.checks.common import check_k, metric
 from reportgen.analyses.checks.metrics import (
     chance_feature_agreement,
     chance_sign_agreement,
@@ -23,7 +23,7 @@ PAIRS = (("shap", "lime"), ("shap", "ig"))
 
 def run_agreement(data: ModelData) -> CheckResult:
     spec = data.checks.agreement
-    k, d = data.checks.top_k, data.evaluation.shape[1]
+    k, d = check_k(data), data.evaluation.shape[1]
     pairs = [(a, b) for a, b in PAIRS if a in data.explainers and b in data.explainers]
     pairs += [("shap" if "shap" in data.explainers else next(iter(data.explainers)), "random")]
     metrics: list[CheckMetric] = []
@@ -70,7 +70,7 @@ def run_agreement(data: ModelData) -> CheckResult:
 
 def _shared_reasons(data: ModelData, pair: str, a: np.ndarray, b: np.ndarray) -> list[CaseCaveat]:
     """For each displayed case: its top features cited by both methods with the same sign."""
-    k = data.checks.top_k
+    k = check_k(data)
     names = data.model.feature_names
     caveats = []
     for i, row in enumerate(data.display_rows):

@@ -36,6 +36,29 @@ def metric(
     )
 
 
+def check_k(data: ModelData) -> int:
+    """The number of top features the checks compare: ``checks.top_k``, capped at ``d // 3``.
+
+    Two random top-k sets of d features share k/d of their features by chance, so with few
+    features a large k agrees by chance alone (k = 5 of 6: 0.83). Capping k at d // 3 (at
+    least 1) keeps that chance level at or below 1/3 wherever d >= 3.
+    """
+    return min(data.checks.top_k, max(1, data.evaluation.shape[1] // 3))
+
+
+def k_note(data: ModelData) -> str | None:
+    """Why the checks compare fewer top features than the policy asks, or None if they do not."""
+    asked, used, d = data.checks.top_k, check_k(data), data.evaluation.shape[1]
+    if used == asked:
+        return None
+    return (
+        f"Top-k lowered from {asked} to {used}: with {d} features, {asked} features picked at "
+        f"random would already share {asked}/{d} = {asked / d:.0%} of a top-{asked} set by "
+        f"chance, so the checks compare at most a third of the features, and at least one "
+        f"(chance now {used}/{d} = {used / d:.0%})."
+    )
+
+
 def scalar(method: str, name: str, value: float, *, chance: float | None = None) -> CheckMetric:
     """A metric with one value (global checks)."""
     return CheckMetric(method=method, metric=name, median=float(value), chance=chance)

@@ -2,48 +2,51 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from reportgen.analyses.checks.common import metric
+from reportgen.analyses.checks.common import check_k, metric
 from reportgen.analyses.context import Measure, ModelData
+from reportgen.analyses.explain.attribution import PRECISION_ULPS, completeness_error
 from reportgen.results.document import CheckResult
 
 APPLIES_TO = ("shap", "ig")  # methods with a completeness property (LIME has none)
 
 
-def relative_completeness_error(
-    values: np.ndarray, base: np.ndarray, output: np.ndarray
-) -> np.ndarray:
-    """|sum(e) - (f(x) - f(x0))| / |f(x) - f(x0)| per row (the gap floored at 1e-6)."""
-    gap = output - base
-    return np.abs(values.sum(axis=1) - gap) / np.maximum(np.abs(gap), 1e-6)
-
-
 def run_completeness(data: ModelData) -> CheckResult:
     spec = data.checks.completeness
+    model = data.model
     methods = [m for m in APPLIES_TO if m in data.explainers]
-    with Measure(data.model) as measure:
+    with Measure(model) as measure:
         explained = {m: data.attribution(m) for m in methods}
-    metrics = [
-        metric(
-            m,
-            "relative_error",
-            relative_completeness_error(a.values, a.base, a.output),
-            threshold=spec.shap_tolerance if m == "shap" else spec.ig_tolerance,
-            higher_is_better=False,
+    metrics = []
+    for method, a in explained.items():
+        tolerance = spec.shap_tolerance if method == "shap" else spec.ig_tolerance
+        error = completeness_error(
+            a.values, a.base, a.output, tolerance=tolerance, epsilon=model.epsilon
         )
-        for m, a in explained.items()
-    ]
+        metrics.append(
+            metric(method, "relative_error", error, threshold=tolerance, higher_is_better=False)
+        )
     return CheckResult(
         check="completeness",
         code="C1",
-        model=data.model.name,
+        model=model.name,
         instances=len(data.check_rows),
-        k=data.checks.top_k,
+        k=check_k(data),
         metrics=metrics,
         cost=measure.cost,
         notes=[
             "SHAP baseline: E[f] over the background; integrated gradients baseline: the "
-            "encoded background mean."
+            "encoded background mean.",
+            precision_note(model.dtype, model.epsilon),
         ],
+    )
+
+
+def precision_note(dtype: str, epsilon: float) -> str:
+    """How C1 allows for the model's rounding, in words."""
+    return (
+        f"The model computes in {dtype} (machine epsilon {epsilon:.2g}), so its outputs are "
+        f"only that precise: the relative error is |sum of attributions - (f(x) - base)| "
+        f"divided by the larger of |f(x) - base| and {PRECISION_ULPS:g} x epsilon x "
+        "max(|f(x)|, |base|) / tolerance, i.e. a sum within that much rounding of the output "
+        "passes whatever the tolerance."
     )

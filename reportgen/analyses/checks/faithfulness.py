@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
-from reportgen.analyses.checks.common import metric, target_output
+from reportgen.analyses.checks.common import check_k, metric, target_output
 from reportgen.analyses.checks.metrics import (
     curve_auc,
     faithfulness_correlation,
     rank_correlation,
     removal_curves_batch,
+    removal_ratio,
     signed_spearman,
 )
 from reportgen.analyses.context import SALT_RANDOMISE, SALT_REMOVAL, Measure, ModelData
@@ -30,54 +32,67 @@ def substrate(data: ModelData) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class _Removal:
+    """The instances C4 removes features from, and how it reads the model's output."""
+
+    data: ModelData
+    xs: np.ndarray
+    targets: np.ndarray
+    substrate: np.ndarray
+    distance: bool  # regressors: distance from f(x) along the path; features by |attribution|
+
+    def aucs(self, orders: np.ndarray) -> np.ndarray:
+        """(n, 2, m) deletion and insertion AUC of each instance under each of its m orders."""
+        out = np.zeros((len(self.xs), 2, orders.shape[1]))
+        for t in np.unique(self.targets):
+            chosen = self.targets == t
+            deletion, insertion = removal_curves_batch(
+                target_output(self.data, int(t)),
+                self.xs[chosen],
+                self.substrate,
+                orders[chosen],
+                distance=self.distance,
+            )
+            out[chosen, 0] = curve_auc(deletion)
+            out[chosen, 1] = curve_auc(insertion)
+        return out
+
+    def order(self, values: np.ndarray) -> np.ndarray:
+        """(n, 1, d) features by attribution: most supportive first, or largest |e| first."""
+        key = np.abs(values) if self.distance else values
+        return np.argsort(-key, axis=1, kind="stable")[:, None, :]
+
+
 def run_removal(data: ModelData) -> CheckResult:
     """Deletion/insertion curves by attribution order against random orders; faithfulness corr."""
     spec = data.checks.removal
     rows = data.check_rows
     xs, targets = data.evaluation[rows], data.targets(rows)
     d = xs.shape[1]
-    base = substrate(data)
+    removal = _Removal(data, xs, targets, substrate(data), distance=not data.model.classes)
     rng = data.rng(SALT_REMOVAL)
     random_orders = np.argsort(rng.random((len(rows), spec.random_orders, d)), axis=2)
     metrics: list[CheckMetric] = []
     with Measure(data.model) as measure:
-        reference = _aucs(data, xs, targets, base, random_orders).mean(axis=2)
+        reference = removal.aucs(random_orders).mean(axis=2)
         for method in [*data.explainers, "random"]:
             values = data.attribution(method).values
-            order = np.argsort(-values, axis=1, kind="stable")[:, None, :]  # most supportive first
-            aucs = _aucs(data, xs, targets, base, order)[:, :, 0]
-            faith = np.concatenate(
-                [
-                    faithfulness_correlation(
-                        target_output(data, int(t)),
-                        xs[targets == t],
-                        values[targets == t],
-                        base,
-                        subset_size=max(1, int(np.ceil(d / 4))),
-                        runs=spec.faithfulness_runs,
-                        rng=rng,
-                    )
-                    for t in np.unique(targets)
-                ]
-            )
+            aucs = removal.aucs(removal.order(values))[:, :, 0]
+            ratios = removal_ratio(aucs, reference, distance=removal.distance)
             metrics += [
                 metric(
                     method,
                     "deletion_ratio",
-                    aucs[:, 0] / np.maximum(reference[:, 0], 1e-12),
+                    ratios[:, 0],
                     threshold=spec.deletion_ratio_max,
                     higher_is_better=False,
                 ),
-                metric(
-                    method,
-                    "insertion_ratio",
-                    aucs[:, 1] / np.maximum(reference[:, 1], 1e-12),
-                    threshold=spec.insertion_ratio_min,
-                ),
+                metric(method, "insertion_ratio", ratios[:, 1], threshold=spec.insertion_ratio_min),
                 metric(
                     method,
                     "faithfulness_correlation",
-                    faith,
+                    _faithfulness(removal, values, rng),
                     threshold=spec.faithfulness_min,
                     chance=0.0,
                 ),
@@ -87,31 +102,51 @@ def run_removal(data: ModelData) -> CheckResult:
         code="C4",
         model=data.model.name,
         instances=len(rows),
-        k=data.checks.top_k,
+        k=check_k(data),
         metrics=metrics,
         cost=measure.cost,
-        notes=[
-            f"Removed features take the background mean (numeric) or most common level; "
-            f"compared with {spec.random_orders} random orders per instance; faithfulness "
-            f"correlation over {spec.faithfulness_runs} random subsets of {int(np.ceil(d / 4))} "
-            "features (instances grouped by explained class)."
-        ],
+        notes=_removal_notes(data, d, removal.distance),
     )
 
 
-def _aucs(
-    data: ModelData, xs: np.ndarray, targets: np.ndarray, base: np.ndarray, orders: np.ndarray
-) -> np.ndarray:
-    """(n, 2, m) deletion and insertion AUC of each instance under each of its m orders."""
-    out = np.zeros((len(xs), 2, orders.shape[1]))
+def _faithfulness(removal: _Removal, values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Faithfulness correlation per instance (each explained output in turn)."""
+    data, xs, targets = removal.data, removal.xs, removal.targets
+    out = np.zeros(len(xs))
     for t in np.unique(targets):
         chosen = targets == t
-        deletion, insertion = removal_curves_batch(
-            target_output(data, int(t)), xs[chosen], base, orders[chosen]
+        out[chosen] = faithfulness_correlation(
+            target_output(data, int(t)),
+            xs[chosen],
+            values[chosen],
+            removal.substrate,
+            subset_size=max(1, int(np.ceil(xs.shape[1] / 4))),
+            runs=data.checks.removal.faithfulness_runs,
+            rng=rng,
         )
-        out[chosen, 0] = curve_auc(deletion)
-        out[chosen, 1] = curve_auc(insertion)
     return out
+
+
+def _removal_notes(data: ModelData, d: int, distance: bool) -> list[str]:
+    spec = data.checks.removal
+    notes = [
+        f"Removed features take the background mean (numeric) or most common level; "
+        f"compared with {spec.random_orders} random orders per instance; faithfulness "
+        f"correlation over {spec.faithfulness_runs} random subsets of {int(np.ceil(d / 4))} "
+        "features" + ("." if distance else " (instances grouped by explained class).")
+    ]
+    if distance:
+        notes.append(
+            "A predicted value has no natural zero, so the curves follow its distance from the "
+            "instance's prediction f(x), measured along the path of one-feature steps (steps "
+            "up and down add, they do not cancel), with features ordered by the size of their "
+            "attribution. Deletion ratio = random orders' area under the distance travelled "
+            "from f(x) as features are removed / the explanation's area; insertion ratio = "
+            "random orders' area under the distance still to go to f(x) as features are put "
+            "back / the explanation's area. As for classifiers, below 1 (deletion) and above 1 "
+            "(insertion) beat chance; a prediction that never moves gives 1."
+        )
+    return notes
 
 
 def run_randomisation(
@@ -170,7 +205,7 @@ def run_randomisation(
         code="C5",
         model=data.model.name,
         instances=len(rows),
-        k=data.checks.top_k,
+        k=check_k(data),
         metrics=metrics,
         cost=measure.cost,
         notes=[

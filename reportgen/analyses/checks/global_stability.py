@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from reportgen._lazy import require
-from reportgen.analyses.checks.common import scalar
+from reportgen.analyses.checks.common import check_k, scalar
 from reportgen.analyses.checks.metrics import bootstrap_ci, bootstrap_topk_inclusion, top_k
 from reportgen.analyses.context import SALT_BOOTSTRAP, Measure, ModelData
 from reportgen.analyses.global_importance import permutation_scorer
@@ -14,7 +14,7 @@ from reportgen.results.document import CheckMetric, CheckResult
 
 def run_global_stability(data: ModelData) -> CheckResult:
     spec = data.checks.global_stability
-    k = data.checks.top_k
+    k = check_k(data)
     names = data.model.feature_names
     rng = data.rng(SALT_BOOTSTRAP)
     metrics: list[CheckMetric] = []
@@ -73,7 +73,7 @@ def _permutation_bootstrap(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Inclusion frequency in the top k and 95% CI of permutation importance over row resamples."""
     inspection = require("sklearn.inspection")
-    k = data.checks.top_k
+    k = check_k(data)
     estimator, scorer, _ = permutation_scorer(data)
     n = len(data.evaluation)
     samples = np.empty((b, data.evaluation.shape[1]))

@@ -202,15 +202,25 @@ def _predict(predict_rows: PredictRows, rows: np.ndarray) -> np.ndarray:
 
 
 def removal_curves_batch(
-    predict_rows: PredictRows, xs: np.ndarray, substrate: np.ndarray, orders: np.ndarray
+    predict_rows: PredictRows,
+    xs: np.ndarray,
+    substrate: np.ndarray,
+    orders: np.ndarray,
+    *,
+    distance: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Deletion and insertion curves of n instances under m feature orders each (§4.3).
 
     ``xs`` (n, d); ``substrate`` (d,), the values that stand for a removed feature; ``orders``
     (n, m, d), each a permutation of the features, most important first. Step ``s = 0..d``
     deletes the first ``s`` features of an order from ``x`` (deletion) or inserts them into the
-    substrate (insertion). All ``2 * n * m * (d + 1)`` rows go to ONE ``predict_rows`` call, so
-    memory grows as ``n * m * d**2``. Returns (deletion, insertion), each of shape (n, m, d + 1).
+    substrate (insertion). Each point is the output ``f`` there or, with ``distance`` (for
+    outputs with no natural zero, such as a regressor's), its distance from the explained output
+    f(x) along the path of one-feature steps: deletion adds up ``|change of f|`` of the steps
+    taken from x so far, insertion that of the steps still to take to reach x. Along the path,
+    steps of opposite sign do not cancel. All ``2 * n * m * (d + 1)`` rows go to ONE
+    ``predict_rows`` call, so memory grows as ``n * m * d**2``. Returns (deletion, insertion),
+    each of shape (n, m, d + 1).
     """
     xs, substrate = np.asarray(xs, dtype=float), np.asarray(substrate, dtype=float)
     orders = np.asarray(orders)
@@ -228,20 +238,54 @@ def removal_curves_batch(
     x = xs[:, None, None, :]
     rows = np.stack([np.where(removed, substrate, x), np.where(removed, x, substrate)], axis=2)
     out = _predict(predict_rows, rows.reshape(-1, d)).reshape(rows.shape[:-1])
+    if distance:
+        return _path_distances(out[:, :, 0], out[:, :, 1])
     return out[:, :, 0], out[:, :, 1]
 
 
+def _path_distances(deletion: np.ndarray, insertion: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Output curves -> distance from f(x) along the path: travelled (deletion), to go (insert)."""
+    zero = np.zeros((*deletion.shape[:-1], 1))
+    travelled = np.cumsum(np.abs(np.diff(deletion, axis=-1)), axis=-1)
+    to_go = np.cumsum(np.abs(np.diff(insertion, axis=-1))[..., ::-1], axis=-1)[..., ::-1]
+    return np.concatenate([zero, travelled], axis=-1), np.concatenate([to_go, zero], axis=-1)
+
+
 def removal_curves(
-    predict_rows: PredictRows, x: np.ndarray, substrate: np.ndarray, order: np.ndarray
+    predict_rows: PredictRows,
+    x: np.ndarray,
+    substrate: np.ndarray,
+    order: np.ndarray,
+    *,
+    distance: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Deletion and insertion curves, each (d + 1,), of one instance ``x`` (d,) under ``order``.
 
     One ``predict_rows`` call on ``2 * (d + 1)`` rows; see :func:`removal_curves_batch`.
     """
     deletion, insertion = removal_curves_batch(
-        predict_rows, np.asarray(x)[None], substrate, np.asarray(order)[None, None]
+        predict_rows,
+        np.asarray(x)[None],
+        substrate,
+        np.asarray(order)[None, None],
+        distance=distance,
     )
     return deletion[0, 0], insertion[0, 0]
+
+
+def removal_ratio(method_auc: np.ndarray, random_auc: np.ndarray, *, distance: bool) -> np.ndarray:
+    """A deletion or insertion ratio against random orders; random orders give about 1.
+
+    Output curves (``distance=False``, CHECKS.md §4.3): ``method / random``. Distance curves:
+    ``random / method``, because a faithful order travels away from f(x) faster when deleting
+    (a larger area) and closes in on it faster when inserting (a smaller one). Either way a
+    deletion ratio below 1 and an insertion ratio above 1 beat chance. ``0/0 = 1`` (an output
+    that never moves is no better than random); ``x/0 = inf``.
+    """
+    num, den = (random_auc, method_auc) if distance else (method_auc, random_auc)
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    out = np.where(num > 0, np.inf, 1.0)
+    return np.divide(num, den, out=out, where=den > 0)
 
 
 def curve_auc(curve: np.ndarray) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reportgen.analyses.checks.common import metric, rerun
+from reportgen.analyses.checks.common import check_k, metric, rerun
 from reportgen.analyses.checks.metrics import (
     chance_feature_agreement,
     chance_sign_agreement,
@@ -20,7 +20,7 @@ from reportgen.results.document import CaseCaveat, CheckMetric, CheckResult
 def run_rerun_stability(data: ModelData) -> CheckResult:
     """Explain the check sample again with other seeds; compare top-k sets, signs and spread."""
     spec = data.checks.rerun_stability
-    k, d = data.checks.top_k, data.evaluation.shape[1]
+    k, d = check_k(data), data.evaluation.shape[1]
     rows = data.check_rows
     methods = [m for m, e in data.explainers.items() if e.stochastic] + ["random"]
     metrics: list[CheckMetric] = []
@@ -80,7 +80,7 @@ def _unstable_cases(
     data: ModelData, method: str, runs: np.ndarray, keep: float
 ) -> list[CaseCaveat]:
     """Displayed cases whose shown top features drop out of the top k in too many reruns."""
-    k = data.checks.top_k
+    k = check_k(data)
     caveats = []
     for i, row in enumerate(data.display_rows):
         shown = top_k(runs[0, i], k)
@@ -101,7 +101,7 @@ def _unstable_cases(
 def run_perturbation(data: ModelData) -> CheckResult:
     """Re-explain slightly perturbed, class-preserving copies of each instance."""
     spec = data.checks.perturbation
-    k = data.checks.top_k
+    k = check_k(data)
     rows = data.check_rows[: spec.instances]
     with Measure(data.model) as measure:
         copies, owner = _perturbed(data, rows)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from reportgen._lazy import require
-from reportgen.analyses.explain.attribution import Attribution
+from reportgen.analyses.explain.attribution import Attribution, completeness_error
 from reportgen.errors import AnalysisError
 from reportgen.inputs.models import ModelAdapter, TorchAdapter
 from reportgen.inputs.preprocessing import sum_groups
@@ -38,21 +38,22 @@ def explain_ig(
 
     Returns:
         An Attribution whose ``fit`` is each row's relative completeness error
-        |sum(attributions) - (f(x) - f(baseline))| / |f(x) - f(baseline)|.
+        |sum(attributions) - (f(x) - f(baseline))| / |f(x) - f(baseline)|, the gap floored at
+        the model's rounding (:func:`completeness_error`).
     """
     if not isinstance(model, TorchAdapter):
         raise AnalysisError(f"model '{model.name}': integrated gradients need a torch model")
     torch = require("torch")
     attr_module = require("captum.attr")
     pre = model.preprocessing
-    inputs = torch.from_numpy(pre.encode(codes)).to(torch.float64)
-    baseline = torch.from_numpy(pre.encode(background)).to(torch.float64).mean(dim=0, keepdim=True)
+    inputs = model.encode(codes).to(torch.float64)
+    baseline = model.encode(background).to(torch.float64).mean(dim=0, keepdim=True)
     labels = torch.from_numpy(np.asarray(target, dtype=np.int64))
 
     def forward(encoded: Any) -> Any:
-        """The explained outputs, metered like every other model call."""
+        """The explained outputs (the network fed its own dtype), metered like every model call."""
         started = time.perf_counter()
-        out = model.outputs(encoded.to(torch.float32)).to(torch.float64)
+        out = model.outputs(encoded.to(model.torch_dtype)).to(torch.float64)
         model.meter.rows += int(encoded.shape[0])
         model.meter.calls += 1
         model.meter.seconds += time.perf_counter() - started
@@ -74,8 +75,9 @@ def explain_ig(
         )
         values = attributions.detach().numpy()
         encoded = values if encoded is None else _merge(encoded, values, todo)
-        gap = (f_x - f_0).numpy()
-        error = np.abs(encoded.sum(axis=1) - gap) / np.maximum(np.abs(gap), 1e-12)
+        error = completeness_error(
+            encoded, f_0.numpy(), f_x.numpy(), tolerance=tolerance, epsilon=model.epsilon
+        )
         todo = np.flatnonzero(error > tolerance)
         if len(todo) == 0:
             break

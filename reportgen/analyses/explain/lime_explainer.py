@@ -52,7 +52,9 @@ def explain_lime(
         explanation = explainer.explain_instance(
             row, model.predict_codes, labels=(int(label),), num_features=d, num_samples=num_samples
         )
-        key = 0 if regression else int(label)
+        # In regression mode lime keeps the fitted weights under label 1 and their negation
+        # under label 0 (lime_tabular.explain_instance), whatever labels were asked for.
+        key = 1 if regression else int(label)
         weights = explanation.as_map()[key]
         rules = explanation.as_list(label=key)
         row_rules: dict[int, str] = {}
