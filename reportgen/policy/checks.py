@@ -213,7 +213,12 @@ class ChecksSpec(Strict):
     """Explanation trust checks (CHECKS.md section 9) and their gates."""
 
     top_k: int = Field(
-        default=5, ge=1, le=20, description="How many top features the checks compare."
+        default=5,
+        ge=1,
+        le=20,
+        description="How many top features the checks compare; at most the number of features. "
+        "The checks use at most a third of the features (d // 3, at least 1) so that a random "
+        "ranking cannot agree by chance, and say so where they lower it.",
     )
     min_pass_rate: float = Field(
         default=0.9,
