@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import traceback
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
-import reportgen
 from reportgen.errors import RenderError, ReportgenError
 from reportgen.render.charts import Spec, chart_svg
 from reportgen.render.viewmodel import build_view
@@ -22,12 +22,13 @@ STYLESHEET = "report.css"
 
 
 def templates_dir() -> Path:
-    """The repository's top-level ``templates/`` folder.
+    """The report templates shipped inside the package (``reportgen/templates/``; the
+    repository's top-level ``templates`` is a link to it).
 
     Raises:
         RenderError: the folder does not exist.
     """
-    path = Path(reportgen.__file__).resolve().parent.parent / "templates"
+    path = Path(str(resources.files("reportgen") / "templates"))
     if not path.is_dir():
         raise RenderError(f"report templates folder {path} not found; reinstall reportgen")
     return path

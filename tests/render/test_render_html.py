@@ -13,7 +13,6 @@ import pytest
 from page_checks import References, external_references
 from render_fixture import META, SCRIPT, TITLE, make_document
 
-import reportgen
 from reportgen.errors import RenderError
 from reportgen.render import ReportMeta, build_view, render_html
 from reportgen.render.html import make_environment, render_template, templates_dir
@@ -132,7 +131,9 @@ def test_missing_or_malformed_templates_raise_render_error(tmp_path: Path) -> No
 def test_a_missing_templates_folder_raises_render_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, doc: ResultDocument, meta: ReportMeta
 ) -> None:
-    monkeypatch.setattr(reportgen, "__file__", str(tmp_path / "reportgen" / "__init__.py"))
+    from importlib import resources
+
+    monkeypatch.setattr(resources, "files", lambda package: tmp_path / package)
     with pytest.raises(RenderError, match=r"templates folder .* not found"):
         render_html(doc, meta)
 
