@@ -75,7 +75,11 @@ def by_hand(policy: Path, accuracy_rows: int) -> None:
     ours_values, seconds, used = timed(
         model,
         lambda: explain_shap(
-            model, rows, background=data.background, seed=1, permutations=settings.shap.permutations
+            model,
+            rows,
+            background=data.background,
+            seeds=np.arange(len(rows)) + 1,
+            permutations=settings.shap.permutations,
         ),
     )
     row(f"reportgen SHAP ({ours_values.estimator}), {accuracy_rows} rows", seconds, used)
@@ -85,7 +89,7 @@ def by_hand(policy: Path, accuracy_rows: int) -> None:
             model,
             rows,
             background=data.background,
-            seed=2,
+            seeds=np.arange(len(rows)) + 2,
             estimator="permutation",
             permutations=100,
         ),

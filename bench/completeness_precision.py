@@ -108,7 +108,11 @@ def examples(rows: int) -> Iterator[Case]:
 def residual_ulps(case: Case) -> np.ndarray:
     """|sum(e) - (f(x) - base)| / (eps * max(|f(x)|, |base|)) for every row and output."""
     values = explain_shap(
-        case.model, case.rows, background=case.background, seed=0, estimator=case.estimator
+        case.model,
+        case.rows,
+        background=case.background,
+        seeds=np.arange(len(case.rows)) + 0,
+        estimator=case.estimator,
     )
     gap = values.output - values.base
     residual = np.abs(values.values.sum(axis=1) - gap)

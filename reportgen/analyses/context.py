@@ -14,9 +14,18 @@ from types import TracebackType
 
 import numpy as np
 
-from reportgen.analyses.explain import Attribution, ShapValues, explain_shap
-from reportgen.analyses.explain.registry import Explainer, explainers_for, random_control
+from reportgen.analyses.explain import Attribution, ShapValues
+from reportgen.analyses.explain.registry import (
+    Explainer,
+    ExplainSettings,
+    explain_task,
+    explainers_for,
+    from_rows,
+    random_control,
+)
+from reportgen.analyses.explain.shap_explainer import choose_estimator, shap_task
 from reportgen.analyses.sampling import extend_sample, stratified_sample
+from reportgen.analyses.work import InProcess, Runner, unit_seeds
 from reportgen.inputs.models import ModelAdapter
 from reportgen.inputs.resolve import ResolvedInputs, ResolvedModel
 from reportgen.policy.checks import ChecksSpec
@@ -52,10 +61,14 @@ class ModelData:
     ids: np.ndarray
     policy: Policy
     positive_index: int | None
+    runner: Runner | None = None
+    """Where row-sharded work runs; None runs it here (:class:`InProcess`)."""
     _attributions: dict[str, Attribution] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def build(cls, inputs: ResolvedInputs, resolved: ResolvedModel) -> ModelData:
+    def build(
+        cls, inputs: ResolvedInputs, resolved: ResolvedModel, runner: Runner | None = None
+    ) -> ModelData:
         policy = inputs.loaded.policy
         model = resolved.adapter
         evaluation = inputs.evaluation.frame
@@ -76,6 +89,7 @@ class ModelData:
             ids=evaluation[policy.data.id_column].to_numpy(dtype=str),
             policy=policy,
             positive_index=positive,
+            runner=runner,
         )
 
     @property
@@ -95,6 +109,45 @@ class ModelData:
 
     def sub_seed(self, salt: int) -> int:
         return int(self.rng(salt).integers(2**31 - 1))
+
+    def seeds(self, salt: int, *units: np.ndarray) -> np.ndarray:
+        """One seed per unit of work, keyed by the columns ``units`` (for example the rows, or
+        the reruns and the rows); see :func:`reportgen.analyses.work.unit_seed`."""
+        return unit_seeds(self.seed, salt, *units)
+
+    @property
+    def work(self) -> Runner:
+        """Where row-sharded tasks run."""
+        return self.runner if self.runner is not None else InProcess(self.model)
+
+    @cached_property
+    def explain_settings(self) -> ExplainSettings:
+        return ExplainSettings.of(self.policy)
+
+    def explain(
+        self, method: str, codes: np.ndarray, targets: np.ndarray, seeds: np.ndarray
+    ) -> Attribution:
+        """``method``'s attributions of ``codes`` (one seed per row), run by :attr:`work`."""
+        shared = {
+            "method": method,
+            "settings": self.explain_settings,
+            "background": self.background,
+            "reference": self.reference,
+        }
+        rows = {"codes": codes, "target": np.asarray(targets, dtype=np.int64), "seed": seeds}
+        return from_rows(self.work.map(explain_task, shared, rows), method, self._details(method))
+
+    def _details(self, method: str) -> dict[str, object]:
+        settings, d = self.explain_settings, self.evaluation.shape[1]
+        if method == "shap":
+            chosen = choose_estimator(settings.shap_estimator, d)
+            evals = 2**d if chosen == "exact" else settings.shap_permutations * (2 * d + 1)
+            return {"estimator": chosen, "evals_per_row": evals}
+        if method == "lime":
+            return {"num_samples": settings.lime_samples}
+        if method == "ig":
+            return {"baseline": "encoded background mean", "steps": list(settings.ig_steps)}
+        return {"distribution": "N(0, 1)"}
 
     @cached_property
     def predictions(self) -> np.ndarray:
@@ -149,8 +202,10 @@ class ModelData:
 
     @cached_property
     def explainers(self) -> dict[str, Explainer]:
+        """The explainers that apply to this model (their ``explain`` runs here; heavy work
+        goes through :meth:`explain`)."""
         return explainers_for(
-            self.model, self.policy, background=self.background, reference=self.reference
+            self.model, self.explain_settings, background=self.background, reference=self.reference
         )
 
     @cached_property
@@ -162,10 +217,9 @@ class ModelData:
         """``method``'s attributions of the check sample (displayed cases first), computed once."""
         if method not in self._attributions:
             rows = self.check_rows
-            explainer = self.control if method == "random" else self.explainers[method]
-            seed = self.sub_seed(SALT_OF_METHOD[method])
-            self._attributions[method] = explainer.explain(
-                self.evaluation[rows], self.targets(rows), seed
+            seeds = self.seeds(SALT_OF_METHOD[method], rows)
+            self._attributions[method] = self.explain(
+                method, self.evaluation[rows], self.targets(rows), seeds
             )
         return self._attributions[method]
 
@@ -179,14 +233,18 @@ class ModelData:
     def global_shap(self) -> ShapValues:
         """SHAP values of every output for the global rows."""
         spec = self.settings.shap
-        return explain_shap(
-            self.model,
-            self.evaluation[self.global_rows],
-            background=self.background,
-            seed=self.sub_seed(SALT_SHAP),
-            estimator=spec.estimator,
-            permutations=spec.permutations,
+        shared = {
+            "background": self.background,
+            "estimator": spec.estimator,
+            "permutations": spec.permutations,
+        }
+        rows = self.global_rows
+        found = self.work.map(
+            shap_task,
+            shared,
+            {"codes": self.evaluation[rows], "seed": self.seeds(SALT_SHAP, rows)},
         )
+        return ShapValues.from_rows(found, estimator=spec.estimator, permutations=spec.permutations)
 
     def output_name(self, index: int | None) -> str:
         """The explained output in words."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from reportgen.analyses.context import (
     ModelData,
 )
 from reportgen.analyses.metrics import Score, default_scoring, score
+from reportgen.inputs.models import ModelAdapter
 from reportgen.results.document import (
     FeatureImportance,
     GlobalShapResult,
@@ -70,43 +72,72 @@ def run_global_shap(data: ModelData) -> GlobalShapResult:
 class _Scored:
     """The minimal estimator permutation_importance needs; the scorer calls the model."""
 
-    def __init__(self, data: ModelData) -> None:
-        self.data = data
+    def __init__(self, model: ModelAdapter) -> None:
+        self.model = model
 
     def fit(self, *_: object) -> _Scored:
         return self
 
 
-def permutation_scorer(
-    data: ModelData,
-) -> tuple[_Scored, Callable[[_Scored, np.ndarray, np.ndarray], float], Score]:
-    """The estimator stand-in, the scorer and the score permutation importance uses."""
+def scoring_of(data: ModelData) -> Score:
+    """The score permutation importance measures the drop of."""
     n_classes = len(data.model.classes or [])
-    metric = score(data.settings.permutation.scoring or default_scoring(n_classes), n_classes)
+    return score(data.settings.permutation.scoring or default_scoring(n_classes), n_classes)
 
-    def scorer(estimator: _Scored, codes: np.ndarray, y: np.ndarray) -> float:
-        return metric.signed(y, estimator.data.model.predict_codes(codes))
 
-    return _Scored(data), scorer, metric
+def importances(
+    model: ModelAdapter,
+    metric: Score,
+    codes: np.ndarray,
+    target: np.ndarray,
+    *,
+    repeats: int,
+    seed: int,
+) -> np.ndarray:
+    """scikit-learn's permutation importance of every feature, (d, repeats)."""
+    inspection = require("sklearn.inspection")
+
+    def scorer(estimator: _Scored, rows: np.ndarray, y: np.ndarray) -> float:
+        return metric.signed(y, estimator.model.predict_codes(rows))
+
+    found = inspection.permutation_importance(
+        _Scored(model), codes, target, scoring=scorer, n_repeats=repeats, random_state=seed
+    )
+    return np.asarray(found.importances, dtype=np.float64)
+
+
+def permutation_task(
+    model: ModelAdapter, shared: Mapping[str, Any], rows: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Permutation importance repeats, one seed each: (repeats, d) importances."""
+    metric = score(shared["scoring"], shared["n_classes"])
+    found = [
+        importances(model, metric, shared["codes"], shared["target"], repeats=1, seed=int(s))[:, 0]
+        for s in rows["seed"]
+    ]
+    return {"importances": np.array(found).reshape(len(rows["seed"]), -1)}
 
 
 def run_permutation(data: ModelData) -> PermutationImportanceResult:
-    """Permutation importance (scikit-learn) on the evaluation rows, with the spread of repeats."""
-    inspection = require("sklearn.inspection")
+    """Permutation importance (scikit-learn) on the evaluation rows, with the spread of repeats.
+
+    Each repeat is a unit of work with a seed of its own, so repeats can run anywhere.
+    """
     spec = data.settings.permutation
     model = data.model
-    estimator, scorer, metric = permutation_scorer(data)
-
+    metric = scoring_of(data)
+    shared = {
+        "codes": data.evaluation,
+        "target": data.target,
+        "scoring": metric.name,
+        "n_classes": len(model.classes or []),
+    }
+    repeats = np.arange(spec.n_repeats)
     with Measure(model) as measure:
         baseline = metric.compute(data.target, data.predictions)
-        result = inspection.permutation_importance(
-            estimator,
-            data.evaluation,
-            data.target,
-            scoring=scorer,
-            n_repeats=spec.n_repeats,
-            random_state=data.sub_seed(SALT_PERMUTATION),
-        )
+        found = data.work.map(
+            permutation_task, shared, {"seed": data.seeds(SALT_PERMUTATION, repeats)}
+        )["importances"]
     return PermutationImportanceResult(
         model=model.name,
         scoring=metric.name,
@@ -114,6 +145,6 @@ def run_permutation(data: ModelData) -> PermutationImportanceResult:
         baseline_score=baseline,
         n_repeats=spec.n_repeats,
         rows=len(data.evaluation),
-        importances=ranked(model.feature_names, result.importances_mean, result.importances_std),
+        importances=ranked(model.feature_names, found.mean(axis=0), found.std(axis=0)),
         cost=measure.cost,
     )

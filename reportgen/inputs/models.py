@@ -45,6 +45,10 @@ class Meter:
         return Meter(self.rows - start.rows, self.calls - start.calls, self.seconds - start.seconds)
 
 
+ROW_BLOCK = 64
+"""Every model call is padded to a multiple of this many rows (see ``ModelAdapter._call``)."""
+
+
 class ModelCallError(InputError):
     """The model itself failed: it raised, or its output has the wrong shape."""
 
@@ -131,9 +135,17 @@ class ModelAdapter(ABC):
         return out
 
     def _call(self, codes: np.ndarray) -> np.ndarray:
-        """One batch through the model; its own failures become one-sentence errors."""
+        """One batch through the model; its own failures become one-sentence errors.
+
+        The batch is padded (with copies of its last row) to a multiple of ``ROW_BLOCK`` rows:
+        linear algebra libraries round a row's result differently in tiny batches than in large
+        ones, and the padding makes each row's output independent of how rows are batched, so
+        the same rows give the same bits however the work is split into shards.
+        """
+        pad = -len(codes) % ROW_BLOCK
+        padded = np.concatenate([codes, np.repeat(codes[-1:], pad, axis=0)]) if pad else codes
         try:
-            out = self._predict_batch(codes)
+            out = self._predict_batch(padded)[: len(codes)]
         except Exception as exc:  # the model is foreign code: any failure is reported as its own
             raise ModelCallError(
                 f"model '{self.name}' failed on a batch of {len(codes)} row(s): {_summary(exc)}"

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from reportgen.analyses.checks import CHECKS, Check, planned_checks, run_check
-from reportgen.analyses.checks.faithfulness import run_randomisation
 from reportgen.analyses.checks.metrics import chance_feature_agreement
+from reportgen.analyses.checks.randomisation import run_randomisation
 from reportgen.analyses.context import ModelData
 from reportgen.analyses.explain import Attribution
 from reportgen.analyses.explain.attribution import completeness_error
@@ -125,8 +125,10 @@ def test_c2_fails_lime_with_too_few_samples_and_passes_it_with_enough(resolved) 
 def random_as_shap(resolved) -> ModelData:
     """Credit data whose "shap" explainer hands out random N(0, 1) attributions."""
     data = model_data(resolved("credit"), SMALL, {"checks": {"audit_sample": {"size": 15}}})
-    real = data.explainers
-    data.explainers = {"shap": data.control, "lime": real["lime"], "ig": real["ig"]}  # the cache
+    rows = data.check_rows
+    other = data.seeds(999, rows)  # random draws of their own, not the control's
+    random = data.explain("random", data.evaluation[rows], data.targets(rows), other)
+    data._attributions["shap"] = replace(random, method="shap")  # the check sample's cache
     return data
 
 
@@ -191,7 +193,9 @@ def test_c5_passes_integrated_gradients_and_fails_an_explainer_that_ignores_the_
     result = run_randomisation(
         data,
         explainers={
-            "ig": lambda model: ig_explainer(model, data.policy, background=data.background),
+            "ig": lambda model: ig_explainer(
+                model, data.explain_settings, background=data.background
+            ),
             "input": _input_itself(data),
         },
     )

@@ -50,7 +50,7 @@ def test_lime_regression_weights_have_the_sign_of_the_true_contribution(
         rows,
         target=np.zeros(len(rows), dtype=np.int64),
         background=background,
-        seed=3,
+        seeds=np.arange(len(rows)) + 3,
         num_samples=1000,
     )
     truth = W * (rows - background.mean(axis=0))
@@ -59,7 +59,9 @@ def test_lime_regression_weights_have_the_sign_of_the_true_contribution(
     np.testing.assert_array_equal(np.sign(lime.values[clear]), np.sign(truth[clear]))
     np.testing.assert_allclose(lime.output, _linear(rows))  # the explained output is f(x) itself
 
-    exact = explain_shap(model, rows, background=background[:50], seed=0, estimator="exact")
+    exact = explain_shap(
+        model, rows, background=background[:50], seeds=np.arange(len(rows)) + 0, estimator="exact"
+    )
     agreement = sign_agreement(exact.values[:, :, 0], lime.values, 3)
     assert agreement.min() >= 2 / 3  # C6's sign agreement is no longer 0
 
@@ -77,7 +79,7 @@ def test_lime_classifier_weights_keep_their_sign_for_each_explained_class(
             rows,
             target=np.full(len(rows), label),
             background=background,
-            seed=3,
+            seeds=np.arange(len(rows)) + 3,
             num_samples=1000,
         )
         np.testing.assert_array_equal(

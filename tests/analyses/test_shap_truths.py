@@ -47,7 +47,12 @@ def test_shap_matches_brute_force_shapley_on_an_interacting_model(rng, estimator
     background = rng.normal(size=(6, 4))
     rows = rng.normal(size=(3, 4))
     values = explain_shap(
-        model, rows, background=background, seed=1, estimator=estimator, permutations=60
+        model,
+        rows,
+        background=background,
+        seeds=np.arange(len(rows)) + 1,
+        estimator=estimator,
+        permutations=60,
     )
     truth = np.stack([brute_force_shapley(interacting, x, background) for x in rows])
     if estimator == "exact":
@@ -66,7 +71,12 @@ def test_shap_values_add_up_to_prediction_minus_expectation(rng, estimator):
     background = rng.normal(size=(20, 4))
     rows = rng.normal(size=(10, 4))
     values = explain_shap(
-        model, rows, background=background, seed=3, estimator=estimator, permutations=3
+        model,
+        rows,
+        background=background,
+        seeds=np.arange(len(rows)) + 3,
+        estimator=estimator,
+        permutations=3,
     )
     expected = interacting(background).mean()
     np.testing.assert_allclose(values.base, [expected], atol=1e-12)
@@ -115,7 +125,12 @@ def test_linear_model_shap_is_closed_form_and_groups_sum_their_encoded_columns(r
 
     background, rows = draw(40), draw(8)
     values = explain_shap(
-        model, rows, background=background, seed=0, estimator=estimator, permutations=2
+        model,
+        rows,
+        background=background,
+        seeds=np.arange(len(rows)) + 0,
+        estimator=estimator,
+        permutations=2,
     )
     encoded_rows = pre.encode(rows).astype(np.float64)
     encoded_mean = pre.encode(background).astype(np.float64).mean(axis=0)
@@ -137,13 +152,28 @@ def test_permutation_shap_is_reproducible_with_its_seed(rng):
     model = FunctionModel(interacting, numeric_codec(4))
     background, rows = rng.normal(size=(10, 4)), rng.normal(size=(3, 4))
     first = explain_shap(
-        model, rows, background=background, seed=11, estimator="permutation", permutations=2
+        model,
+        rows,
+        background=background,
+        seeds=np.arange(len(rows)) + 11,
+        estimator="permutation",
+        permutations=2,
     )
     again = explain_shap(
-        model, rows, background=background, seed=11, estimator="permutation", permutations=2
+        model,
+        rows,
+        background=background,
+        seeds=np.arange(len(rows)) + 11,
+        estimator="permutation",
+        permutations=2,
     )
     other = explain_shap(
-        model, rows, background=background, seed=12, estimator="permutation", permutations=2
+        model,
+        rows,
+        background=background,
+        seeds=np.arange(len(rows)) + 12,
+        estimator="permutation",
+        permutations=2,
     )
     np.testing.assert_array_equal(first.values, again.values)
     assert not np.array_equal(first.values, other.values)
@@ -159,7 +189,9 @@ def test_multiclass_values_are_additive_for_every_class(rng):
 
     model = FunctionModel(softmax_model, numeric_codec(4), classes=["a", "b", "c"])
     background, rows = rng.normal(size=(15, 4)), rng.normal(size=(5, 4))
-    values = explain_shap(model, rows, background=background, seed=0, estimator="exact")
+    values = explain_shap(
+        model, rows, background=background, seeds=np.arange(len(rows)) + 0, estimator="exact"
+    )
     assert values.values.shape == (5, 4, 3)
     assert values.additivity_error.max() < 1e-12
     picked = values.select(np.array([0, 1, 2, 1, 0]))

@@ -77,7 +77,7 @@ def _validate(
         (
             _WrongWidth(),
             "model 'credit-mlp' failed on a batch of 700 row(s): RuntimeError: mat1 and mat2 "
-            "shapes cannot be multiplied (700x54 and 20x2) (on {ref} (datasets.reference); its "
+            "shapes cannot be multiplied (704x54 and 20x2) (on {ref} (datasets.reference); its "
             "preprocessing encodes each row as 54 columns)",
         ),
         (

@@ -223,3 +223,21 @@ def test_unknown_category_names_the_column():
         "data row 2; expected one of ['red', 'blue']"
     )
     assert "green" not in str(caught.value)  # issue #8: never echo data content
+
+
+def test_a_rows_output_does_not_depend_on_the_rows_batched_with_it():
+    """Issue #9: shards must not change numbers, and BLAS rounds a row differently in a batch of
+    7 than in one of 300; every call is padded to a multiple of ROW_BLOCK rows, so it does not."""
+    from reportgen.inputs import resolve_inputs
+    from reportgen.policy import load_policy
+
+    for policy in ("credit.yaml", "medical.yaml"):
+        inputs = resolve_inputs(load_policy(ROOT / "policies" / policy))
+        adapter = inputs.models[0].adapter
+        codes = adapter.codec.to_codes(inputs.evaluation.frame)
+        together = adapter.predict_codes(codes)
+        alone = np.concatenate([adapter.predict_codes(codes[i : i + 1]) for i in range(50)])
+        adapter.batch_size = 7
+        sevens = adapter.predict_codes(codes)
+        assert np.array_equal(together[:50], alone), policy
+        assert np.array_equal(together, sevens), policy

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from reportgen.analyses.checks.agreement import run_agreement
 from reportgen.analyses.checks.common import check_k, k_note
 from reportgen.analyses.checks.completeness import APPLIES_TO, run_completeness
-from reportgen.analyses.checks.faithfulness import run_randomisation, run_removal
 from reportgen.analyses.checks.global_stability import run_global_stability
+from reportgen.analyses.checks.randomisation import run_randomisation
+from reportgen.analyses.checks.removal import run_removal
 from reportgen.analyses.checks.stability import run_perturbation, run_rerun_stability
 from reportgen.analyses.context import ModelData
 from reportgen.errors import ReportgenError

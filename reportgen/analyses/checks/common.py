@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from reportgen.analyses.checks.metrics import summary
-from reportgen.analyses.context import ModelData
-from reportgen.analyses.explain import Attribution
+from reportgen.analyses.context import SALT_RERUN, ModelData
 from reportgen.results.document import CheckMetric
 
 
@@ -64,17 +61,11 @@ def scalar(method: str, name: str, value: float, *, chance: float | None = None)
     return CheckMetric(method=method, metric=name, median=float(value), chance=chance)
 
 
-def rerun(data: ModelData, method: str, rows: np.ndarray, seed: int) -> Attribution:
-    """``method``'s attributions of ``rows`` with another seed."""
-    explainer = data.explainers[method] if method != "random" else data.control
-    return explainer.explain(data.evaluation[rows], data.targets(rows), seed)
-
-
-def target_output(data: ModelData, target: int) -> Callable[[np.ndarray], np.ndarray]:
-    """Coded rows -> the model output ``target`` for each row (probability or value)."""
-
-    def predict(codes: np.ndarray) -> np.ndarray:
-        out = data.model.predict_codes(codes)
-        return out[:, target] if out.ndim == 2 else out
-
-    return predict
+def reruns(data: ModelData, method: str, rows: np.ndarray, count: int) -> np.ndarray:
+    """``count`` further runs of ``method`` on ``rows``, each row with a seed of its own per run,
+    all sent as one batch of work: attributions of shape (count, len(rows), d)."""
+    run = np.repeat(np.arange(1, count + 1), len(rows))
+    row = np.tile(rows, count)
+    seeds = data.seeds(SALT_RERUN, run, row)
+    found = data.explain(method, data.evaluation[row], data.targets(row), seeds)
+    return found.values.reshape(count, len(rows), -1)

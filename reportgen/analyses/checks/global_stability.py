@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
-from reportgen._lazy import require
 from reportgen.analyses.checks.common import check_k, scalar
 from reportgen.analyses.checks.metrics import bootstrap_ci, bootstrap_topk_inclusion, top_k
 from reportgen.analyses.context import SALT_BOOTSTRAP, Measure, ModelData
-from reportgen.analyses.global_importance import permutation_scorer
+from reportgen.analyses.global_importance import importances, scoring_of
+from reportgen.analyses.metrics import score
+from reportgen.inputs.models import ModelAdapter
 from reportgen.results.document import CheckMetric, CheckResult
 
 
@@ -35,7 +39,7 @@ def run_global_stability(data: ModelData) -> CheckResult:
             for j, h in zip(top, halfwidth, strict=True)
         ]
         if "permutation" in data.settings.global_.methods:
-            pfi_inclusion, pfi_ci = _permutation_bootstrap(data, spec.permutation_bootstrap, rng)
+            pfi_inclusion, pfi_ci = _permutation_bootstrap(data, spec.permutation_bootstrap)
             pfi_top = top_k(pfi_ci.mean(axis=1), k)
             metrics += [
                 scalar(names[j], "top_k_inclusion_permutation", pfi_inclusion[j]) for j in pfi_top
@@ -68,27 +72,39 @@ def _explained_abs(data: ModelData) -> np.ndarray:
     return values.mean(axis=2)
 
 
-def _permutation_bootstrap(
-    data: ModelData, b: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Inclusion frequency in the top k and 95% CI of permutation importance over row resamples."""
-    inspection = require("sklearn.inspection")
+def _permutation_bootstrap(data: ModelData, b: int) -> tuple[np.ndarray, np.ndarray]:
+    """Inclusion frequency in the top k and 95% CI of permutation importance over row resamples.
+
+    Each replicate is a unit of work with its own seed (its rows and its shuffles)."""
     k = check_k(data)
-    estimator, scorer, _ = permutation_scorer(data)
-    n = len(data.evaluation)
-    samples = np.empty((b, data.evaluation.shape[1]))
-    for i in range(b):
-        rows = rng.integers(0, n, size=n)
-        result = inspection.permutation_importance(
-            estimator,
-            data.evaluation[rows],
-            data.target[rows],
-            scoring=scorer,
-            n_repeats=5,
-            random_state=int(rng.integers(2**31 - 1)),
-        )
-        samples[i] = result.importances_mean
+    metric = scoring_of(data)
+    shared = {
+        "codes": data.evaluation,
+        "target": data.target,
+        "scoring": metric.name,
+        "n_classes": len(data.model.classes or []),
+    }
+    seeds = data.seeds(SALT_BOOTSTRAP, np.ones(b, dtype=np.int64), np.arange(b))
+    samples = data.work.map(bootstrap_task, shared, {"seed": seeds})["importances"]
     inclusion = np.zeros(samples.shape[1])
     for row in samples:
         inclusion[top_k(row, k)] += 1
     return inclusion / b, bootstrap_ci(samples)
+
+
+def bootstrap_task(
+    model: ModelAdapter, shared: Mapping[str, Any], rows: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Permutation importance (5 repeats) on row resamples, one seed per replicate: (b, d)."""
+    metric = score(shared["scoring"], shared["n_classes"])
+    codes, target = shared["codes"], shared["target"]
+    found = []
+    for seed in rows["seed"]:
+        rng = np.random.default_rng(int(seed))
+        picked = rng.integers(0, len(codes), size=len(codes))
+        shuffles = int(rng.integers(2**31 - 1))
+        repeats = importances(
+            model, metric, codes[picked], target[picked], repeats=5, seed=shuffles
+        )
+        found.append(repeats.mean(axis=1))
+    return {"importances": np.array(found).reshape(len(rows["seed"]), -1)}

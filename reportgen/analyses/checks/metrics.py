@@ -299,7 +299,7 @@ def curve_auc(curve: np.ndarray) -> np.ndarray:
 
 def faithfulness_correlation(
     predict_rows: PredictRows,
-    xs: np.ndarray,
+    x: np.ndarray,
     e: np.ndarray,
     baseline: np.ndarray,
     *,
@@ -307,28 +307,29 @@ def faithfulness_correlation(
     runs: int,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Bhatt et al.'s faithfulness correlation per instance (§4.5), shape (n,).
+    """Bhatt et al.'s faithfulness correlation (§4.5) of one instance's attributions, shape (M,).
 
-    For ``runs`` random feature subsets ``S`` of ``subset_size`` distinct features per instance,
-    Pearson r between ``sum_{i in S} e_i`` and ``f(x) - f(x with S set to baseline)``. One
-    ``predict_rows`` call on ``n * (runs + 1)`` rows. 0.0 where either side is constant.
+    ``x`` (d,) is the instance and ``e`` (M, d) the attributions of M methods. For ``runs``
+    random feature subsets ``S`` of ``subset_size`` distinct features (the same subsets for every
+    method), Pearson r between ``sum_{i in S} e_i`` and ``f(x) - f(x with S set to baseline)``.
+    One ``predict_rows`` call on ``runs + 1`` rows. 0.0 where either side is constant.
     """
-    xs, e = np.asarray(xs, dtype=float), np.asarray(e, dtype=float)
-    if xs.ndim != 2 or e.shape != xs.shape or np.shape(baseline) != xs.shape[1:] or runs < 2:
+    x, e = np.asarray(x, dtype=float), np.atleast_2d(np.asarray(e, dtype=float))
+    if x.ndim != 1 or e.shape[1:] != x.shape or np.shape(baseline) != x.shape or runs < 2:
         raise ValueError(
-            f"expected xs and e (n, d), baseline (d,) and runs >= 2; got {xs.shape}, {e.shape}, "
+            f"expected x (d,), e (M, d), baseline (d,) and runs >= 2; got {x.shape}, {e.shape}, "
             f"{np.shape(baseline)} and runs={runs}"
         )
-    n, d = xs.shape
+    d = len(x)
     _check_k(subset_size, d)
-    chosen = rng.random((n, runs, d)).argsort(axis=-1)[..., :subset_size]
-    mask = np.zeros((n, runs, d), dtype=bool)
+    chosen = rng.random((runs, d)).argsort(axis=-1)[:, :subset_size]
+    mask = np.zeros((runs, d), dtype=bool)
     np.put_along_axis(mask, chosen, True, axis=-1)
-    perturbed = np.where(mask, np.asarray(baseline, dtype=float), xs[:, None, :])
-    out = _predict(predict_rows, np.concatenate([xs, perturbed.reshape(-1, d)]))
-    fx, fs = out[:n], out[n:].reshape(n, runs)
-    drop, mass = fx[:, None] - fs, (e[:, None, :] * mask).sum(axis=-1)
-    scale = np.maximum(np.abs(fx), np.abs(fs).max(axis=-1))
+    perturbed = np.where(mask, np.asarray(baseline, dtype=float), x)
+    out = _predict(predict_rows, np.concatenate([x[None], perturbed]))
+    drop = np.broadcast_to(out[0] - out[1:], (len(e), runs))
+    mass = e @ mask.T.astype(float)
+    scale = np.full(len(e), max(abs(out[0]), np.abs(out[1:]).max()))
     flat = _flat(drop, scale) | _flat(mass, np.abs(mass).max(axis=-1))
     return _pearson_rows(mass, drop, flat)
 

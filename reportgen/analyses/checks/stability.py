@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reportgen.analyses.checks.common import check_k, metric, rerun
+from reportgen.analyses.checks.common import check_k, metric, reruns
 from reportgen.analyses.checks.metrics import (
     chance_feature_agreement,
     chance_sign_agreement,
@@ -13,7 +13,8 @@ from reportgen.analyses.checks.metrics import (
     rerun_stability,
     top_k,
 )
-from reportgen.analyses.context import SALT_PERTURB, SALT_RERUN, Measure, ModelData
+from reportgen.analyses.context import SALT_OF_METHOD, SALT_PERTURB, Measure, ModelData
+from reportgen.analyses.work import unit_rng
 from reportgen.results.document import CaseCaveat, CheckMetric, CheckResult
 
 
@@ -28,8 +29,7 @@ def run_rerun_stability(data: ModelData) -> CheckResult:
     with Measure(data.model) as measure:
         for method in methods:
             first = data.attribution(method)
-            seeds = [data.sub_seed(SALT_RERUN) + r for r in range(1, spec.reruns)]
-            runs = np.stack([first.values] + [rerun(data, method, rows, s).values for s in seeds])
+            runs = np.concatenate([first.values[None], reruns(data, method, rows, spec.reruns - 1)])
             stability = rerun_stability(runs, k)
             metrics += [
                 metric(
@@ -104,13 +104,19 @@ def run_perturbation(data: ModelData) -> CheckResult:
     k = check_k(data)
     rows = data.check_rows[: spec.instances]
     with Measure(data.model) as measure:
-        copies, owner = _perturbed(data, rows)
+        copies, owner, draw = _perturbed(data, rows)
         metrics: list[CheckMetric] = []
         for method in [*data.explainers, "random"]:
             original = data.attribution(method).values[: len(rows)]
-            explainer = data.explainers[method] if method != "random" else data.control
-            seed = data.sub_seed(SALT_PERTURB)
-            moved = explainer.explain(copies, data.targets(rows)[owner], seed).values
+            # each copy is explained with its instance's own seed, so the check measures the
+            # input change and not the explainer's sampling noise (CHECKS.md section 2); the
+            # random control draws anew, as an explanation unrelated to its input would
+            seeds = (
+                data.seeds(SALT_PERTURB, rows[owner], draw, np.ones_like(draw))
+                if method == "random"
+                else data.seeds(SALT_OF_METHOD[method], rows[owner])
+            )
+            moved = data.explain(method, copies, data.targets(rows)[owner], seeds).values
             fa = feature_agreement(original[owner], moved, k)
             sens = np.linalg.norm(moved - original[owner], axis=1) / np.maximum(
                 np.linalg.norm(original[owner], axis=1), 1e-12
@@ -158,17 +164,22 @@ def run_perturbation(data: ModelData) -> CheckResult:
     )
 
 
-def _perturbed(data: ModelData, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Class-preserving noisy copies of ``rows`` and, for each copy, the index of its row."""
+def _perturbed(data: ModelData, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Class-preserving noisy copies of ``rows`` and, for each copy, the index of its row and
+    the number of its draw."""
     spec = data.checks.perturbation
     numeric = np.array([f.kind == "numeric" for f in data.model.codec.features])
     sd = data.reference.std(axis=0) * numeric
-    rng = data.rng(SALT_PERTURB)
     owner = np.repeat(np.arange(len(rows)), spec.draws)
-    copies = (
-        data.evaluation[rows][owner] + rng.normal(size=(len(owner), len(sd))) * spec.sigma_sd * sd
+    draw = np.tile(np.arange(spec.draws), len(rows))
+    noise = np.stack(
+        [
+            unit_rng(data.seed, SALT_PERTURB, int(rows[i]), int(j)).normal(size=len(sd))
+            for i, j in zip(owner, draw, strict=True)
+        ]
     )
+    copies = data.evaluation[rows][owner] + noise * spec.sigma_sd * sd
     if data.model.classes:
         kept = data.model.predict_codes(copies).argmax(axis=1) == data.targets(rows)[owner]
-        copies, owner = copies[kept], owner[kept]
-    return copies, owner
+        copies, owner, draw = copies[kept], owner[kept], draw[kept]
+    return copies, owner, draw

@@ -16,7 +16,7 @@ import numpy as np
 from reportgen._lazy import require
 from reportgen.analyses.explain.attribution import Attribution, completeness_error
 from reportgen.errors import AnalysisError
-from reportgen.inputs.models import ModelAdapter, TorchAdapter
+from reportgen.inputs.models import ROW_BLOCK, ModelAdapter, TorchAdapter
 from reportgen.inputs.preprocessing import sum_groups
 
 
@@ -61,27 +61,24 @@ def explain_ig(
 
     ig = attr_module.IntegratedGradients(forward)
     with torch.no_grad():
-        f_x = forward(inputs).gather(1, labels.view(-1, 1)).view(-1)
-        f_0 = forward(baseline.expand_as(inputs)).gather(1, labels.view(-1, 1)).view(-1)
-    encoded, error = None, None
+        f_x = _padded(forward, inputs).gather(1, labels.view(-1, 1)).view(-1)
+        f_0 = _padded(forward, baseline)[0][labels]
+    encoded = np.zeros(tuple(inputs.shape))
+    error = np.full(len(codes), np.inf)
     todo = np.arange(len(codes))
     for n_steps in steps:
-        attributions, _ = ig.attribute(
-            inputs[todo],
-            baselines=baseline,
-            target=labels[todo],
-            n_steps=n_steps,
-            return_convergence_delta=True,
-        )
-        values = attributions.detach().numpy()
-        encoded = values if encoded is None else _merge(encoded, values, todo)
+        for i in todo:  # one row at a time: a row's attributions never depend on its batch
+            found = ig.attribute(
+                inputs[i : i + 1], baselines=baseline, target=labels[i : i + 1], n_steps=n_steps
+            )
+            encoded[i] = found.detach().numpy()[0]
         error = completeness_error(
             encoded, f_0.numpy(), f_x.numpy(), tolerance=tolerance, epsilon=model.epsilon
         )
         todo = np.flatnonzero(error > tolerance)
         if len(todo) == 0:
             break
-    if encoded is None or error is None:
+    if not steps:
         raise AnalysisError("integrated gradients need at least one number of steps")
     return Attribution(
         values=sum_groups(encoded, pre.groups),
@@ -93,7 +90,10 @@ def explain_ig(
     )
 
 
-def _merge(current: np.ndarray, update: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    merged = current.copy()
-    merged[rows] = update
-    return merged
+def _padded(forward: Any, encoded: Any) -> Any:
+    """``forward`` on ``encoded`` padded to a multiple of ROW_BLOCK rows (as every model call
+    is, see ModelAdapter._call), so each row's output does not depend on how many came along."""
+    torch = require("torch")
+    pad = -len(encoded) % ROW_BLOCK
+    padded = torch.cat([encoded, encoded[-1:].expand(pad, -1)]) if pad else encoded
+    return forward(padded)[: len(encoded)]

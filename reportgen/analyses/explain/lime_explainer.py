@@ -19,7 +19,7 @@ def explain_lime(
     *,
     target: np.ndarray,
     background: np.ndarray,
-    seed: int,
+    seeds: np.ndarray,
     num_samples: int = 5000,
 ) -> Attribution:
     """LIME weights of output ``target[i]`` for each coded row ``codes[i]``.
@@ -27,28 +27,30 @@ def explain_lime(
     Args:
         background: (b, d) coded reference rows; LIME takes feature statistics (quartiles,
             category frequencies) from them.
-        seed: seeds LIME's sampling; one explainer is built per call, so the same seed and rows
-            give the same weights.
+        seeds: (n,) one seed per row: each row gets an explainer of its own seeded with it,
+            so a row's weights depend on its own seed only.
         num_samples: perturbed samples per row, sent to the model in one batch.
     """
     lime_tabular = require("lime.lime_tabular")
     codec = model.codec
     regression = model.task == "regression"
-    explainer = lime_tabular.LimeTabularExplainer(
-        background,
-        mode="regression" if regression else "classification",
-        feature_names=codec.names,
-        categorical_features=codec.categorical_indices,
-        categorical_names={j: list(codec.features[j].levels) for j in codec.categorical_indices},
-        discretize_continuous=True,
-        random_state=seed,
-    )
     n, d = codes.shape
     values, base, fit = np.zeros((n, d)), np.zeros(n), np.zeros(n)
     predicted = model.predict_codes(codes).reshape(n, -1)
     output = predicted[np.arange(n), np.asarray(target, dtype=np.int64)]
     conditions: list[dict[int, str]] = []
     for i, (row, label) in enumerate(zip(codes, target, strict=True)):
+        explainer = lime_tabular.LimeTabularExplainer(
+            background,
+            mode="regression" if regression else "classification",
+            feature_names=codec.names,
+            categorical_features=codec.categorical_indices,
+            categorical_names={
+                j: list(codec.features[j].levels) for j in codec.categorical_indices
+            },
+            discretize_continuous=True,
+            random_state=int(seeds[i]) % 2**32,
+        )
         explanation = explainer.explain_instance(
             row, model.predict_codes, labels=(int(label),), num_features=d, num_samples=num_samples
         )

@@ -15,8 +15,9 @@ and, at equal budget, it is further from the exact values than the permutation e
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -47,6 +48,16 @@ class ShapValues:
     def additivity_error(self) -> np.ndarray:
         """(n, k) |sum of values + base - f(x)|."""
         return np.abs(self.values.sum(axis=1) + self.base - self.output)
+
+    @classmethod
+    def from_rows(cls, rows: Mapping[str, Any], *, estimator: str, permutations: int) -> ShapValues:
+        """The ShapValues of joined :func:`shap_task` outputs."""
+        values = rows["values"]
+        d = values.shape[1]
+        chosen = choose_estimator(estimator, d)
+        evals = 2**d if chosen == "exact" else permutations * (2 * d + 1)
+        base = rows["base"][0] if len(values) else np.zeros(values.shape[2])
+        return cls(values, base, rows["output"], rows["standard_error"], chosen, evals)
 
     def select(self, target: np.ndarray) -> Attribution:
         """Attribution of output ``target[i]`` for row i."""
@@ -79,7 +90,7 @@ def explain_shap(
     codes: np.ndarray,
     *,
     background: np.ndarray,
-    seed: int,
+    seeds: np.ndarray,
     estimator: str = "auto",
     permutations: int = 10,
 ) -> ShapValues:
@@ -87,32 +98,60 @@ def explain_shap(
 
     Args:
         background: (b, d) coded rows that define E[f]; every coalition is averaged over them.
-        seed: seeds the permutation orders; the same seed gives the same values.
+        seeds: (n,) one seed per row for the permutation orders: a row's values depend on its
+            own seed only, so explaining it alone or among others gives the same numbers.
         estimator: "auto", "exact" or "permutation".
         permutations: feature orders per row for the permutation estimator.
     """
     shap = require("shap")
-    d = codes.shape[1]
+    n, d = codes.shape
     chosen = choose_estimator(estimator, d)
     masker = shap.maskers.Independent(background, max_samples=len(background))
     predict = model.predict_codes
     if chosen == "exact":
-        explainer = shap.explainers.Exact(predict, masker)
-        result = explainer(codes, max_evals=2**d + 1, silent=True)
         evals = 2**d
+        explainer = shap.explainers.Exact(predict, masker)
+        results = [explainer(codes[i : i + 1], max_evals=evals + 1, silent=True) for i in range(n)]
     else:
         evals = permutations * (2 * d + 1)
-        explainer = shap.explainers.Permutation(predict, masker, seed=seed)
-        result = explainer(codes, max_evals=evals, error_bounds=True, silent=True)
-    values = _as_3d(np.asarray(result.values, dtype=np.float64), len(codes), d)
+        explainer = shap.explainers.Permutation(predict, masker)
+        results = []
+        for i in range(n):
+            np.random.seed(int(seeds[i]) % 2**32)  # shap draws its orders from numpy's global RNG
+            results.append(
+                explainer(codes[i : i + 1], max_evals=evals, error_bounds=True, silent=True)
+            )
+    values = np.concatenate([_as_3d(np.asarray(r.values, dtype=np.float64), d) for r in results])
     standard_error = np.zeros_like(values)
-    if chosen == "permutation" and result.error_std is not None:
-        spread = _as_3d(np.asarray(result.error_std, dtype=np.float64), len(codes), d)
-        standard_error = spread / np.sqrt(2 * permutations)
-    base = np.asarray(result.base_values, dtype=np.float64).reshape(len(codes), -1)[0]
-    output = predict(codes).reshape(len(codes), -1)
+    if chosen == "permutation":
+        spread = [_as_3d(np.asarray(r.error_std, dtype=np.float64), d) for r in results]
+        standard_error = np.concatenate(spread) / np.sqrt(2 * permutations)
+    base = np.asarray(results[0].base_values, dtype=np.float64).reshape(-1) if n else np.zeros(0)
+    output = predict(codes).reshape(n, -1)
     return ShapValues(values, base, output, standard_error, chosen, evals)
 
 
-def _as_3d(values: np.ndarray, n: int, d: int) -> np.ndarray:
-    return values.reshape(n, d, -1)
+def _as_3d(values: np.ndarray, d: int) -> np.ndarray:
+    """shap's (rows, d) or (rows, d, outputs) as (rows, d, outputs)."""
+    return values.reshape(values.shape[0], d, -1)
+
+
+def shap_task(
+    model: ModelAdapter, shared: Mapping[str, Any], rows: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """SHAP values of a shard of rows (one seed each): the task a runner ships anywhere."""
+    found = explain_shap(
+        model,
+        rows["codes"],
+        background=shared["background"],
+        seeds=rows["seed"],
+        estimator=shared["estimator"],
+        permutations=shared["permutations"],
+    )
+    n = len(found.values)
+    return {
+        "values": found.values,
+        "standard_error": found.standard_error,
+        "output": found.output,
+        "base": np.repeat(found.base[None, :], n, axis=0),
+    }
