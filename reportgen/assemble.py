@@ -12,11 +12,17 @@ from importlib import metadata
 from typing import Any
 
 from reportgen import __version__
-from reportgen.conditions import evaluate_gates
 from reportgen.inputs import ResolvedInputs
 from reportgen.registry.history import fingerprint
 from reportgen.results import ResultDocument
-from reportgen.results.document import DatasetInfo, FeatureInfo, ModelInfo, PolicyInfo, RunInfo
+from reportgen.results.document import (
+    DatasetInfo,
+    FeatureInfo,
+    GateOutcome,
+    ModelInfo,
+    PolicyInfo,
+    RunInfo,
+)
 
 _RECORDED_LIBRARIES = (
     "numpy",
@@ -37,7 +43,13 @@ _RECORDED_LIBRARIES = (
 
 
 def build_document(
-    inputs: ResolvedInputs, results: list[Any], started: datetime, elapsed: float
+    inputs: ResolvedInputs,
+    results: list[Any],
+    gates: list[GateOutcome],
+    started: datetime,
+    elapsed: float,
+    *,
+    executor: str = "in-process",
 ) -> ResultDocument:
     """The document of a run that started at ``started`` and took ``elapsed`` seconds."""
     from reportgen.provenance import source_commit
@@ -70,7 +82,7 @@ def build_document(
         for d in (inputs.reference, inputs.evaluation)
     ]
     return ResultDocument(
-        gates=evaluate_gates(results, policy.checks),
+        gates=gates,
         policy=PolicyInfo(
             id=policy.id,
             title=policy.title,
@@ -88,6 +100,7 @@ def build_document(
             wall_seconds=round(elapsed, 3),
             templates_sha256=templates_digest(),
             git_commit=source_commit(),
+            executor=executor,
         ),
         models=models,
         datasets=datasets,

@@ -17,24 +17,35 @@ Verdict = tuple[str, str, str]  # status, actual, expected
 LABEL = {"shap": "SHAP", "lime": "LIME", "ig": "integrated gradients"}
 
 
-def evaluate_gates(results: Sequence[Result], checks: ChecksSpec) -> list[GateOutcome]:
-    """Every gate of every check result, in check order."""
+Judge = Callable[[CheckResult, ChecksSpec], list[GateOutcome]]
+"""A kind's gate rule: its result and the policy's thresholds -> its gates."""
+
+
+def evaluate_gates(
+    results: Sequence[Result],
+    checks: ChecksSpec,
+    judge_for: Callable[[Result], Judge | None] | None = None,
+) -> list[GateOutcome]:
+    """Every gate of every result, in result order.
+
+    ``judge_for`` gives a result's gate rule (the engine takes it from the kind registry); by
+    default the trust checks are judged and nothing else. A check that could not be computed
+    is one ERROR gate.
+    """
     gates: list[GateOutcome] = []
     for result in results:
-        if not isinstance(result, CheckResult):
+        judge = (judge_for or _check_judge)(result)
+        if judge is None or not isinstance(result, CheckResult):
             continue
         if result.error is not None:
-            gates.append(
-                _gate(
-                    result,
-                    None,
-                    ("error", result.error, "the check to run"),
-                )
-            )
-            continue
-        judge = _JUDGES[result.check]
-        gates += judge(result, checks)
+            gates.append(_gate(result, None, ("error", result.error, "the check to run")))
+        else:
+            gates += judge(result, checks)
     return gates
+
+
+def _check_judge(result: Result) -> Judge | None:
+    return JUDGES.get(result.check) if isinstance(result, CheckResult) else None
 
 
 def _by_method(result: CheckResult) -> dict[str, dict[str, CheckMetric]]:
@@ -235,7 +246,7 @@ def _global(result: CheckResult, c: ChecksSpec) -> list[GateOutcome]:
     ]
 
 
-_JUDGES: dict[str, Callable[[CheckResult, ChecksSpec], list[GateOutcome]]] = {
+JUDGES: dict[str, Judge] = {
     "completeness": _completeness,
     "rerun_stability": _rerun,
     "perturbation_robustness": _perturbation,

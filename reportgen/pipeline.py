@@ -10,20 +10,18 @@ import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from reportgen import __version__
-from reportgen.analyses import run_analyses
-from reportgen.analyses.engine import Progress
-from reportgen.assemble import build_document, input_hashes
+from reportgen.assemble import input_hashes
+from reportgen.engine import Progress, compute
 from reportgen.errors import RenderError
 from reportgen.inputs import ResolvedInputs, resolve_inputs
 from reportgen.inputs.resolve import sha256_file
 from reportgen.policy import LoadedPolicy, load_policy
 from reportgen.policy.schema import Policy
-from reportgen.privacy.gate import PrivacyGate
 from reportgen.registry import DEFAULT_LOCK_TIMEOUT, MANIFEST, Published, latest, publish
 from reportgen.registry.diff import CHANGES_FILE, VersionDiff, diff_documents, load_diff
 from reportgen.registry.folders import folder_problem
@@ -95,28 +93,10 @@ def _compute(
     seed: int | None,
     progress: Progress | None,
     key_dir: Path = DEFAULT_KEY_DIR,
+    executor: str = "in-process",
 ) -> ResultDocument:
-    """Analyses, then the privacy gate (the only way their results reach the document)."""
-    started = datetime.now(UTC)
-    if seed is not None:
-        loaded = LoadedPolicy(
-            loaded.policy.model_copy(update={"seed": seed}), loaded.path, loaded.sha256
-        )
-    inputs = resolve_inputs(loaded)
-    analysed = run_analyses(inputs, progress=progress)
-    gate = PrivacyGate(
-        loaded.policy,
-        reference=inputs.reference.frame,
-        evaluation=inputs.evaluation.frame,
-        key_dir=key_dir,
-        codec=inputs.models[0].adapter.codec,
-    )
-    admitted = [r for r in (gate.admit(result) for result in analysed.results) if r is not None]
-    results = admitted + gate.cohorts(analysed.cohorts)
-    elapsed = (datetime.now(UTC) - started).total_seconds()
-    return build_document(inputs, results, started, elapsed).model_copy(
-        update={"privacy": gate.report()}
-    )
+    """Analyses, privacy gate and conditions: see :func:`reportgen.engine.compute`."""
+    return compute(loaded, seed=seed, progress=progress, key_dir=key_dir, executor=executor)
 
 
 def generate_report(

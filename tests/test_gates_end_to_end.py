@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import yaml
 from click.testing import CliRunner
 
-from reportgen.analyses.checks import CHECKS
+from reportgen.analyses.checks import CHECKS, run_check
 from reportgen.analyses.context import ModelData
 from reportgen.cli import main
+from reportgen.kinds import KINDS
 from reportgen.results.document import CheckResult
 from tests.conftest import ROOT, policy_with
 
@@ -119,8 +121,14 @@ def test_a_check_that_raises_becomes_an_error_gate_exits_1_and_still_publishes(
     def boom(data: ModelData) -> CheckResult:
         raise ValueError("no second method to compare with")
 
-    broken = tuple(replace(c, run=boom) if c.code == "C6" else c for c in CHECKS)
-    monkeypatch.setattr("reportgen.analyses.checks.CHECKS", broken)
+    c6 = next(c for c in CHECKS if c.code == "C6")
+    broken = tuple(
+        replace(k, run=partial(run_check, replace(c6, run=boom)))
+        if k.name == "method_agreement"
+        else k
+        for k in KINDS
+    )
+    monkeypatch.setattr("reportgen.kinds.KINDS", broken)
     policy = quick_policy(tmp_path, agreement=LENIENT_CHECKS["agreement"], formats=["html"])
     code, summary = run_json(policy, tmp_path / "out")
     assert (code, summary["exit_code"], summary["status"]) == (1, 1, "published")

@@ -1,5 +1,5 @@
-"""Analyses: explanations and summaries computed from resolved inputs into typed results."""
+"""Analyses: explanations, trust checks and cohort figures computed from resolved inputs.
 
-from reportgen.analyses.engine import planned, run_analyses
-
-__all__ = ["planned", "run_analyses"]
+What runs, when, and under which privacy and gate rules is described in :mod:`reportgen.kinds`;
+:mod:`reportgen.engine` runs it.
+"""

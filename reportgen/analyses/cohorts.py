@@ -38,10 +38,11 @@ import numpy as np
 import pandas as pd
 
 from reportgen._lazy import require
-from reportgen.analyses.context import SALT_BOOTSTRAP, ModelData
+from reportgen.analyses.context import SALT_BOOTSTRAP, Measure, ModelData
 from reportgen.errors import AnalysisError
 from reportgen.inputs.columns import numeric_values
 from reportgen.policy.privacy import PREDICTED_CLASS, CohortSpec
+from reportgen.results.document import Cost
 
 MISSING = "missing"
 OVERALL = "all rows"
@@ -138,6 +139,26 @@ class RawCohorts:
             if found.label == label:
                 return found
         raise KeyError(label)
+
+
+@dataclass(frozen=True)
+class ModelCohorts:
+    """Raw cohort statistics of one model and family: for the privacy gate only, never published."""
+
+    model: str
+    spec: CohortSpec
+    raw: RawCohorts
+    cost: Cost
+
+
+def run_cohorts(data: ModelData) -> list[ModelCohorts]:
+    """Every cohort family of the policy for ``data``'s model, measured one by one."""
+    found = []
+    for spec in data.policy.privacy.cohorts:
+        with Measure(data.model) as measure:
+            raw = cohort_table(data, data.frame, spec)
+        found.append(ModelCohorts(data.model.name, spec, raw, measure.cost))
+    return found
 
 
 def profile_values(raw: RawCohorts, label: str | None) -> np.ndarray:

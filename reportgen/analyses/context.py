@@ -13,6 +13,7 @@ from functools import cached_property
 from types import TracebackType
 
 import numpy as np
+import pandas as pd
 
 from reportgen.analyses.explain import Attribution, ShapValues
 from reportgen.analyses.explain.registry import (
@@ -61,6 +62,8 @@ class ModelData:
     ids: np.ndarray
     policy: Policy
     positive_index: int | None
+    frame: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    """The evaluation frame as loaded (sensitive columns included), rows as ``evaluation``."""
     runner: Runner | None = None
     """Where row-sharded work runs; None runs it here (:class:`InProcess`)."""
     _attributions: dict[str, Attribution] = field(default_factory=dict, repr=False)
@@ -89,6 +92,7 @@ class ModelData:
             ids=evaluation[policy.data.id_column].to_numpy(dtype=str),
             policy=policy,
             positive_index=positive,
+            frame=evaluation,
             runner=runner,
         )
 

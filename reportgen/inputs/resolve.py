@@ -85,9 +85,7 @@ def resolve_inputs(loaded: LoadedPolicy) -> ResolvedInputs:
         datasets[role] = ResolvedDataset(role, path, frame, sha256_file(path))
     _check_publishable(loaded, datasets["evaluation"])
     frames = [d.frame for d in datasets.values()]
-    models = [
-        _resolve_model(loaded, spec, f"models[{i}]", frames) for i, spec in enumerate(policy.models)
-    ]
+    models = [load_model(loaded, i, frames=frames) for i in range(len(policy.models))]
     for model in models:
         for dataset in datasets.values():
             _check_fit(model.adapter, dataset, loaded)
@@ -95,9 +93,22 @@ def resolve_inputs(loaded: LoadedPolicy) -> ResolvedInputs:
     return ResolvedInputs(loaded, datasets["reference"], datasets["evaluation"], models)
 
 
-def _resolve_model(
-    loaded: LoadedPolicy, spec: ModelSpec, where: str, frames: list[pd.DataFrame]
+def load_model(
+    loaded: LoadedPolicy,
+    index: int,
+    *,
+    frames: list[pd.DataFrame] | None = None,
+    codec: FeatureCodec | None = None,
 ) -> ResolvedModel:
+    """Load the policy's model number ``index``.
+
+    A model that takes the raw frame (scikit-learn) learns its categorical levels from
+    ``frames``, or is given them as ``codec`` (a worker loading the model again does that).
+
+    Raises:
+        InputError: the model or its preprocessing is missing or unusable.
+    """
+    spec, where = loaded.policy.models[index], f"models[{index}]"
     path = loaded.resolve(spec.path)
     if not path.is_file():
         raise InputError(f"{loaded.shown(spec.path)}: model file not found ({where}.path)")
@@ -114,7 +125,8 @@ def _resolve_model(
         adapter = TorchAdapter(spec, load_torchscript(path, where), preprocessing)
     else:
         estimator = load_sklearn(path, spec, where)
-        adapter = SklearnAdapter(spec, estimator, _data_codec(estimator, declared, frames))
+        codec = codec or _data_codec(estimator, declared, frames or [])
+        adapter = SklearnAdapter(spec, estimator, codec)
     return ResolvedModel(spec, adapter, sha256_file(path), pre_sha)
 
 

@@ -17,8 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reportgen.analyses.cohorts import CohortFigures, RawCohorts, profile_values
-from reportgen.analyses.engine import ModelCohorts
+from reportgen.analyses.cohorts import CohortFigures, ModelCohorts, RawCohorts, profile_values
 from reportgen.errors import PrivacyError
 from reportgen.inputs.codec import Feature, FeatureCodec
 from reportgen.policy.privacy import PREDICTED_CLASS, CohortSpec, local_cases_enabled
@@ -27,6 +26,7 @@ from reportgen.privacy.dp import Ledger, noisy_count, noisy_mean
 from reportgen.privacy.families import OTHER_VALUES, plan_family
 from reportgen.privacy.generalise import Generaliser
 from reportgen.privacy.pseudonym import Pseudonymizer, load_or_create_key
+from reportgen.privacy.rules import PrivacyRule
 from reportgen.privacy.suppression import reason, suppress
 from reportgen.results.document import (
     CaseCaveat,
@@ -88,19 +88,30 @@ class PrivacyGate:
         self.suppressed: list[Suppressed] = []
         self.rules: list[str] = []
 
-    def admit(self, result: Result) -> Result | None:
-        """The publishable form of ``result`` (None when policy withholds it), vouched for."""
+    def admit(self, result: Result, rule: PrivacyRule | None) -> Result | None:
+        """The publishable form of ``result`` under ``rule`` (None when the policy withholds
+        it), vouched for.
+
+        Raises:
+            PrivacyError: no rule, a rule that does not fit the result, or a result that still
+                carries a record id or an ungeneralised case value.
+        """
         admitted: Result | None
-        if isinstance(result, LocalExplanationsResult):
+        if rule is PrivacyRule.CASES and isinstance(result, LocalExplanationsResult):
             admitted = self._local(result) if self.local_cases else None
-        elif isinstance(result, CheckResult):
+        elif rule is PrivacyRule.CHECK and isinstance(result, CheckResult):
             admitted = result.model_copy(
                 update={"caveats": [self._caveat(c) for c in result.caveats]}
             )
-        elif isinstance(result, PerformanceResult):
+        elif rule is PrivacyRule.PREDICTION_COUNTS and isinstance(result, PerformanceResult):
             admitted = self._performance(result)
-        else:
+        elif rule is PrivacyRule.AGGREGATE:
             admitted = result
+        else:
+            raise PrivacyError(
+                f"privacy gate: the {result.kind} result of model '{result.model}' has no privacy "
+                f"rule that fits it (declared: {rule}); refused"
+            )
         if admitted is not None:
             self.vouch(admitted)
         return admitted

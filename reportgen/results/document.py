@@ -341,6 +341,11 @@ class RunInfo(_Doc):
         default=None,
         description="Commit of reportgen's source when run from a git checkout, else null.",
     )
+    executor: str = Field(
+        default="in-process",
+        description="Where the analyses ran (in-process, local processes, a Dask cluster); the "
+        "numbers do not depend on it.",
+    )
 
 
 class ResultDocument(_Doc):

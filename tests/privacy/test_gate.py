@@ -16,6 +16,7 @@ from reportgen.cli import main
 from reportgen.errors import PrivacyError
 from reportgen.policy import load_policy
 from reportgen.privacy.gate import PrivacyGate
+from reportgen.privacy.rules import PrivacyRule
 from reportgen.results.document import (
     CaseExplanation,
     Contribution,
@@ -143,7 +144,7 @@ def test_the_gate_refuses_a_result_that_carries_a_record(tmp_path):
 
 def test_admitted_cases_are_pseudonymous_and_generalised(tmp_path):
     gate = _gate(tmp_path)
-    admitted = gate.admit(_local("A0002", "5951"))
+    admitted = gate.admit(_local("A0002", "5951"), PrivacyRule.CASES)
     assert admitted is not None
     case = admitted.cases[0]
     assert case.case_id.startswith("case-") and "A0002" not in case.case_id
@@ -155,5 +156,5 @@ def test_medical_policies_show_no_individual_cases_by_default(tmp_path):
     policy = load_policy(ROOT / "policies" / "medical.yaml").policy
     frame = pd.read_parquet(ROOT / "examples" / "medical" / "data" / "reference.parquet")
     gate = PrivacyGate(policy, reference=frame, evaluation=frame, key_dir=tmp_path)
-    assert gate.admit(_local("P0001", "1.0")) is None
+    assert gate.admit(_local("P0001", "1.0"), PrivacyRule.CASES) is None
     assert "Individual audit cases are not shown under this policy." in gate.report().rules

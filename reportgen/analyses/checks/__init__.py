@@ -30,6 +30,8 @@ class Check:
     run: Callable[[ModelData], CheckResult]
     enabled: Callable[[ChecksSpec], bool]
     applies: Callable[[ModelData], bool]
+    shards: str
+    """What the check's own row-sharded work is split by, in words."""
 
 
 CHECKS = (
@@ -40,6 +42,7 @@ CHECKS = (
         run_completeness,
         lambda c: c.completeness.enabled,
         lambda d: any(m in d.explainers for m in APPLIES_TO),
+        "none (reuses the check sample's attributions)",
     ),
     Check(
         "rerun_stability",
@@ -48,6 +51,7 @@ CHECKS = (
         run_rerun_stability,
         lambda c: c.rerun_stability.enabled,
         lambda d: any(e.stochastic for e in d.explainers.values()),
+        "reruns x checked rows",
     ),
     Check(
         "perturbation_robustness",
@@ -56,6 +60,7 @@ CHECKS = (
         run_perturbation,
         lambda c: c.perturbation.enabled,
         lambda d: bool(d.explainers),
+        "perturbed copies of the checked rows",
     ),
     Check(
         "removal_faithfulness",
@@ -64,6 +69,7 @@ CHECKS = (
         run_removal,
         lambda c: c.removal.enabled,
         lambda d: bool(d.explainers),
+        "the checked rows",
     ),
     Check(
         "randomisation_sanity",
@@ -72,6 +78,7 @@ CHECKS = (
         run_randomisation,
         lambda c: c.randomisation.enabled,
         lambda d: any(e.gradient for e in d.explainers.values()),
+        "none (integrated gradients on a few rows)",
     ),
     Check(
         "method_agreement",
@@ -80,6 +87,7 @@ CHECKS = (
         run_agreement,
         lambda c: c.agreement.enabled,
         lambda d: len(d.explainers) >= 2,
+        "none (reuses the check sample's attributions)",
     ),
     Check(
         "global_stability",
@@ -88,6 +96,7 @@ CHECKS = (
         run_global_stability,
         lambda c: c.global_stability.enabled,
         lambda d: "shap" in d.settings.global_.methods,
+        "bootstrap replicates",
     ),
 )
 

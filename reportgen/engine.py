@@ -1,0 +1,162 @@
+"""The engine: resolved inputs -> plan -> analyses on an executor -> privacy gate -> conditions
+-> ResultDocument.
+
+Every step is driven by the kind registry (:mod:`reportgen.kinds`): the plan is the kinds the
+policy wants that apply to each model; each result is admitted by the privacy gate under its
+kind's declared rule, and refused when there is none; its gates come from its kind's rule.
+Rendering and publishing come after, in :mod:`reportgen.pipeline`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from reportgen.analyses.cohorts import ModelCohorts
+from reportgen.analyses.context import ModelData
+from reportgen.assemble import build_document
+from reportgen.conditions import evaluate_gates
+from reportgen.errors import AnalysisError, PrivacyError, ReportgenError
+from reportgen.executors import Executor, open_executor
+from reportgen.inputs import ResolvedInputs, resolve_inputs
+from reportgen.kinds import AnalysisKind, Output, kind_of, planned
+from reportgen.policy import LoadedPolicy
+from reportgen.privacy.gate import PrivacyGate
+from reportgen.privacy.rules import PrivacyRule
+from reportgen.results import ResultDocument
+from reportgen.results.document import Result
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Produced:
+    """What one kind produced for one model, before the privacy gate."""
+
+    kind: AnalysisKind
+    model: str
+    output: Output
+
+
+def compute(
+    loaded: LoadedPolicy,
+    *,
+    seed: int | None = None,
+    progress: Progress | None = None,
+    key_dir: Path,
+    executor: str = "in-process",
+    workers: int | None = None,
+) -> ResultDocument:
+    """Run every analysis the policy asks for and assemble the results document.
+
+    Args:
+        seed: overrides the policy's seed.
+        key_dir: where the pseudonym key lives (or is created).
+        executor: where row-sharded work runs (see :mod:`reportgen.executors`).
+        workers: workers of a pool the executor starts (default: one per core).
+
+    Raises:
+        InputError, AnalysisError, PrivacyError: nothing could be computed or published.
+    """
+    started = datetime.now(UTC)
+    if seed is not None:
+        loaded = LoadedPolicy(
+            loaded.policy.model_copy(update={"seed": seed}), loaded.path, loaded.sha256
+        )
+    inputs = resolve_inputs(loaded)
+    with open_executor(executor, workers=workers) as pool:
+        produced = run_plan(inputs, pool, progress or (lambda _message: None))
+        ran_on = pool.name
+    gate = PrivacyGate(
+        loaded.policy,
+        reference=inputs.reference.frame,
+        evaluation=inputs.evaluation.frame,
+        key_dir=key_dir,
+        codec=inputs.models[0].adapter.codec,
+    )
+    results = admit(gate, produced)
+    gates = evaluate_gates(results, loaded.policy.checks, _judge)
+    elapsed = (datetime.now(UTC) - started).total_seconds()
+    document = build_document(inputs, results, gates, started, elapsed, executor=ran_on)
+    return document.model_copy(update={"privacy": gate.report()})
+
+
+def run_plan(inputs: ResolvedInputs, pool: Executor, say: Progress) -> list[Produced]:
+    """Every planned kind for every model, in registry order, reporting progress.
+
+    Raises:
+        AnalysisError: an analysis failed; the message names the model and the analysis. (A
+            trust check that fails to compute becomes an ERROR result instead.)
+    """
+    produced: list[Produced] = []
+    for index, resolved in enumerate(inputs.models):
+        data = ModelData.build(inputs, resolved, runner=pool.runner(inputs, index))
+        steps = [kind for kind in planned(inputs.loaded.policy) if kind.applies(data)]
+        for number, kind in enumerate(steps, start=1):
+            where = f"[{resolved.spec.name} {number}/{len(steps)}] {kind.label}"
+            say(f"{where} ...")
+            start = time.perf_counter()
+            produced.append(Produced(kind, resolved.spec.name, _run(kind, data)))
+            say(f"{where} done in {time.perf_counter() - start:.1f} s")
+    return produced
+
+
+def _run(kind: AnalysisKind, data: ModelData) -> Output:
+    try:
+        return kind.run(data)
+    except ReportgenError:
+        raise
+    except (ValueError, RuntimeError, FloatingPointError, IndexError) as exc:
+        raise AnalysisError(
+            f"model '{data.model.name}': {kind.label} failed: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def admit(gate: PrivacyGate, produced: list[Produced]) -> list[Result]:
+    """What passes the privacy gate, each result under its kind's declared rule.
+
+    Raises:
+        PrivacyError: a kind declares no privacy rule, or a result belongs to no known kind.
+    """
+    results: list[Result] = []
+    families: list[ModelCohorts] = []
+    for item in produced:
+        rule = _declared(item)
+        if rule is PrivacyRule.COHORTS and isinstance(item.output, list):
+            families += item.output
+            continue
+        if not isinstance(item.output, list):
+            admitted = gate.admit(item.output, rule)
+            if admitted is not None:
+                results.append(admitted)
+    return results + gate.cohorts(families)
+
+
+def _declared(item: Produced) -> PrivacyRule:
+    """The rule a result is admitted under: its kind's, checked against the registry."""
+    outputs = item.output if isinstance(item.output, list) else [item.output]
+    for output in outputs:
+        if isinstance(output, ModelCohorts):
+            continue
+        if kind_of(output) is None:
+            raise PrivacyError(
+                f"privacy gate: model '{item.model}' produced a '{output.kind}' result that no "
+                "known kind of analysis declares; refused"
+            )
+    if item.kind.privacy is None:
+        raise PrivacyError(
+            f"privacy gate: the '{item.kind.name}' analysis of model '{item.model}' declares no "
+            "privacy rule, so nothing it computed may be published; refused"
+        )
+    return item.kind.privacy
+
+
+def _judge(result: Result) -> Callable[..., list] | None:
+    kind = kind_of(result)
+    return kind.judge if kind is not None else None
+
+
+__all__ = ["Produced", "Progress", "admit", "compute", "run_plan"]

@@ -1,0 +1,254 @@
+"""Where the analyses' row-sharded work runs: here, in local processes, or on a Dask cluster.
+
+An executor turns each model into a :class:`~reportgen.analyses.work.Runner`. In-process
+runners call tasks directly. The others cut a task's units into shards and ship each shard to a
+worker as a module-level function, a :class:`ModelRef` (file paths and content hashes) and
+arrays; the worker loads the model from its file once, refuses it if its hash changed, runs the
+task and sends back the outputs with what the model cost, which is added to this process's
+meter. Nothing else crosses: no model object, no open file. Each worker runs torch on its share
+of the cores, so two workers do not fight over two.
+
+Specs (``--executor``): ``in-process`` (default), ``processes`` (one worker per core),
+``dask-local`` (a ``distributed.LocalCluster`` with one single-threaded worker per core),
+``dask://HOST:PORT`` (an existing cluster's scheduler).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from reportgen._lazy import require
+from reportgen.analyses.work import InProcess, Outputs, Runner, Task, join, split, units
+from reportgen.errors import AnalysisError, InputError, PolicyError
+from reportgen.inputs.codec import Feature, FeatureCodec
+from reportgen.inputs.models import ModelAdapter
+from reportgen.inputs.resolve import ResolvedInputs, load_model
+from reportgen.policy.loader import load_policy
+
+SHARDS_PER_WORKER = 4
+"""Shards per worker and task: enough to balance uneven rows, few enough to keep overhead low."""
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """How a worker loads one model: file paths and content hashes, nothing else."""
+
+    policy_path: str
+    policy_sha256: str
+    seed: int
+    index: int
+    model_sha256: str
+    features: tuple[tuple[str, str, tuple[str, ...]], ...]
+    """The model's codec (name, kind, levels): a scikit-learn model learns its levels from the
+    data, which the worker does not load."""
+
+
+def model_ref(inputs: ResolvedInputs, index: int) -> ModelRef:
+    resolved = inputs.models[index]
+    return ModelRef(
+        policy_path=str(inputs.loaded.path),
+        policy_sha256=inputs.loaded.sha256,
+        seed=inputs.loaded.policy.seed,
+        index=index,
+        model_sha256=resolved.sha256,
+        features=tuple((f.name, f.kind, f.levels) for f in resolved.adapter.codec.features),
+    )
+
+
+_LOADED: dict[ModelRef, ModelAdapter] = {}
+
+
+def worker_model(ref: ModelRef) -> ModelAdapter:
+    """The model ``ref`` names, loaded once per worker process.
+
+    Raises:
+        InputError: the policy or the model file changed since the run started.
+    """
+    if ref not in _LOADED:
+        try:
+            loaded = load_policy(ref.policy_path)
+        except PolicyError as exc:
+            raise InputError(f"worker: {exc}") from exc
+        if loaded.sha256 != ref.policy_sha256:
+            raise InputError(f"{ref.policy_path}: the policy changed while the run was under way")
+        codec = FeatureCodec(tuple(Feature(n, k, lv) for n, k, lv in ref.features))  # type: ignore[arg-type]  # kinds come from a codec
+        resolved = load_model(loaded, ref.index, codec=codec)
+        if resolved.sha256 != ref.model_sha256:
+            raise InputError(
+                f"{loaded.resolve(resolved.spec.path)}: the model file changed while the run "
+                "was under way"
+            )
+        _LOADED[ref] = resolved.adapter
+    return _LOADED[ref]
+
+
+def run_shard(
+    task: Task,
+    ref: ModelRef,
+    shared: Mapping[str, Any],
+    rows: Mapping[str, np.ndarray],
+    threads: int,
+) -> tuple[Outputs, tuple[int, int, float]]:
+    """One shard in a worker: the task's outputs and the model's (rows, calls, seconds)."""
+    _limit_threads(threads)
+    model = worker_model(ref)
+    before = model.meter.snapshot()
+    found = task(model, shared, rows)
+    used = model.meter.since(before)
+    return found, (used.rows, used.calls, used.seconds)
+
+
+def _limit_threads(threads: int) -> None:
+    torch = require("torch")
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+
+
+class Backend(Protocol):
+    """A pool of workers that runs shards."""
+
+    name: str
+    workers: int
+
+    def run(self, shards: list[tuple[Any, ...]]) -> list[tuple[Outputs, tuple[int, int, float]]]:
+        """``run_shard(*shard)`` for every shard, results in the same order."""
+
+
+class Sharded:
+    """A Runner for one model whose tasks a backend runs in shards."""
+
+    def __init__(self, backend: Backend, ref: ModelRef, model: ModelAdapter) -> None:
+        self.backend, self.ref, self.model = backend, ref, model
+        self.name = backend.name
+
+    def map(self, task: Task, shared: Mapping[str, Any], rows: Mapping[str, np.ndarray]) -> Outputs:
+        if units(rows) == 0:
+            return task(self.model, shared, rows)
+        threads = max(1, (os.cpu_count() or 1) // self.backend.workers)
+        parts = split(rows, self.backend.workers * SHARDS_PER_WORKER)
+        done = self.backend.run([(task, self.ref, shared, part, threads) for part in parts])
+        for _, (rows_used, calls, seconds) in done:
+            self.model.meter.rows += rows_used
+            self.model.meter.calls += calls
+            self.model.meter.seconds += seconds
+        return join([found for found, _ in done])
+
+
+class Processes:
+    """Local worker processes (spawned, so no torch state is inherited)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.name = f"processes ({workers} workers)"
+        self._pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+        )
+
+    def run(self, shards: list[tuple[Any, ...]]) -> list[tuple[Outputs, tuple[int, int, float]]]:
+        futures = [self._pool.submit(run_shard, *shard) for shard in shards]
+        try:
+            return [future.result() for future in futures]
+        except concurrent.futures.process.BrokenProcessPool as exc:
+            raise AnalysisError(
+                "a worker process died while running the analyses; nothing was published"
+            ) from exc
+
+    def close(self) -> None:
+        self._pool.shutdown(cancel_futures=True)
+
+
+class Dask:
+    """A dask.distributed cluster: a local one started here, or one at an address."""
+
+    def __init__(self, address: str | None, workers: int) -> None:
+        distributed = require("distributed")
+        self._cluster = None
+        if address is None:
+            self._cluster = distributed.LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=40,
+            )
+            self.client = distributed.Client(self._cluster)
+            self.name = f"dask-local ({workers} workers)"
+        else:
+            try:
+                self.client = distributed.Client(address, timeout=30)
+            except OSError as exc:
+                raise AnalysisError(
+                    f"--executor {address}: no Dask scheduler answers there"
+                ) from exc
+            workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+            self.name = f"dask ({address}, {workers} workers)"
+        self.workers = workers
+
+    def run(self, shards: list[tuple[Any, ...]]) -> list[tuple[Outputs, tuple[int, int, float]]]:
+        distributed = require("distributed")
+        futures = [self.client.submit(run_shard, *shard, pure=False) for shard in shards]
+        try:
+            return list(self.client.gather(futures))
+        except distributed.KilledWorker as exc:
+            raise AnalysisError(
+                "Dask workers kept dying while running the analyses; nothing was published"
+            ) from exc
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+class Executor:
+    """Runners for the models of one run, all on one backend (or in this process)."""
+
+    def __init__(self, backend: Processes | Dask | None) -> None:
+        self.backend = backend
+        self.name = backend.name if backend is not None else InProcess.name
+
+    def runner(self, inputs: ResolvedInputs, index: int) -> Runner:
+        model = inputs.models[index].adapter
+        if self.backend is None:
+            return InProcess(model)
+        return Sharded(self.backend, model_ref(inputs, index), model)
+
+
+EXECUTORS = ("in-process", "processes", "dask-local", "dask://HOST:PORT")
+
+
+@contextmanager
+def open_executor(spec: str, *, workers: int | None = None) -> Iterator[Executor]:
+    """The executor ``spec`` names, closed (its workers stopped) on exit.
+
+    Raises:
+        PolicyError: an unknown spec (a usage error, exit 2).
+    """
+    count = workers or os.cpu_count() or 1
+    backend: Processes | Dask | None
+    if spec == "in-process":
+        backend = None
+    elif spec == "processes":
+        backend = Processes(count)
+    elif spec == "dask-local":
+        backend = Dask(None, count)
+    elif spec.startswith("dask://"):
+        backend = Dask("tcp://" + spec.removeprefix("dask://"), count)
+    else:
+        raise PolicyError(f"--executor: '{spec}' is not one of {', '.join(EXECUTORS)}")
+    try:
+        yield Executor(backend)
+    finally:
+        if backend is not None:
+            backend.close()
+
+
+__all__ = ["EXECUTORS", "Executor", "ModelRef", "open_executor", "run_shard", "worker_model"]

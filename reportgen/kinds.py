@@ -1,0 +1,133 @@
+"""Every kind of analysis, described in one place: the registry the engine runs from.
+
+A kind says when the policy wants it and when it applies to a model, how it runs (and what its
+row-sharded work is split by), the privacy rule the gate admits its results under, and the rule
+that turns its results into pass/warn/fail gates. The engine plans from this registry, the
+privacy gate refuses any result whose kind declares no rule (it fails closed), and conditions
+come from here; the report's sections come from the render registry
+(:mod:`reportgen.render.kinds`) keyed by the same result kinds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from reportgen.analyses.checks import CHECKS, Check, run_check
+from reportgen.analyses.cohorts import ModelCohorts, run_cohorts
+from reportgen.analyses.context import ModelData
+from reportgen.analyses.global_importance import run_global_shap, run_permutation
+from reportgen.analyses.local import run_local
+from reportgen.analyses.performance import run_performance
+from reportgen.conditions import JUDGES, Judge
+from reportgen.policy.schema import Policy
+from reportgen.privacy.rules import PrivacyRule
+from reportgen.results.document import CheckResult, Result
+
+Output = Result | list[ModelCohorts]
+
+
+@dataclass(frozen=True)
+class AnalysisKind:
+    """One kind of analysis and everything the engine needs to know about it.
+
+    ``name`` is the result's ``kind`` tag, or the check's name for the trust checks (whose
+    results share the tag ``check``). ``privacy`` is None only to show what the gate does with
+    a kind that declares nothing: it refuses it.
+    """
+
+    name: str
+    label: str
+    wanted: Callable[[Policy], bool]
+    applies: Callable[[ModelData], bool]
+    run: Callable[[ModelData], Output]
+    privacy: PrivacyRule | None
+    shards: str
+    judge: Judge | None = None
+
+
+def _always(_: object) -> bool:
+    return True
+
+
+def _check_kind(check: Check) -> AnalysisKind:
+    return AnalysisKind(
+        name=check.name,
+        label=f"{check.code} {check.label} check",
+        wanted=lambda policy: check.enabled(policy.checks),
+        applies=check.applies,
+        run=partial(run_check, check),
+        privacy=PrivacyRule.CHECK,
+        shards=check.shards,
+        judge=JUDGES[check.name],
+    )
+
+
+KINDS: tuple[AnalysisKind, ...] = (
+    AnalysisKind(
+        "model_performance",
+        "model performance",
+        _always,
+        _always,
+        run_performance,
+        PrivacyRule.PREDICTION_COUNTS,
+        shards="none (one pass over the evaluation rows)",
+    ),
+    AnalysisKind(
+        "global_shap",
+        "global SHAP importance",
+        lambda policy: "shap" in policy.explanations.global_.methods,
+        _always,
+        run_global_shap,
+        PrivacyRule.AGGREGATE,
+        shards="the explained evaluation rows",
+    ),
+    AnalysisKind(
+        "permutation_importance",
+        "permutation importance",
+        lambda policy: "permutation" in policy.explanations.global_.methods,
+        _always,
+        run_permutation,
+        PrivacyRule.AGGREGATE,
+        shards="the repeats",
+    ),
+    AnalysisKind(
+        "local_explanations",
+        "audit cases (local explanations)",
+        _always,
+        _always,
+        run_local,
+        PrivacyRule.CASES,
+        shards="the audit cases and checked rows",
+    ),
+    *(_check_kind(check) for check in CHECKS),
+    AnalysisKind(
+        "cohorts",
+        "cohorts",
+        lambda policy: bool(policy.privacy.cohorts),
+        _always,
+        run_cohorts,
+        PrivacyRule.COHORTS,
+        shards="none (reuses the global SHAP values)",
+    ),
+)
+
+
+def registry() -> dict[str, AnalysisKind]:
+    """The kinds by name (read at call time, so tests can add a kind)."""
+    return {kind.name: kind for kind in KINDS}
+
+
+def kind_of(result: Result) -> AnalysisKind | None:
+    """The kind a result belongs to; None when no kind of this engine made it."""
+    name = result.check if isinstance(result, CheckResult) else result.kind
+    return registry().get(name)
+
+
+def planned(policy: Policy) -> list[AnalysisKind]:
+    """The kinds the policy asks for, in the order they run."""
+    return [kind for kind in registry().values() if kind.wanted(policy)]
+
+
+__all__ = ["KINDS", "AnalysisKind", "kind_of", "planned", "registry"]

@@ -1,0 +1,26 @@
+"""The ways the privacy gate can admit a result: every kind of analysis declares one.
+
+The gate implements each rule; a kind that declares none, or a result of a kind the engine
+does not know, is refused (the gate fails closed), so a new analysis cannot publish personal
+data because its author forgot the gate.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class PrivacyRule(StrEnum):
+    AGGREGATE = "aggregate"
+    """Figures over all evaluation rows (importances, scores): no value of any one person. The
+    gate checks that no record identifier appears."""
+    PREDICTION_COUNTS = "prediction_counts"
+    """Aggregates plus counts per predicted class: small counts are suppressed, with
+    complementary suppression against the total."""
+    CASES = "cases"
+    """Individual audit cases: pseudonymous ids, generalised values, sensitive attributes
+    withheld, and withheld altogether where the policy shows no individual cases."""
+    CHECK = "check"
+    """A trust check's aggregate metrics; the cases it warns about get pseudonymous ids."""
+    COHORTS = "cohorts"
+    """Raw cohort figures: suppressed, merged and optionally noised into published cohorts."""
