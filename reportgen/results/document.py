@@ -2,8 +2,10 @@
 
 ``results.json`` is the single source of truth: rendering reads only this document, so any past
 report can be re-rendered. Each result carries a stable ``kind`` tag; fields are JSON-native
-(no NaN, no numpy types). Values that depend on the clock live only in ``run.created_at`` and in
-fields named ``*_seconds``, so two runs with the same inputs and seed differ only there.
+(no NaN, no numpy types). Values that depend on the clock or on where and in how many pieces the
+work ran live only in ``run.created_at``, ``run.executor``, fields named ``*_seconds`` and
+``cost.model_calls`` (how many batches the rows went in), so two runs with the same inputs and
+seed differ only there, whatever executor ran them.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ class Cost(_Doc):
     """What an analysis cost: rows pushed through the model, calls, and time."""
 
     model_rows: int = Field(description="Rows evaluated by the model.")
-    model_calls: int = Field(description="Batched model calls.")
+    model_calls: int = Field(
+        description="Batched model calls; depends on how the work was split (the executor)."
+    )
     wall_seconds: float = Field(description="Wall time of the whole analysis.")
     model_seconds: float = Field(description="Wall time spent inside the model.")
 

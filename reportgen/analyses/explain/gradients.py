@@ -61,8 +61,12 @@ def explain_ig(
 
     ig = attr_module.IntegratedGradients(forward)
     with torch.no_grad():
-        f_x = _padded(forward, inputs).gather(1, labels.view(-1, 1)).view(-1)
-        f_0 = _padded(forward, baseline)[0][labels]
+        f_x = _padded(model, forward, inputs).gather(1, labels.view(-1, 1)).view(-1)
+        f_0 = (
+            _padded(model, forward, baseline.expand_as(inputs))
+            .gather(1, labels.view(-1, 1))
+            .view(-1)
+        )
     encoded = np.zeros(tuple(inputs.shape))
     error = np.full(len(codes), np.inf)
     todo = np.arange(len(codes))
@@ -90,10 +94,12 @@ def explain_ig(
     )
 
 
-def _padded(forward: Any, encoded: Any) -> Any:
+def _padded(model: ModelAdapter, forward: Any, encoded: Any) -> Any:
     """``forward`` on ``encoded`` padded to a multiple of ROW_BLOCK rows (as every model call
     is, see ModelAdapter._call), so each row's output does not depend on how many came along."""
     torch = require("torch")
     pad = -len(encoded) % ROW_BLOCK
     padded = torch.cat([encoded, encoded[-1:].expand(pad, -1)]) if pad else encoded
-    return forward(padded)[: len(encoded)]
+    out = forward(padded)[: len(encoded)]
+    model.meter.rows -= pad  # the meter counts the rows asked for, as predict_codes does
+    return out
