@@ -25,13 +25,11 @@ from reportgen.policy import LoadedPolicy, load_policy
 from reportgen.policy.schema import Policy
 from reportgen.privacy.gate import PrivacyGate
 from reportgen.registry import DEFAULT_LOCK_TIMEOUT, MANIFEST, Published, latest, publish
-from reportgen.registry.diff import CHANGES_FILE, VersionDiff, diff_documents, load_diff
+from reportgen.registry.diff import CHANGES_FILE, diff_documents, load_diff
 from reportgen.registry.folders import folder_problem
 from reportgen.registry.history import fingerprint, record_run, record_version
 from reportgen.registry.review import (
     SIGNOFF_FILE,
-    ReviewStatus,
-    TrustedReviewer,
     read_manifest,
     review_status,
     reviews_dir,
@@ -40,6 +38,7 @@ from reportgen.registry.review import (
 from reportgen.registry.signing import manifest_signer
 from reportgen.registry.store import check_publishable, draft_manifest
 from reportgen.results import ResultDocument, canonical_json, load_results
+from reportgen.results.trail import ReviewStatus, TrustedReviewer, VersionDiff
 
 # Where the pseudonym key lives when a run publishes nowhere (compute_results, the benchmark).
 DEFAULT_KEY_DIR = Path.home() / ".config" / "reportgen"

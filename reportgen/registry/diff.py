@@ -1,9 +1,11 @@
-"""What changed between two report versions, as typed data and as sentences a reviewer reads.
+"""What changed between two report versions, computed as plain data (a VersionDiff).
 
 :func:`diff_documents` compares two results documents (and, when given, their manifests): input
 hashes, software, gate outcomes, global importance ranks, the audit cases' reason mix and
 performance metrics. Clock values (``created_at``, ``*_seconds``) are never compared, so two runs
-of the same inputs give a diff that says "No differences.".
+of the same inputs give a diff that says "No differences.". The types live in
+:mod:`reportgen.results.trail`; the sentences that tell a diff, in
+:mod:`reportgen.render.trail_text`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from reportgen.errors import RegistryError
 from reportgen.results.document import (
@@ -28,138 +30,25 @@ from reportgen.results.document import (
     ResultDocument,
 )
 from reportgen.results.io import canonical_json
+from reportgen.results.trail import (
+    GateChange,
+    HashChange,
+    ImportanceDiff,
+    Measure,
+    MetricChange,
+    RankChange,
+    ReasonCount,
+    ReasonMixDiff,
+    ValueChange,
+    VersionDiff,
+    VersionRef,
+)
 
 CHANGES_FILE = "changes.json"
 """The diff against the previous version, stored inside each version after the first."""
-Status = Literal["pass", "warn", "fail", "error"]
-Measure = Literal["global_shap", "permutation_importance"]
 _DERIVED_INPUTS = {("fingerprint",)}
 """Manifest inputs computed from the others: their change is stated through the others."""
 _MEASURES: tuple[Measure, ...] = ("global_shap", "permutation_importance")
-MEASURE_WORDS: dict[str, str] = {
-    "global_shap": "mean |SHAP|",
-    "permutation_importance": "permutation importance",
-}
-
-
-class _Diff(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class VersionRef(_Diff):
-    """One side of the comparison."""
-
-    label: str = Field(description="As shown to readers, e.g. 'v3'.")
-    policy_id: str
-    created_at: str
-    manifest_sha256: str | None = Field(description="None while the version is being published.")
-
-
-class HashChange(_Diff):
-    """An input file whose content hash differs; ``None`` on the side that lacks the input."""
-
-    path: list[str] = Field(description="Key path in the manifest's inputs, e.g. models.m.model.")
-    old: str | None
-    new: str | None
-
-
-class ValueChange(_Diff):
-    """A recorded setting of the run that differs: reportgen, Python or a library version, seed."""
-
-    name: str
-    old: str | None
-    new: str | None
-
-
-class GateChange(_Diff):
-    code: str
-    check: str
-    model: str
-    method: str | None
-    old: Status | None = Field(description="None: the gate did not exist in the older version.")
-    new: Status | None = Field(description="None: the gate is gone in the newer version.")
-    old_actual: str | None
-    new_actual: str | None
-
-
-class RankChange(_Diff):
-    """A feature whose rank moved, or that is ranked on one side only."""
-
-    feature: str
-    old_rank: int | None
-    new_rank: int | None
-    old_value: float | None
-    new_value: float | None
-
-
-class ImportanceDiff(_Diff):
-    model: str
-    measure: Measure
-    missing_in: Literal["old", "new"] | None = Field(
-        default=None, description="The side that did not compute this measure for the model."
-    )
-    changes: list[RankChange] = Field(default_factory=list)
-
-
-class ReasonCount(_Diff):
-    """How many audit cases cite a feature among their top contributions, and in which direction."""
-
-    feature: str
-    old_cases: int
-    new_cases: int
-    old_raises: int
-    new_raises: int
-    old_lowers: int
-    new_lowers: int
-
-
-class ReasonMixDiff(_Diff):
-    model: str
-    method: Literal["shap"] = "shap"
-    old_cases: int = Field(description="Audit cases explained in the older version.")
-    new_cases: int
-    features: list[ReasonCount] = Field(description="Only the features whose counts changed.")
-
-
-class MetricChange(_Diff):
-    model: str
-    metric: str
-    old: float | None
-    new: float | None
-
-
-class VersionDiff(_Diff):
-    """Everything that differs between two versions, older (``old``) to newer (``new``)."""
-
-    kind: Literal["reportgen.diff"] = "reportgen.diff"
-    schema_version: Literal["1.0"] = "1.0"
-    old: VersionRef
-    new: VersionRef
-    models: list[str] = Field(description="Every model named on either side.")
-    inputs: list[HashChange]
-    software: list[ValueChange]
-    gates: list[GateChange]
-    importances: list[ImportanceDiff]
-    reasons: list[ReasonMixDiff]
-    performance: list[MetricChange]
-
-    @property
-    def identical(self) -> bool:
-        """True when nothing but the clock differs."""
-        parts = (self.inputs, self.software, self.gates, self.importances, self.reasons)
-        return not any(parts) and not self.performance
-
-    def groups(self) -> list[tuple[str, list[str]]]:
-        """Sentences grouped by topic, each group's lines or its 'No change in ...' line."""
-        from reportgen.registry.diff_text import grouped_lines
-
-        return grouped_lines(self)
-
-    def lines(self) -> list[str]:
-        """Every sentence, in reading order; ``["No differences."]`` when nothing changed."""
-        if self.identical:
-            return ["No differences."]
-        return [line for _title, lines in self.groups() for line in lines]
 
 
 def diff_documents(

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reportgen.errors import RegistryError
 from reportgen.registry.chain import TrustedKey, check_chain
-from reportgen.registry.review import ReviewStatus, read_manifest, review_status
+from reportgen.registry.review import read_manifest, review_status
 from reportgen.registry.store import (
     MANIFEST,
     folder_number,
@@ -23,6 +23,7 @@ from reportgen.registry.store import (
     stray_file,
     versions,
 )
+from reportgen.results.trail import ReviewStatus
 
 _REF = re.compile(r"^(?P<policy>[a-z0-9][a-z0-9_-]*)(?:/v(?P<version>[1-9][0-9]*))?/?$")
 STATUSES = ("pass", "warn", "fail", "error")

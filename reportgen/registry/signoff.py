@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from reportgen.errors import RegistryError
 from reportgen.registry.store import sha256_bytes
 from reportgen.results.io import canonical_json
+from reportgen.results.trail import TrustedReviewer
 
 SIGNOFF_FILE = "signoff.json"
 """In a version: the roles that must approve it and who may, fixed when it was published."""
@@ -28,14 +29,6 @@ NO_REVIEWERS = "no trusted reviewer was declared (review.reviewers) when it was 
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TrustedReviewer(_Record):
-    """A person trusted to sign off the version, bound to their key."""
-
-    name: str
-    roles: list[str]
-    fingerprint: str = Field(description="sha256 of the raw Ed25519 public key, hex.")
 
 
 class Signoff(_Record):

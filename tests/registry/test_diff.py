@@ -10,8 +10,9 @@ from click.testing import CliRunner
 
 from reportgen.cli import main
 from reportgen.registry import publish
-from reportgen.registry.diff import CHANGES_FILE, VersionDiff, diff_documents, load_diff
+from reportgen.registry.diff import CHANGES_FILE, diff_documents, load_diff
 from reportgen.render import ReportMeta, build_view, render_html
+from reportgen.render.trail_text import diff_lines
 from reportgen.results import ResultDocument, canonical_json
 from reportgen.results.document import (
     Contribution,
@@ -21,6 +22,7 @@ from reportgen.results.document import (
     Metric,
     PerformanceResult,
 )
+from reportgen.results.trail import VersionDiff
 from tests.render.render_fixture import MODEL, make_document
 
 NO_CHANGE_TAIL = [
@@ -73,13 +75,13 @@ def test_identical_documents_apart_from_the_clock_give_no_differences() -> None:
     later = a.run.model_copy(update={"created_at": "2025-04-01T00:00:00+00:00", "wall_seconds": 1})
     diff = diff_documents(a, a.model_copy(update={"run": later}), a_label="v1", b_label="v2")
     assert diff.identical
-    assert diff.lines() == ["No differences."]
+    assert diff_lines(diff) == ["No differences."]
     assert diff.new.created_at == "2025-04-01T00:00:00+00:00"
 
 
 def test_one_rank_one_gate_one_hash_are_stated_exactly() -> None:
     diff = diff_documents(older(), newer(), a_label="v1", b_label="v2")
-    assert diff.lines() == [
+    assert diff_lines(diff) == [
         "The model file changed (sha256 bbbbbbbb\u2026 -> ffffffff\u2026).",
         "Gate C6 SHAP vs LIME went from PASS to FAIL.",
         "purpose moved from rank 4 to rank 3 in mean |SHAP| (0.0219 -> 0.0455).",
@@ -143,7 +145,7 @@ def test_manifest_inputs_add_templates_and_ignore_the_derived_fingerprint() -> N
         doc, doc, a_label="v1", b_label="v2", a_manifest=a_manifest, b_manifest=b_manifest
     )
     assert (
-        diff.lines()[0]
+        diff_lines(diff)[0]
         == "The report template set changed (sha256 11111111\u2026 -> 22222222\u2026)."
     )
     assert [c.path for c in diff.inputs] == [["templates"]]
@@ -166,7 +168,7 @@ def test_reason_mix_performance_and_new_features_are_worded() -> None:
         PerformanceResult,
         metrics=[Metric(name="roc_auc", value=0.8012), Metric(name="accuracy", value=0.7815)],
     )
-    lines = diff_documents(a, b, a_label="v1", b_label="v2").lines()
+    lines = diff_lines(diff_documents(a, b, a_label="v1", b_label="v2"))
     assert lines[3:] == [
         "purpose is among the top SHAP reasons of 3 of 3 audit cases (was 2 of 3); it raises the "
         "output in 3 and lowers it in 0 (was 2 and 0).",

@@ -17,7 +17,6 @@ from reportgen.errors import RegistryError
 from reportgen.registry import publish
 from reportgen.registry.review import (
     SIGNOFF_FILE,
-    TrustedReviewer,
     record_review,
     review_status,
     reviews_dir,
@@ -26,7 +25,9 @@ from reportgen.registry.review import (
 from reportgen.registry.show import describe_version
 from reportgen.registry.signing import fingerprint_file, init_keys, manifest_signer
 from reportgen.render import ReportMeta, build_view, render_html
+from reportgen.render.trail_text import review_sentence
 from reportgen.results import canonical_json
+from reportgen.results.trail import TrustedReviewer
 from tests.render.render_fixture import make_document
 
 ROLES = ["model_validator", "risk_officer"]
@@ -89,7 +90,7 @@ def test_approved_only_once_every_required_role_approves(tmp_path: Path, keys) -
     approve(v1, keys[1], "risk_officer", reviewer="Bob Stone")
     status = review_status(v1)
     assert (status.state, status.approved_roles, status.missing_roles) == ("approved", ROLES, [])
-    assert status.sentence() == "Approved (model_validator, risk_officer)."
+    assert review_sentence(status) == "Approved (model_validator, risk_officer)."
 
 
 def test_the_attestation_is_canonical_json_bound_to_the_manifest(tmp_path: Path, keys) -> None:
