@@ -133,10 +133,10 @@ def run(
     summary = {
         "status": "published",
         "exit_code": EXIT_GATE_FAILED if failed else EXIT_OK,
-        "policy": published.manifest["policy_id"],
+        "policy": published.manifest.policy_id,
         "version": published.version,
         "path": str(published.path),
-        "files": sorted(published.manifest["files"]),
+        "files": sorted(published.manifest.files),
         "gates": {s: sum(g.status == s for g in gates) for s in ("pass", "warn", "fail", "error")},
         "failed_gates": [_gate_line(g) for g in failed],
     }

@@ -5,14 +5,12 @@ The CLI calls the functions here and nothing deeper. Each function raises only r
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from reportgen import __version__
 from reportgen.analyses import run_analyses
@@ -24,21 +22,27 @@ from reportgen.inputs.resolve import sha256_file
 from reportgen.policy import LoadedPolicy, load_policy
 from reportgen.policy.schema import Policy
 from reportgen.privacy.gate import PrivacyGate
-from reportgen.registry import DEFAULT_LOCK_TIMEOUT, MANIFEST, Published, latest, publish
+from reportgen.registry import (
+    DEFAULT_LOCK_TIMEOUT,
+    MANIFEST,
+    Published,
+    latest,
+    publish,
+    read_manifest,
+)
 from reportgen.registry.diff import CHANGES_FILE, diff_documents, load_diff
 from reportgen.registry.folders import folder_problem
 from reportgen.registry.history import fingerprint, record_run, record_version
 from reportgen.registry.review import (
     SIGNOFF_FILE,
-    read_manifest,
     review_status,
     reviews_dir,
     signoff_bytes,
 )
 from reportgen.registry.signing import manifest_signer
 from reportgen.registry.store import check_publishable, draft_manifest
-from reportgen.results import ResultDocument, canonical_json, load_results
-from reportgen.results.trail import ReviewStatus, TrustedReviewer, VersionDiff
+from reportgen.results import RESULTS_FILE, ResultDocument, canonical_json, load_results
+from reportgen.results.trail import Manifest, ReviewStatus, TrustedReviewer, VersionDiff
 
 # Where the pseudonym key lives when a run publishes nowhere (compute_results, the benchmark).
 DEFAULT_KEY_DIR = Path.home() / ".config" / "reportgen"
@@ -153,14 +157,14 @@ def generate_report(
 
     def write(folder: Path, version: int) -> None:
         say(f"rendering {', '.join(formats)} for v{version} ...")
-        (folder / "results.json").write_bytes(canonical_json(document))
-        changes = _changes_since(folder.parent / f"v{version - 1}", version, document, inputs)
+        (folder / RESULTS_FILE).write_bytes(canonical_json(document))
+        changes = _changes_since(folder.parent / f"v{version - 1}", version, document)
         if changes is not None:
             (folder / CHANGES_FILE).write_bytes(canonical_json(changes))
         if loaded.policy.review.reviewers:
             (folder / SIGNOFF_FILE).write_bytes(_signoff(loaded.policy))
 
-        def draft(folder: Path) -> dict[str, Any]:
+        def draft(folder: Path) -> Manifest:
             return draft_manifest(
                 folder, policy_id, version, inputs=inputs, created_at=document.run.created_at
             )
@@ -215,7 +219,7 @@ def _unchanged(loaded: LoadedPolicy, out: Path, seed: int | None) -> NoChange | 
         return None  # a missing file: computing reports it properly
     used_seed = policy.seed if seed is None else seed
     now = fingerprint(loaded.sha256, models, datasets, __version__, used_seed)
-    if previous.manifest.get("inputs", {}).get("fingerprint") != now:
+    if previous.manifest.inputs.get("fingerprint") != now:
         return None
     record_run(out, policy.id, "no_change", version=previous.version)
     return NoChange(policy.id, previous, now)
@@ -241,9 +245,8 @@ def render_results(results_path: str | Path, out: str | Path) -> list[Path]:
             f"{out}: is a published version, which is immutable; choose another --out folder"
         )
     label = "unpublished"
-    manifest_path = results_path.parent / MANIFEST
-    if manifest_path.is_file():
-        label = f"v{json.loads(manifest_path.read_text(encoding='utf-8'))['version']}"
+    if (results_path.parent / MANIFEST).is_file():
+        label = f"v{read_manifest(results_path.parent).version}"
     changes, review = _audit_trail(results_path.parent)
     return _render_then_move(out, document, label, changes, review)
 
@@ -274,19 +277,16 @@ def _render_then_move(
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def _changes_since(
-    previous: Path, version: int, document: ResultDocument, inputs: dict[str, Any]
-) -> VersionDiff | None:
+def _changes_since(previous: Path, version: int, document: ResultDocument) -> VersionDiff | None:
     """The diff from the previous version (beside the staging folder) to ``document``."""
-    if version < 2 or not (previous / "results.json").is_file():
+    if version < 2 or not (previous / RESULTS_FILE).is_file():
         return None
     return diff_documents(
-        load_results(previous / "results.json"),
+        load_results(previous / RESULTS_FILE),
         document,
         a_label=previous.name,
         b_label=f"v{version}",
         a_manifest=read_manifest(previous),
-        b_manifest={"inputs": inputs},
     )
 
 
@@ -304,7 +304,7 @@ def _render_into(
     label: str,
     formats: Sequence[str],
     *,
-    manifest: Callable[[Path], dict[str, Any]] | None = None,
+    manifest: Callable[[Path], Manifest] | None = None,
     changes: VersionDiff | None = None,
     review: ReviewStatus | None = None,
 ) -> list[Path]:

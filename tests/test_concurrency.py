@@ -14,6 +14,7 @@ from typing import Any
 
 from reportgen.registry import publish, versions
 from reportgen.registry.history import list_runs, list_versions, record_run, record_version
+from reportgen.results import canonical_json
 from tests.registry.test_history import document
 
 CONTEXT = multiprocessing.get_context("fork")
@@ -22,8 +23,7 @@ CREATED = "2024-01-08T06:00:00+00:00"
 
 def write_slowly(folder: Path, version: int) -> None:
     time.sleep(0.05)  # long enough for the other publishers to pile up on the lock
-    results = {"gates": [{"status": "pass"}], "run": {"seed": 0}}
-    (folder / "results.json").write_text(json.dumps(results))
+    (folder / "results.json").write_bytes(canonical_json(document(["pass"])))
     (folder / "report.html").write_text(f"pid {os.getpid()} v{version}")
 
 

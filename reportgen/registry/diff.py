@@ -15,13 +15,14 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
 from reportgen.errors import RegistryError
+from reportgen.registry.manifest import read_manifest
 from reportgen.results.document import (
     GlobalShapResult,
     LocalExplanationsResult,
@@ -29,11 +30,12 @@ from reportgen.results.document import (
     PermutationImportanceResult,
     ResultDocument,
 )
-from reportgen.results.io import canonical_json
+from reportgen.results.io import RESULTS_FILE, canonical_json, load_results
 from reportgen.results.trail import (
     GateChange,
     HashChange,
     ImportanceDiff,
+    Manifest,
     Measure,
     MetricChange,
     RankChange,
@@ -57,13 +59,14 @@ def diff_documents(
     *,
     a_label: str,
     b_label: str,
-    a_manifest: Mapping[str, Any] | None = None,
-    b_manifest: Mapping[str, Any] | None = None,
+    a_manifest: Manifest | None = None,
+    b_manifest: Manifest | None = None,
 ) -> VersionDiff:
     """Compare an older document ``a`` with a newer ``b``.
 
     Input hashes are the document's policy, model, dataset and template hashes, updated with
-    each manifest's ``inputs`` when given (a manifest may record more).
+    each manifest's ``inputs`` when given (a manifest may record more). A side without a
+    manifest (a version being published) has no ``manifest_sha256``.
     """
     models = list(dict.fromkeys([m.name for m in a.models] + [m.name for m in b.models]))
     return VersionDiff(
@@ -99,11 +102,11 @@ def _first_error(exc: ValidationError) -> str:
     return f"{'.'.join(str(p) for p in first['loc']) or '(top level)'}: {first['msg']}"
 
 
-def _ref(doc: ResultDocument, label: str, manifest: Mapping[str, Any] | None) -> VersionRef:
-    """``manifest_sha256`` is known for a complete manifest (its file is its canonical JSON)."""
+def _ref(doc: ResultDocument, label: str, manifest: Manifest | None) -> VersionRef:
+    """``manifest_sha256`` is known for a published manifest (its file is its canonical JSON)."""
     digest = None
-    if manifest is not None and manifest.get("kind") == "reportgen.manifest":
-        digest = hashlib.sha256(canonical_json(dict(manifest))).hexdigest()
+    if manifest is not None:
+        digest = hashlib.sha256(canonical_json(manifest)).hexdigest()
     return VersionRef(
         label=label, policy_id=doc.policy.id, created_at=doc.run.created_at, manifest_sha256=digest
     )
@@ -122,9 +125,9 @@ def document_inputs(doc: ResultDocument) -> dict[str, Any]:
     }
 
 
-def _inputs(doc: ResultDocument, manifest: Mapping[str, Any] | None) -> dict[tuple[str, ...], Any]:
-    recorded = manifest.get("inputs") if manifest else None
-    return _flatten(document_inputs(doc)) | _flatten(recorded if isinstance(recorded, dict) else {})
+def _inputs(doc: ResultDocument, manifest: Manifest | None) -> dict[tuple[str, ...], Any]:
+    recorded = manifest.inputs if manifest is not None else {}
+    return _flatten(document_inputs(doc)) | _flatten(recorded)
 
 
 def _flatten(value: Any, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
@@ -290,12 +293,9 @@ def diff_versions(old_dir: Path, new_dir: Path) -> VersionDiff:
         RegistryError: a folder is not a readable published version.
         InputError: a results.json is unreadable.
     """
-    from reportgen.registry.review import read_manifest
-    from reportgen.results import load_results
-
     manifests = [read_manifest(d) for d in (old_dir, new_dir)]
-    docs = [load_results(d / "results.json") for d in (old_dir, new_dir)]
-    labels = [f"v{m['version']}" for m in manifests]
+    docs = [load_results(d / RESULTS_FILE) for d in (old_dir, new_dir)]
+    labels = [f"v{m.version}" for m in manifests]
     if docs[0].policy.id != docs[1].policy.id:
         labels = [f"{doc.policy.id} {label}" for doc, label in zip(docs, labels, strict=True)]
     return diff_documents(

@@ -14,18 +14,18 @@ approve a version.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reportgen.errors import RegistryError
 from reportgen.registry import signing
+from reportgen.registry.manifest import manifest_sha256, read_manifest
 from reportgen.registry.signoff import (
     NO_REVIEWERS,
     SIGNOFF_FILE,
@@ -34,7 +34,6 @@ from reportgen.registry.signoff import (
     read_signoff,
     signoff_bytes,
 )
-from reportgen.registry.store import MANIFEST, manifest_sha256, unpublished_folder
 from reportgen.results.io import canonical_json
 from reportgen.results.trail import (
     AttestationCheck,
@@ -83,24 +82,6 @@ def reviews_dir(version_dir: Path) -> Path:
     return version_dir.parent / REVIEWS_DIR / version_dir.name
 
 
-def read_manifest(version_dir: Path) -> dict[str, Any]:
-    """A version's manifest.
-
-    Raises:
-        RegistryError: no manifest, or it is not readable JSON.
-    """
-    path = version_dir / MANIFEST
-    if not path.is_file():
-        raise unpublished_folder(version_dir)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise RegistryError(f"{path}: not a readable manifest ({exc})") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("version"), int):
-        raise RegistryError(f"{path}: not a reportgen manifest (no version number)")
-    return data
-
-
 def record_review(
     version_dir: Path,
     *,
@@ -128,12 +109,12 @@ def record_review(
     _check_role(version_dir, role, signoff.required_roles)
     key = signing.load_private_key(key_path)
     printed = signing.fingerprint(key.public_key())
-    label = f"{manifest.get('policy_id', '')} v{manifest['version']}"
+    label = f"{manifest.policy_id} v{manifest.version}"
     _refuse_untrusted(version_dir, key_path, label, signoff, blocked, (printed, reviewer, role))
     moment = (at or datetime.now(UTC)).astimezone(UTC)
     attestation = Attestation(
-        policy_id=str(manifest.get("policy_id", "")),
-        version=int(manifest["version"]),
+        policy_id=manifest.policy_id,
+        version=manifest.version,
         manifest_sha256=manifest_sha256(version_dir),
         decision=decision,
         reviewer=reviewer,
@@ -211,8 +192,7 @@ def review_status(version_dir: Path, required_roles: Sequence[str] | None = None
         RegistryError: ``version_dir`` is not a readable published version.
     """
     manifest = read_manifest(version_dir)
-    version = int(manifest["version"])
-    policy_id = str(manifest.get("policy_id", ""))
+    version, policy_id = manifest.version, manifest.policy_id
     digest = manifest_sha256(version_dir)
     signoff, blocked = read_signoff(version_dir, manifest)
     blocked = blocked or (NO_REVIEWERS if not signoff.reviewers else None)

@@ -6,7 +6,6 @@ then reads its manifest, signature, gate tally and sign-off status.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,14 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reportgen.errors import RegistryError
 from reportgen.registry.chain import TrustedKey, check_chain
-from reportgen.registry.review import read_manifest, review_status
-from reportgen.registry.store import (
-    MANIFEST,
-    folder_number,
-    manifest_sha256,
-    stray_file,
-    versions,
-)
+from reportgen.registry.manifest import MANIFEST, manifest_sha256, read_manifest
+from reportgen.registry.review import review_status
+from reportgen.registry.store import folder_number, stray_file, versions
+from reportgen.results.io import RESULTS_FILE, load_results
 from reportgen.results.trail import ReviewStatus
 
 _REF = re.compile(r"^(?P<policy>[a-z0-9][a-z0-9_-]*)(?:/v(?P<version>[1-9][0-9]*))?/?$")
@@ -95,13 +90,13 @@ def describe_version(version_dir: Path, *, trusted: Sequence[TrustedKey] = ()) -
         RegistryError: not a readable published version.
     """
     manifest = read_manifest(version_dir)
-    number = folder_number(version_dir) or int(manifest["version"])
+    number = folder_number(version_dir) or manifest.version
     chain = check_chain(version_dir, number, trusted)
     return VersionSummary(
         path=str(version_dir),
-        policy_id=str(manifest.get("policy_id", "")),
-        version=int(manifest["version"]),
-        created_at=str(manifest.get("created_at", "")),
+        policy_id=manifest.policy_id,
+        version=manifest.version,
+        created_at=manifest.created_at,
         manifest_sha256=manifest_sha256(version_dir),
         signed=chain.signed,
         signature_valid=not chain.problems if chain.signed else None,
@@ -113,10 +108,5 @@ def describe_version(version_dir: Path, *, trusted: Sequence[TrustedKey] = ()) -
 
 
 def _gate_tally(version_dir: Path) -> dict[str, int]:
-    path = version_dir / "results.json"
-    try:
-        gates = json.loads(path.read_text(encoding="utf-8")).get("gates", [])
-        found = [g["status"] for g in gates]
-    except (OSError, ValueError, AttributeError, KeyError, TypeError) as exc:
-        raise RegistryError(f"{path}: not a readable results document ({exc})") from exc
+    found: list[str] = [g.status for g in load_results(version_dir / RESULTS_FILE).gates]
     return {status: found.count(status) for status in STATUSES}

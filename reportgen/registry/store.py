@@ -9,8 +9,6 @@ rendering or analyses: the caller supplies a function that writes the version's 
 from __future__ import annotations
 
 import errno
-import hashlib
-import json
 import os
 import re
 import shutil
@@ -20,13 +18,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reportgen import __version__
 from reportgen.errors import RegistryError
 from reportgen.registry.folders import folder_problem
 from reportgen.registry.lock import DEFAULT_LOCK_TIMEOUT, policy_lock
+from reportgen.registry.manifest import (
+    MANIFEST,
+    build_manifest,
+    manifest_sha256,
+    read_manifest,
+    unpublished_folder,
+)
 from reportgen.results.io import canonical_json
+from reportgen.results.trail import Manifest
 
-MANIFEST = "manifest.json"
 _VERSION_DIR = re.compile(r"^v([1-9][0-9]*)$")
 
 
@@ -36,7 +40,7 @@ class Published:
 
     version: int
     path: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
 
 
 def versions(policy_dir: Path) -> list[int]:
@@ -93,14 +97,6 @@ def stray_file(path: Path) -> RegistryError:
     """The error for a file named like a version (``v2``) in a policy folder."""
     return RegistryError(
         f"{path}: is a file where a version folder belongs; move it out of {path.parent}"
-    )
-
-
-def unpublished_folder(folder: Path) -> RegistryError:
-    """The error for a ``v<N>`` folder without a manifest: not a version, whatever it holds."""
-    return RegistryError(
-        f"{folder}: has no {MANIFEST}, so it is not a published version (damaged, or made by "
-        f"hand); move it out of {folder.parent}"
     )
 
 
@@ -183,7 +179,14 @@ def _publish_locked(
         raise _unwritable(policy_dir, version, exc) from exc
     try:
         write(staging, version)
-        manifest = _manifest(staging, policy_id, version, inputs, created_at, previous)
+        manifest = build_manifest(
+            staging,
+            policy_id=policy_id,
+            version=version,
+            inputs=inputs,
+            created_at=created_at,
+            previous=previous,
+        )
         manifest_bytes = canonical_json(manifest)
         (staging / MANIFEST).write_bytes(manifest_bytes)
         for name, data in (sign(manifest_bytes) if sign else {}).items():
@@ -225,36 +228,23 @@ def _sweep_staging(policy_dir: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
-def manifest_sha256(version_dir: Path) -> str:
-    """The sha256 of a version's manifest.json: the link the next version's manifest records."""
-    return sha256_bytes((version_dir / MANIFEST).read_bytes())
-
-
 def latest(policy_dir: Path) -> Published | None:
     """The newest published version of a policy folder, if any.
 
     Raises:
         RegistryError: the versions do not form a chain a run can extend (see
-            :func:`checked_versions`), or the latest manifest is not JSON.
+            :func:`checked_versions`), or the latest manifest is not readable.
     """
     found = checked_versions(policy_dir)
     if not found:
         return None
-    path = policy_dir / f"v{found[-1]}" / MANIFEST
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise RegistryError(f"{path}: not a readable manifest; run reportgen verify on it") from exc
-    return Published(found[-1], path.parent, manifest)
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    folder = policy_dir / f"v{found[-1]}"
+    return Published(found[-1], folder, read_manifest(folder))
 
 
 def draft_manifest(
     folder: Path, policy_id: str, version: int, *, inputs: dict[str, Any], created_at: str
-) -> dict[str, Any]:
+) -> Manifest:
     """The manifest of version ``version`` for the files now in ``folder``, a staging folder
     that publish gave a ``write`` function (so the previous version lies beside it).
 
@@ -263,29 +253,14 @@ def draft_manifest(
     """
     previous_dir = folder.parent / f"v{version - 1}"
     previous = manifest_sha256(previous_dir) if version > 1 and previous_dir.is_dir() else None
-    return _manifest(folder, policy_id, version, inputs, created_at, previous)
-
-
-def _manifest(
-    folder: Path,
-    policy_id: str,
-    version: int,
-    inputs: dict[str, Any],
-    created_at: str,
-    previous: str | None,
-) -> dict[str, Any]:
-    files = {p.name: sha256_bytes(p.read_bytes()) for p in sorted(folder.iterdir()) if p.is_file()}
-    return {
-        "kind": "reportgen.manifest",
-        "schema_version": "1.0",
-        "policy_id": policy_id,
-        "version": version,
-        "created_at": created_at,
-        "reportgen_version": __version__,
-        "files": files,
-        "inputs": inputs,
-        "previous_manifest_sha256": previous,
-    }
+    return build_manifest(
+        folder,
+        policy_id=policy_id,
+        version=version,
+        inputs=inputs,
+        created_at=created_at,
+        previous=previous,
+    )
 
 
 def _folder_mode() -> int:

@@ -16,9 +16,9 @@ from click.testing import CliRunner, Result
 
 from reportgen.cli import main
 from reportgen.registry import publish
+from reportgen.registry.manifest import sha256_bytes
 from reportgen.registry.show import describe_version
 from reportgen.registry.signing import init_keys, manifest_signer
-from reportgen.registry.store import sha256_bytes
 from reportgen.registry.verify import verify_version
 from reportgen.results import canonical_json
 from tests.registry.test_verify import key_fingerprint, publish_versions, write_artifacts

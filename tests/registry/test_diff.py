@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from reportgen.results.document import (
     Metric,
     PerformanceResult,
 )
-from reportgen.results.trail import VersionDiff
+from reportgen.results.trail import Manifest, VersionDiff
 from tests.render.render_fixture import MODEL, make_document
 
 NO_CHANGE_TAIL = [
@@ -136,11 +137,22 @@ def test_the_json_form_round_trips() -> None:
     assert canonical_json(VersionDiff.model_validate_json(data)) == data
 
 
+def manifest(version: int, **inputs: str) -> Manifest:
+    return Manifest(
+        policy_id="credit-default",
+        version=version,
+        created_at="2025-03-04T09:15:00+00:00",
+        reportgen_version="0.1.0",
+        files={},
+        inputs=dict(inputs),
+        previous_manifest_sha256=None,
+    )
+
+
 def test_manifest_inputs_add_templates_and_ignore_the_derived_fingerprint() -> None:
     doc = older()
-    inputs = {"policy": "a" * 64, "templates": "1" * 64, "fingerprint": "x"}
-    a_manifest = {"kind": "reportgen.manifest", "inputs": inputs}
-    b_manifest = {"inputs": {**inputs, "templates": "2" * 64, "fingerprint": "y"}}
+    a_manifest = manifest(1, policy="a" * 64, templates="1" * 64, fingerprint="x")
+    b_manifest = manifest(2, policy="a" * 64, templates="2" * 64, fingerprint="y")
     diff = diff_documents(
         doc, doc, a_label="v1", b_label="v2", a_manifest=a_manifest, b_manifest=b_manifest
     )
@@ -149,7 +161,9 @@ def test_manifest_inputs_add_templates_and_ignore_the_derived_fingerprint() -> N
         == "The report template set changed (sha256 11111111\u2026 -> 22222222\u2026)."
     )
     assert [c.path for c in diff.inputs] == [["templates"]]
-    assert diff.old.manifest_sha256 is not None and diff.new.manifest_sha256 is None
+    assert diff.old.manifest_sha256 == hashlib.sha256(canonical_json(a_manifest)).hexdigest()
+    publishing = diff_documents(doc, doc, a_label="v1", b_label="v2", a_manifest=a_manifest)
+    assert publishing.new.manifest_sha256 is None  # the newer version is being published
 
 
 def test_reason_mix_performance_and_new_features_are_worded() -> None:

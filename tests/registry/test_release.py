@@ -19,9 +19,9 @@ from pypdf import PdfReader
 
 from reportgen.cli import main
 from reportgen.registry import publish
+from reportgen.registry.manifest import sha256_bytes
 from reportgen.registry.release import ReleaseRefused, release_version
 from reportgen.registry.signing import fingerprint_file, init_keys, manifest_signer
-from reportgen.registry.store import sha256_bytes
 from reportgen.registry.verify import verify_version
 from tests.conftest import ROOT, policy_with
 from tests.registry.test_verify import (

@@ -70,9 +70,9 @@ def test_a_version_folder_gets_the_permissions_of_a_plain_mkdir(tmp_path):
 def test_each_manifest_links_to_the_previous_manifest_hash(tmp_path):
     first = publish(tmp_path, "p", writer("a"), inputs={}, created_at="t")
     second = publish(tmp_path, "p", writer("b"), inputs={}, created_at="t")
-    assert first.manifest["previous_manifest_sha256"] is None
+    assert first.manifest.previous_manifest_sha256 is None
     expected = hashlib.sha256((first.path / "manifest.json").read_bytes()).hexdigest()
-    assert second.manifest["previous_manifest_sha256"] == expected
+    assert second.manifest.previous_manifest_sha256 == expected
 
 
 def test_signer_files_are_published_beside_the_manifest(tmp_path):

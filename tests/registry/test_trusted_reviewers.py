@@ -16,6 +16,7 @@ from click.testing import CliRunner, Result
 
 from reportgen.cli import main
 from reportgen.errors import RegistryError
+from reportgen.registry.manifest import manifest_sha256
 from reportgen.registry.review import (
     SIGNOFF_FILE,
     Attestation,
@@ -30,7 +31,6 @@ from reportgen.registry.signing import (
     public_pem,
     sign_bytes,
 )
-from reportgen.registry.store import manifest_sha256
 from reportgen.render.trail_text import review_sentence
 from reportgen.results import canonical_json
 from reportgen.results.trail import Decision, TrustedReviewer
