@@ -153,7 +153,7 @@ def test_a_failed_render_publishes_nothing(quick_credit, tmp_path, monkeypatch):
     def broken(html: str, **options: object) -> bytes:
         raise RenderError("report.pdf: WeasyPrint failed")
 
-    monkeypatch.setattr("reportgen.render.render_pdf", broken)
+    monkeypatch.setattr("reportgen.render.files.render_pdf", broken)
     out = tmp_path / "r"
     result = CliRunner().invoke(main, ["run", str(quick_credit), "--out", str(out)])
     assert result.exit_code == 3

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from reportgen.errors import RegistryError
 from reportgen.registry.manifest import read_manifest
+from reportgen.registry.store import Published
 from reportgen.results.document import (
     GlobalShapResult,
     LocalExplanationsResult,
@@ -305,4 +306,23 @@ def diff_versions(old_dir: Path, new_dir: Path) -> VersionDiff:
         b_label=labels[1],
         a_manifest=manifests[0],
         b_manifest=manifests[1],
+    )
+
+
+def diff_since(previous: Published, document: ResultDocument, *, label: str) -> VersionDiff | None:
+    """What changed from the published ``previous`` to ``document``, the version ``label`` being
+    published; None when ``previous`` holds no results file to compare with.
+
+    Raises:
+        InputError: the previous version's results.json is unreadable.
+    """
+    path = previous.path / RESULTS_FILE
+    if not path.is_file():
+        return None
+    return diff_documents(
+        load_results(path),
+        document,
+        a_label=f"v{previous.version}",
+        b_label=label,
+        a_manifest=previous.manifest,
     )

@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from reportgen.cli import main
-from reportgen.registry import publish
 from reportgen.registry.diff import CHANGES_FILE, diff_documents, load_diff
 from reportgen.render import ReportMeta, build_view, render_html
 from reportgen.render.trail_text import diff_lines
@@ -24,6 +23,7 @@ from reportgen.results.document import (
     PerformanceResult,
 )
 from reportgen.results.trail import Manifest, VersionDiff
+from tests.registry.publishing import publish_files
 from tests.render.render_fixture import MODEL, make_document
 
 NO_CHANGE_TAIL = [
@@ -198,7 +198,7 @@ def publish_doc(out: Path, doc: ResultDocument) -> Path:
     def write(folder: Path, version: int) -> None:
         (folder / "results.json").write_bytes(canonical_json(doc))
 
-    return publish(out, doc.policy.id, write, inputs={}, created_at=doc.run.created_at).path
+    return publish_files(out, doc.policy.id, write, inputs={}, created_at=doc.run.created_at).path
 
 
 def test_cli_diff_prints_lines_or_json_and_exits_0(tmp_path: Path) -> None:

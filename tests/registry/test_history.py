@@ -12,18 +12,18 @@ from click.testing import CliRunner
 
 from reportgen.cli import main
 from reportgen.errors import RegistryError
-from reportgen.registry import Published, publish
+from reportgen.registry import Published
 from reportgen.registry.history import (
     fingerprint,
     last_run,
     list_runs,
     list_versions,
     record_run,
-    record_version,
 )
 from reportgen.registry.show import resolve_version
 from reportgen.results import ResultDocument, canonical_json
 from reportgen.results.document import GateOutcome
+from tests.registry.publishing import publish_files
 from tests.render.render_fixture import MODEL, make_document
 from tests.test_schedule import tiny
 
@@ -62,13 +62,13 @@ def publish_indexed(out: Path, policy_id: str, statuses: list[str], n: int = 0) 
     def write(folder: Path, version: int) -> None:
         (folder / "results.json").write_bytes(canonical_json(document(statuses)))
 
-    return publish(
+    return publish_files(
         out,
         policy_id,
         write,
         inputs=inputs(),
         created_at=CREATED.format(n),
-        on_published=lambda new: record_version(out, new, document(statuses)),
+        index=document(statuses),
     )
 
 

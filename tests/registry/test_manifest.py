@@ -10,9 +10,9 @@ from click.testing import CliRunner, Result
 
 from reportgen.cli import main
 from reportgen.errors import RegistryError
-from reportgen.registry import publish, read_manifest
-from reportgen.registry.history import record_version
+from reportgen.registry import read_manifest
 from reportgen.results import canonical_json
+from tests.registry.publishing import publish_files
 from tests.render.render_fixture import make_document
 
 POLICY_ID = "credit-default"  # the fixture document's policy
@@ -32,9 +32,9 @@ def publish_two(out: Path) -> Path:
         (folder / "results.json").write_bytes(canonical_json(document))
 
     for _ in range(2):
-        published = publish(
+        published = publish_files(
             out, POLICY_ID, write, inputs={"policy": "a" * 64}, created_at="t",
-            on_published=lambda new: record_version(out, new, document),
+            index=document,
         )  # fmt: skip
     return published.path
 

@@ -14,7 +14,6 @@ from click.testing import CliRunner
 
 from reportgen.cli import main
 from reportgen.errors import RegistryError
-from reportgen.registry import publish
 from reportgen.registry.review import (
     SIGNOFF_FILE,
     record_review,
@@ -28,6 +27,7 @@ from reportgen.render import ReportMeta, build_view, render_html
 from reportgen.render.trail_text import review_sentence
 from reportgen.results import canonical_json
 from reportgen.results.trail import TrustedReviewer
+from tests.registry.publishing import publish_files
 from tests.render.render_fixture import make_document
 
 ROLES = ["model_validator", "risk_officer"]
@@ -70,7 +70,7 @@ def publish_version(
             (folder / SIGNOFF_FILE).write_bytes(signoff_bytes(roles, chosen))
 
     signer = manifest_signer(sign) if sign else None
-    return publish(out, "credit-default", write, inputs={}, created_at="t", sign=signer).path
+    return publish_files(out, "credit-default", write, inputs={}, created_at="t", sign=signer).path
 
 
 def approve(version: Path, key: Path, role: str, reviewer: str = "Ann Lee") -> Path:
@@ -246,7 +246,9 @@ def test_render_shows_the_stored_changes_and_the_recorded_sign_off(
 ) -> None:
     from reportgen.pipeline import render_results
 
-    monkeypatch.setattr("reportgen.render.render_pdf", lambda html, **options: b"%PDF-")  # fast
+    monkeypatch.setattr(
+        "reportgen.render.files.render_pdf", lambda html, **options: b"%PDF-"
+    )  # fast
     from reportgen.registry.diff import CHANGES_FILE, diff_documents
 
     document = make_document()
@@ -257,7 +259,7 @@ def test_render_shows_the_stored_changes_and_the_recorded_sign_off(
         (folder / CHANGES_FILE).write_bytes(canonical_json(diff))
         (folder / SIGNOFF_FILE).write_bytes(signoff_bytes([], trusted(keys)))
 
-    v1 = publish(tmp_path, "credit-default", write, inputs={}, created_at="t").path
+    v1 = publish_files(tmp_path, "credit-default", write, inputs={}, created_at="t").path
     approve(v1, keys[0], "model_validator")
     render_results(v1 / "results.json", tmp_path / "again")
     page = (tmp_path / "again" / "report.html").read_text()
