@@ -29,6 +29,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check reportgen tests examples bench
 	$(BIN)/mypy reportgen
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python bench/bench_reports.py

@@ -19,6 +19,8 @@ _EXTRA_OF = {
     "pyarrow": "parquet",
     "weasyprint": "render",
     "matplotlib": "render",
+    "distributed": "dask",
+    "dask": "dask",
 }
 
 

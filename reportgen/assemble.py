@@ -13,7 +13,6 @@ from typing import Any
 
 from reportgen import __version__
 from reportgen.inputs import ResolvedInputs
-from reportgen.registry.history import fingerprint
 from reportgen.results import ResultDocument
 from reportgen.results.document import (
     DatasetInfo,
@@ -49,6 +48,7 @@ def build_document(
     started: datetime,
     elapsed: float,
     *,
+    fingerprint: str,
     executor: str = "in-process",
 ) -> ResultDocument:
     """The document of a run that started at ``started`` and took ``elapsed`` seconds."""
@@ -100,6 +100,7 @@ def build_document(
             wall_seconds=round(elapsed, 3),
             templates_sha256=templates_digest(),
             git_commit=source_commit(),
+            input_fingerprint=fingerprint,
             executor=executor,
         ),
         models=models,
@@ -127,18 +128,7 @@ def input_hashes(document: ResultDocument) -> dict[str, Any]:
             for m in document.models
         },
         "datasets": {d.role: d.sha256 for d in document.datasets},
-        "fingerprint": _fingerprint(document),
+        "fingerprint": document.run.input_fingerprint,
         "templates": document.run.templates_sha256,
         "reportgen_commit": document.run.git_commit,
     }
-
-
-def _fingerprint(document: ResultDocument) -> str:
-    """The fingerprint of a document's inputs, as ``_unchanged`` computes it before a run."""
-    models = {
-        m.name: {"model": m.sha256, "preprocessing": m.preprocessing_sha256}
-        for m in document.models
-    }
-    datasets: dict[str, str] = {d.role: d.sha256 for d in document.datasets}
-    run = document.run
-    return fingerprint(document.policy.sha256, models, datasets, run.reportgen_version, run.seed)

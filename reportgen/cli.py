@@ -19,6 +19,7 @@ from reportgen.cli_common import (
     EXIT_GATE_FAILED,
     EXIT_OK,
     debug_option,
+    executor_option,
     fail,
     finish,
     guard,
@@ -89,6 +90,7 @@ def main() -> None:
 )
 @root_option
 @lock_timeout_option
+@executor_option
 @json_option
 @debug_option
 def run(
@@ -99,6 +101,7 @@ def run(
     force: bool,
     root: Path | None,
     lock_timeout: float,
+    executor: str,
     as_json: bool,
     debug: bool,
 ) -> None:
@@ -121,6 +124,7 @@ def run(
             lock_timeout=lock_timeout,
             on_wait=say_on_stderr,
             root=root,
+            executor=executor,
         ),
         as_json,
         debug,
@@ -133,10 +137,10 @@ def run(
     summary = {
         "status": "published",
         "exit_code": EXIT_GATE_FAILED if failed else EXIT_OK,
-        "policy": published.manifest["policy_id"],
+        "policy": published.manifest.policy_id,
         "version": published.version,
         "path": str(published.path),
-        "files": sorted(published.manifest["files"]),
+        "files": sorted(published.manifest.files),
         "gates": {s: sum(g.status == s for g in gates) for s in ("pass", "warn", "fail", "error")},
         "failed_gates": [_gate_line(g) for g in failed],
     }

@@ -25,6 +25,27 @@ debug_option = click.option("--debug", is_flag=True, help="Show the full traceba
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print a JSON summary on stdout."
 )
+
+
+def _executor(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if value in ("in-process", "processes", "dask-local") or (
+        value.startswith("dask://") and len(value) > len("dask://")
+    ):
+        return value
+    raise click.BadParameter(
+        f"'{value}' is not one of in-process, processes, dask-local, dask://HOST:PORT"
+    )
+
+
+executor_option = click.option(
+    "--executor",
+    default="in-process",
+    show_default=True,
+    callback=_executor,
+    envvar="REPORTGEN_EXECUTOR",
+    help="Where the analyses run: in-process, processes (one worker per core), dask-local "
+    "(a local Dask cluster) or dask://HOST:PORT (an existing one). The numbers do not change.",
+)
 root_option = click.option(
     "--root",
     type=click.Path(path_type=Path, file_okay=False),

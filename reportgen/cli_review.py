@@ -23,8 +23,8 @@ from reportgen.cli_common import (
 )
 
 if TYPE_CHECKING:
-    from reportgen.registry.review import ReviewStatus
     from reportgen.registry.show import VersionSummary
+    from reportgen.results.trail import ReviewStatus
 
 _out_option = click.option(
     "--out",
@@ -48,20 +48,22 @@ def diff(old: str, new: str, out: Path, as_json: bool, debug: bool) -> None:
     """
     from reportgen.registry.diff import diff_versions
     from reportgen.registry.show import resolve_version
+    from reportgen.render.trail_text import diff_lines
 
     found = guard(
         lambda: diff_versions(resolve_version(old, out), resolve_version(new, out)),
         as_json,
         debug,
     )
+    lines = diff_lines(found)
     summary = {
         "status": "compared",
         "exit_code": EXIT_OK,
         "diff": found.model_dump(mode="json"),
-        "lines": found.lines(),
+        "lines": lines,
     }
     text = f"{found.old.policy_id}: {found.old.label} -> {found.new.label}\n"
-    finish(summary, text + "\n".join(found.lines()), as_json)
+    finish(summary, text + "\n".join(lines), as_json)
 
 
 @click.command()
@@ -116,8 +118,11 @@ def _signature_text(summary: VersionSummary) -> list[str]:
 
 
 def _review_text(status: ReviewStatus) -> list[str]:
+    from reportgen.render.trail_text import review_sentence
+
     required = ", ".join(status.required_roles) or "none"
-    lines = [f"sign-off:  {status.state.upper()}: {status.sentence()} (required roles: {required})"]
+    sentence = review_sentence(status)
+    lines = [f"sign-off:  {status.state.upper()}: {sentence} (required roles: {required})"]
     for check in status.attestations:
         key = f"key {(check.fingerprint or '')[:16]}\u2026"
         verdict = f"valid, {key}"
@@ -169,6 +174,7 @@ def review(
     """
     from reportgen.registry.review import record_review, review_status
     from reportgen.registry.show import resolve_version
+    from reportgen.render.trail_text import review_sentence
 
     if decision not in ("approve", "reject"):
         return _usage("give --approve or --reject", as_json, debug)
@@ -198,7 +204,7 @@ def review(
     }
     text = (
         f"recorded {decision} by {reviewer} ({role}) of {status.policy_id} v{status.version}: "
-        f"{path}\nsign-off: {status.state.upper()}: {status.sentence()}"
+        f"{path}\nsign-off: {status.state.upper()}: {review_sentence(status)}"
     )
     finish(summary, text, as_json)
 

@@ -12,6 +12,7 @@ import click
 from reportgen.cli_common import (
     EXIT_USAGE,
     debug_option,
+    executor_option,
     fail,
     guard,
     lock_timeout_option,
@@ -50,6 +51,7 @@ _DEFAULT_POLICIES = "policies/*.yaml"
 )
 @lock_timeout_option
 @root_option
+@executor_option
 @debug_option
 def schedule(
     policies: tuple[Path, ...],
@@ -59,6 +61,7 @@ def schedule(
     max_runs: int | None,
     lock_timeout: float,
     root: Path | None,
+    executor: str,
     debug: bool,
 ) -> None:
     """Run each POLICY whose schedule.cron has fired since its last run (default: policies/*.yaml).
@@ -83,7 +86,12 @@ def schedule(
             max_checks=1 if once else max_runs,
             report=_echo,
             generate=lambda policy, folder: generate_report(
-                policy, folder, lock_timeout=lock_timeout, on_wait=say_on_stderr, root=root
+                policy,
+                folder,
+                lock_timeout=lock_timeout,
+                on_wait=say_on_stderr,
+                root=root,
+                executor=executor,
             ),
         ),
         False,

@@ -22,6 +22,7 @@ from reportgen.conditions import evaluate_gates
 from reportgen.errors import AnalysisError, PrivacyError, ReportgenError
 from reportgen.executors import Executor, open_executor
 from reportgen.inputs import ResolvedInputs, resolve_inputs
+from reportgen.inputs.resolve import input_fingerprint
 from reportgen.kinds import AnalysisKind, Output, kind_of, planned
 from reportgen.policy import LoadedPolicy
 from reportgen.privacy.gate import PrivacyGate
@@ -67,6 +68,7 @@ def compute(
             loaded.policy.model_copy(update={"seed": seed}), loaded.path, loaded.sha256
         )
     inputs = resolve_inputs(loaded)
+    fingerprint = input_fingerprint(loaded)
     with open_executor(executor, workers=workers) as pool:
         produced = run_plan(inputs, pool, progress or (lambda _message: None))
         ran_on = pool.name
@@ -80,7 +82,9 @@ def compute(
     results = admit(gate, produced)
     gates = evaluate_gates(results, loaded.policy.checks, _judge)
     elapsed = (datetime.now(UTC) - started).total_seconds()
-    document = build_document(inputs, results, gates, started, elapsed, executor=ran_on)
+    document = build_document(
+        inputs, results, gates, started, elapsed, fingerprint=fingerprint, executor=ran_on
+    )
     return document.model_copy(update={"privacy": gate.report()})
 
 

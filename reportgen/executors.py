@@ -43,7 +43,6 @@ class ModelRef:
 
     policy_path: str
     policy_sha256: str
-    seed: int
     index: int
     model_sha256: str
     features: tuple[tuple[str, str, tuple[str, ...]], ...]
@@ -56,7 +55,6 @@ def model_ref(inputs: ResolvedInputs, index: int) -> ModelRef:
     return ModelRef(
         policy_path=str(inputs.loaded.path),
         policy_sha256=inputs.loaded.sha256,
-        seed=inputs.loaded.policy.seed,
         index=index,
         model_sha256=resolved.sha256,
         features=tuple((f.name, f.kind, f.levels) for f in resolved.adapter.codec.features),
@@ -230,7 +228,7 @@ def open_executor(spec: str, *, workers: int | None = None) -> Iterator[Executor
     """The executor ``spec`` names, closed (its workers stopped) on exit.
 
     Raises:
-        PolicyError: an unknown spec (a usage error, exit 2).
+        ValueError: an unknown spec (the command line refuses it first, as a usage error).
     """
     count = workers or os.cpu_count() or 1
     backend: Processes | Dask | None
@@ -243,7 +241,7 @@ def open_executor(spec: str, *, workers: int | None = None) -> Iterator[Executor
     elif spec.startswith("dask://"):
         backend = Dask("tcp://" + spec.removeprefix("dask://"), count)
     else:
-        raise PolicyError(f"--executor: '{spec}' is not one of {', '.join(EXECUTORS)}")
+        raise ValueError(f"executor '{spec}' is not one of {', '.join(EXECUTORS)}")
     try:
         yield Executor(backend)
     finally:

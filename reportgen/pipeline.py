@@ -1,43 +1,40 @@
-"""generate_report(): policy -> inputs -> analyses -> results document -> render -> registry.
+"""generate_report(): compute the results document, render it into a staging folder, publish.
 
 The CLI calls the functions here and nothing deeper. Each function raises only reportgen errors.
+Computing is :func:`reportgen.engine.compute`; rendering writes into the registry's staging
+folder of the next version, and the registry publishes that folder: it never calls back.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from reportgen import __version__
 from reportgen.assemble import input_hashes
 from reportgen.engine import Progress, compute
 from reportgen.errors import RenderError
 from reportgen.inputs import ResolvedInputs, resolve_inputs
-from reportgen.inputs.resolve import sha256_file
+from reportgen.inputs.resolve import input_fingerprint
 from reportgen.policy import LoadedPolicy, load_policy
 from reportgen.policy.schema import Policy
-from reportgen.registry import DEFAULT_LOCK_TIMEOUT, MANIFEST, Published, latest, publish
-from reportgen.registry.diff import CHANGES_FILE, VersionDiff, diff_documents, load_diff
-from reportgen.registry.folders import folder_problem
-from reportgen.registry.history import fingerprint, record_run, record_version
-from reportgen.registry.review import (
-    SIGNOFF_FILE,
-    ReviewStatus,
-    TrustedReviewer,
-    read_manifest,
-    review_status,
-    reviews_dir,
-    signoff_bytes,
+from reportgen.registry import (
+    DEFAULT_LOCK_TIMEOUT,
+    MANIFEST,
+    Publication,
+    Published,
+    check_publishable,
+    latest,
+    open_publication,
 )
+from reportgen.registry.diff import CHANGES_FILE, diff_since
+from reportgen.registry.folders import folder_problem
+from reportgen.registry.history import record_run, record_version
+from reportgen.registry.show import version_trail
 from reportgen.registry.signing import manifest_signer
-from reportgen.registry.store import check_publishable, draft_manifest
-from reportgen.results import ResultDocument, canonical_json, load_results
+from reportgen.registry.signoff import SIGNOFF_FILE, signoff_bytes
+from reportgen.results import RESULTS_FILE, ResultDocument, canonical_json, load_results
+from reportgen.results.trail import TrustedReviewer
 
 # Where the pseudonym key lives when a run publishes nowhere (compute_results, the benchmark).
 DEFAULT_KEY_DIR = Path.home() / ".config" / "reportgen"
@@ -81,22 +78,16 @@ def validate_policy(policy_path: str | Path, *, root: Path | None = None) -> Val
 
 
 def compute_results(
-    policy_path: str | Path, *, seed: int | None = None, progress: Progress | None = None
-) -> ResultDocument:
-    """Run every analysis the policy asks for and assemble the results document."""
-    return _compute(load_policy(policy_path), seed=seed, progress=progress)
-
-
-def _compute(
-    loaded: LoadedPolicy,
+    policy_path: str | Path,
     *,
-    seed: int | None,
-    progress: Progress | None,
-    key_dir: Path = DEFAULT_KEY_DIR,
+    seed: int | None = None,
+    progress: Progress | None = None,
     executor: str = "in-process",
 ) -> ResultDocument:
-    """Analyses, privacy gate and conditions: see :func:`reportgen.engine.compute`."""
-    return compute(loaded, seed=seed, progress=progress, key_dir=key_dir, executor=executor)
+    """Run every analysis the policy asks for and assemble the results document (publish
+    nothing); see :func:`reportgen.engine.compute`."""
+    loaded = load_policy(policy_path)
+    return compute(loaded, seed=seed, progress=progress, key_dir=DEFAULT_KEY_DIR, executor=executor)
 
 
 def generate_report(
@@ -110,6 +101,7 @@ def generate_report(
     root: Path | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     on_wait: Callable[[str], None] | None = None,
+    executor: str = "in-process",
 ) -> Report | NoChange:
     """Compute, render and publish the next version of the policy's report under ``out``.
 
@@ -118,48 +110,57 @@ def generate_report(
     version, nothing is computed: the run is recorded in the history index as 'no_change' and
     a ``NoChange`` is returned, unless ``force``. ``root`` confines the policy's files as in
     :func:`validate_policy`. When another run is publishing this policy, ``on_wait`` hears whom
-    the run waits for, at most ``lock_timeout`` seconds.
+    the run waits for, at most ``lock_timeout`` seconds. ``executor`` says where the analyses'
+    row-sharded work runs (:mod:`reportgen.executors`); the numbers do not depend on it.
     """
     sign = manifest_signer(signing_key) if signing_key is not None else None
-    loaded = load_policy(policy_path, root=root)
-    check_publishable(Path(out), loaded.policy.id)  # fail now, not after computing
-    unchanged = None if force else _unchanged(loaded, Path(out), seed)
+    loaded, out = load_policy(policy_path, root=root), Path(out)
+    check_publishable(out, loaded.policy.id)  # fail now, not after computing
+    unchanged = None if force else _unchanged(loaded, out, seed)
     if unchanged is not None:
         return unchanged
-    document = _compute(loaded, seed=seed, progress=progress, key_dir=Path(out))
-    formats = list(loaded.policy.report.formats)
-    say = progress or (lambda _m: None)
-
-    inputs, policy_id = input_hashes(document), document.policy.id
-
-    def write(folder: Path, version: int) -> None:
-        say(f"rendering {', '.join(formats)} for v{version} ...")
-        (folder / "results.json").write_bytes(canonical_json(document))
-        changes = _changes_since(folder.parent / f"v{version - 1}", version, document, inputs)
-        if changes is not None:
-            (folder / CHANGES_FILE).write_bytes(canonical_json(changes))
-        if loaded.policy.review.reviewers:
-            (folder / SIGNOFF_FILE).write_bytes(_signoff(loaded.policy))
-
-        def draft(folder: Path) -> dict[str, Any]:
-            return draft_manifest(
-                folder, policy_id, version, inputs=inputs, created_at=document.run.created_at
-            )
-
-        _render_into(folder, document, f"v{version}", formats, manifest=draft, changes=changes)
-
-    published = publish(
-        Path(out),
-        policy_id,
-        write,
-        inputs=inputs,
+    document = compute(loaded, seed=seed, progress=progress, key_dir=out, executor=executor)
+    with open_publication(
+        out,
+        document.policy.id,
+        inputs=input_hashes(document),
         created_at=document.run.created_at,
-        sign=sign,
-        on_published=lambda new: record_version(Path(out), new, document),
         lock_timeout=lock_timeout,
         on_wait=on_wait,
-    )
+    ) as publication:
+        _write_version(publication, document, loaded.policy, progress)
+        published = publication.commit(sign=sign)
+        record_version(out, published, document)  # still under the policy's lock
     return Report(published, document)
+
+
+def _write_version(
+    publication: Publication, document: ResultDocument, policy: Policy, progress: Progress | None
+) -> None:
+    """Write every file of the version into the publication's staging folder: the results, the
+    changes since the previous version, the sign-off record, then the HTML and the PDF (which
+    embeds the draft manifest of the files written before it)."""
+    from reportgen.render import ReportMeta, write_report
+
+    folder, label = publication.staging, f"v{publication.version}"
+    formats = list(policy.report.formats)
+    if progress is not None:
+        progress(f"rendering {', '.join(formats)} for {label} ...")
+    (folder / RESULTS_FILE).write_bytes(canonical_json(document))
+    previous = publication.previous
+    changes = diff_since(previous, document, label=label) if previous else None
+    if changes is not None:
+        (folder / CHANGES_FILE).write_bytes(canonical_json(changes))
+    if policy.review.reviewers:
+        (folder / SIGNOFF_FILE).write_bytes(_signoff(policy))
+    meta = ReportMeta(label, published_at=document.run.created_at, changes=changes)
+    write_report(
+        folder,
+        document,
+        meta,
+        formats,
+        attachments=lambda: {MANIFEST: canonical_json(publication.draft_manifest())},
+    )
 
 
 def _signoff(policy: Policy) -> bytes:
@@ -179,24 +180,10 @@ def _unchanged(loaded: LoadedPolicy, out: Path, seed: int | None) -> NoChange | 
     if previous is None:
         return None
     try:
-        models = {
-            m.name: {
-                "model": sha256_file(loaded.resolve(m.path)),
-                "preprocessing": sha256_file(loaded.resolve(m.preprocessing))
-                if m.preprocessing
-                else None,
-            }
-            for m in policy.models
-        }
-        datasets = {
-            role: sha256_file(loaded.resolve(getattr(policy.datasets, role).path))
-            for role in ("reference", "evaluation")
-        }
+        now = input_fingerprint(loaded, seed)
     except OSError:
         return None  # a missing file: computing reports it properly
-    used_seed = policy.seed if seed is None else seed
-    now = fingerprint(loaded.sha256, models, datasets, __version__, used_seed)
-    if previous.manifest.get("inputs", {}).get("fingerprint") != now:
+    if previous.manifest.inputs.get("fingerprint") != now:
         return None
     record_run(out, policy.id, "no_change", version=previous.version)
     return NoChange(policy.id, previous, now)
@@ -205,13 +192,16 @@ def _unchanged(loaded: LoadedPolicy, out: Path, seed: int | None) -> NoChange | 
 def render_results(results_path: str | Path, out: str | Path) -> list[Path]:
     """Re-render report.html and report.pdf from a stored results.json into ``out``.
 
-    The version label comes from the manifest beside the results file, when there is one.
+    When the results file lies in a published version, the report shows its label, its stored
+    changes and its sign-off as it stands now.
 
     Raises:
-        InputError: the results file is unusable. RenderError: ``out`` is a file, not writable
-            or a published version (versions are immutable), or rendering or writing failed;
-            then nothing was written.
+        InputError: the results file is unusable. RegistryError: the version beside it is
+            unreadable. RenderError: ``out`` is a file, not writable or a published version
+            (versions are immutable), or rendering or writing failed; then nothing was written.
     """
+    from reportgen.render import ReportMeta, write_report_into
+
     results_path, out = Path(results_path), Path(out)
     problem = folder_problem(out)
     if problem is not None:
@@ -221,106 +211,11 @@ def render_results(results_path: str | Path, out: str | Path) -> list[Path]:
         raise RenderError(
             f"{out}: is a published version, which is immutable; choose another --out folder"
         )
-    label = "unpublished"
-    manifest_path = results_path.parent / MANIFEST
-    if manifest_path.is_file():
-        label = f"v{json.loads(manifest_path.read_text(encoding='utf-8'))['version']}"
-    changes, review = _audit_trail(results_path.parent)
-    return _render_then_move(out, document, label, changes, review)
-
-
-def _render_then_move(
-    out: Path,
-    document: ResultDocument,
-    label: str,
-    changes: VersionDiff | None,
-    review: ReviewStatus | None,
-) -> list[Path]:
-    """Render into a hidden folder inside ``out``, then move the files into place, so that a
-    failure (a full disk) leaves no half-written report behind."""
-    staging: Path | None = None
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".render-", dir=out))
-        written = _render_into(
-            staging, document, label, ["html", "pdf"], changes=changes, review=review
-        )
-        return [path.replace(out / path.name) for path in written]
-    except OSError as exc:
-        raise RenderError(
-            f"{out}: cannot write the report ({exc.strerror or exc}); nothing was written"
-        ) from exc
-    finally:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
-
-
-def _changes_since(
-    previous: Path, version: int, document: ResultDocument, inputs: dict[str, Any]
-) -> VersionDiff | None:
-    """The diff from the previous version (beside the staging folder) to ``document``."""
-    if version < 2 or not (previous / "results.json").is_file():
-        return None
-    return diff_documents(
-        load_results(previous / "results.json"),
-        document,
-        a_label=previous.name,
-        b_label=f"v{version}",
-        a_manifest=read_manifest(previous),
-        b_manifest={"inputs": inputs},
-    )
-
-
-def _audit_trail(version_dir: Path) -> tuple[VersionDiff | None, ReviewStatus | None]:
-    """The changes.json beside a results file, and the reviews recorded for its version."""
-    changes_path = version_dir / CHANGES_FILE
-    changes = load_diff(changes_path) if changes_path.is_file() else None
-    published = (version_dir / MANIFEST).is_file() and reviews_dir(version_dir).is_dir()
-    return changes, review_status(version_dir) if published else None
-
-
-def _render_into(
-    folder: Path,
-    document: ResultDocument,
-    label: str,
-    formats: Sequence[str],
-    *,
-    manifest: Callable[[Path], dict[str, Any]] | None = None,
-    changes: VersionDiff | None = None,
-    review: ReviewStatus | None = None,
-) -> list[Path]:
-    """Write the report's HTML and PDF/A-3 into ``folder``; the HTML first.
-
-    The PDF embeds results.json and, given ``manifest``, the draft manifest of the files
-    written before it (every file of the version except the PDF itself).
-    """
-    from reportgen.render import ReportMeta, render_html, render_pdf
-
+    trail = version_trail(results_path.parent)
     meta = ReportMeta(
-        version_label=label,
+        trail.label,
         published_at=document.run.created_at,
-        changes=changes,
-        review=review,
+        changes=trail.changes,
+        review=trail.review,
     )
-    html = render_html(document, meta)
-    written = []
-    if "html" in formats:
-        written.append(_write_atomic(folder / "report.html", html.encode("utf-8")))
-    if "pdf" in formats:
-        attachments = {"results.json": canonical_json(document)}
-        if manifest is not None:
-            attachments[MANIFEST] = canonical_json(manifest(folder))
-        pdf = render_pdf(
-            html,
-            attachments=attachments,
-            attached_at=datetime.fromisoformat(document.run.created_at),
-        )
-        written.append(_write_atomic(folder / "report.pdf", pdf))
-    return written
-
-
-def _write_atomic(path: Path, data: bytes) -> Path:
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(data)
-    partial.replace(path)
-    return path
+    return write_report_into(out, document, meta)

@@ -12,8 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from reportgen.registry import publish, versions
-from reportgen.registry.history import list_runs, list_versions, record_run, record_version
+from reportgen.registry import versions
+from reportgen.registry.history import list_runs, list_versions, record_run
+from reportgen.results import canonical_json
+from tests.registry.publishing import publish_files
 from tests.registry.test_history import document
 
 CONTEXT = multiprocessing.get_context("fork")
@@ -22,20 +24,19 @@ CREATED = "2024-01-08T06:00:00+00:00"
 
 def write_slowly(folder: Path, version: int) -> None:
     time.sleep(0.05)  # long enough for the other publishers to pile up on the lock
-    results = {"gates": [{"status": "pass"}], "run": {"seed": 0}}
-    (folder / "results.json").write_text(json.dumps(results))
+    (folder / "results.json").write_bytes(canonical_json(document(["pass"])))
     (folder / "report.html").write_text(f"pid {os.getpid()} v{version}")
 
 
 def publish_indexed(out: Path, policy_id: str, write: Any = write_slowly) -> int:
     passed = document(["pass"])
-    return publish(
+    return publish_files(
         out,
         policy_id,
         write,
         inputs={"policy": policy_id, "fingerprint": "f"},
         created_at=CREATED,
-        on_published=lambda new: record_version(out, new, passed),
+        index=passed,
     ).version
 
 

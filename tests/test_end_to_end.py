@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from reportgen.cli import main
 from reportgen.errors import RenderError
 from reportgen.registry.diff import load_diff
+from reportgen.render.trail_text import diff_lines
 from tests.conftest import ROOT, policy_with
 
 ARTIFACTS = {"report.html", "report.pdf", "results.json", "manifest.json"}
@@ -102,7 +103,7 @@ def test_run_publishes_v1_then_v2_with_identical_results_apart_from_the_clock(
     assert one != two  # the clock differs...
     assert without_clock(one) == without_clock(two)  # ...and nothing else does
     assert sorted(p.name for p in (out / "credit-scoring").iterdir()) == [".lock", "v1", "v2"]
-    assert load_diff(v2 / "changes.json").lines() == ["No differences."]  # issue: Audit trail
+    assert diff_lines(load_diff(v2 / "changes.json")) == ["No differences."]  # issue: Audit trail
     assert "This is the first version." in (v1 / "report.html").read_text()
 
 
@@ -152,7 +153,7 @@ def test_a_failed_render_publishes_nothing(quick_credit, tmp_path, monkeypatch):
     def broken(html: str, **options: object) -> bytes:
         raise RenderError("report.pdf: WeasyPrint failed")
 
-    monkeypatch.setattr("reportgen.render.render_pdf", broken)
+    monkeypatch.setattr("reportgen.render.files.render_pdf", broken)
     out = tmp_path / "r"
     result = CliRunner().invoke(main, ["run", str(quick_credit), "--out", str(out)])
     assert result.exit_code == 3

@@ -17,6 +17,7 @@ from reportgen.policy import load_policy
 from reportgen.policy.trail import ScheduleSpec
 from reportgen.registry import Published
 from reportgen.registry.history import last_run, list_runs, list_versions, record_run
+from reportgen.results.trail import Manifest
 from reportgen.scheduling import due, previous_fire, run_due, serve
 from tests.conftest import ROOT, policy_with
 from tests.test_end_to_end import small
@@ -93,7 +94,16 @@ def no_change(calls: list[Path]):
         calls.append(policy)
         policy_id = load_policy(policy).policy.id
         record_run(out, policy_id, "no_change", version=1)
-        return NoChange(policy_id, Published(1, out / policy_id / "v1", {}), "f" * 64)
+        manifest = Manifest(
+            policy_id=policy_id,
+            version=1,
+            created_at="2024-01-08T06:00:00+00:00",
+            reportgen_version="0.1.0",
+            files={},
+            inputs={},
+            previous_manifest_sha256=None,
+        )
+        return NoChange(policy_id, Published(1, out / policy_id / "v1", manifest), "f" * 64)
 
     return generate
 

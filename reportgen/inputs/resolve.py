@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from reportgen import __version__
 from reportgen.errors import InputError, PolicyError, PrivacyError
 from reportgen.inputs.codec import Feature, FeatureCodec
 from reportgen.inputs.columns import numeric_values
@@ -31,6 +32,7 @@ from reportgen.inputs.preprocessing import load_preprocessing
 from reportgen.policy.loader import LoadedPolicy
 from reportgen.policy.privacy import PREDICTED_CLASS
 from reportgen.policy.schema import DataSpec, ModelSpec
+from reportgen.results.fingerprint import fingerprint
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,32 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def input_fingerprint(loaded: LoadedPolicy, seed: int | None = None) -> str:
+    """The fingerprint of a run of ``loaded`` (with ``seed``, default the policy's): the policy,
+    model, preprocessing and data files' hashes, reportgen's version and the seed. The one place
+    it is computed: the skip-unchanged check and the manifest both use it.
+
+    Raises:
+        OSError: a file the policy names cannot be read.
+    """
+    policy = loaded.policy
+    models = {
+        m.name: {
+            "model": sha256_file(loaded.resolve(m.path)),
+            "preprocessing": sha256_file(loaded.resolve(m.preprocessing))
+            if m.preprocessing
+            else None,
+        }
+        for m in policy.models
+    }
+    datasets = {
+        role: sha256_file(loaded.resolve(getattr(policy.datasets, role).path))
+        for role in ("reference", "evaluation")
+    }
+    used = policy.seed if seed is None else seed
+    return fingerprint(loaded.sha256, models, datasets, __version__, used)
 
 
 def resolve_inputs(loaded: LoadedPolicy) -> ResolvedInputs:

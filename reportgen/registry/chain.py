@@ -23,6 +23,7 @@ from typing import Literal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from reportgen.errors import RegistryError
+from reportgen.registry.manifest import MANIFEST, sha256_bytes
 from reportgen.registry.signing import (
     PUBLIC_KEY_FILE,
     SIGNATURE_FILE,
@@ -30,7 +31,6 @@ from reportgen.registry.signing import (
     load_public_key,
     verify_bytes,
 )
-from reportgen.registry.store import MANIFEST, sha256_bytes
 
 Chain = Literal["linked", "first", "broken", "previous missing"]
 

@@ -1,9 +1,11 @@
-"""What changed between two report versions, as typed data and as sentences a reviewer reads.
+"""What changed between two report versions, computed as plain data (a VersionDiff).
 
 :func:`diff_documents` compares two results documents (and, when given, their manifests): input
 hashes, software, gate outcomes, global importance ranks, the audit cases' reason mix and
 performance metrics. Clock values (``created_at``, ``*_seconds``) are never compared, so two runs
-of the same inputs give a diff that says "No differences.".
+of the same inputs give a diff that says "No differences.". The types live in
+:mod:`reportgen.results.trail`; the sentences that tell a diff, in
+:mod:`reportgen.render.trail_text`.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from reportgen.errors import RegistryError
+from reportgen.registry.manifest import read_manifest
+from reportgen.registry.store import Published
 from reportgen.results.document import (
     GlobalShapResult,
     LocalExplanationsResult,
@@ -27,139 +31,27 @@ from reportgen.results.document import (
     PermutationImportanceResult,
     ResultDocument,
 )
-from reportgen.results.io import canonical_json
+from reportgen.results.io import RESULTS_FILE, canonical_json, load_results
+from reportgen.results.trail import (
+    GateChange,
+    HashChange,
+    ImportanceDiff,
+    Manifest,
+    Measure,
+    MetricChange,
+    RankChange,
+    ReasonCount,
+    ReasonMixDiff,
+    ValueChange,
+    VersionDiff,
+    VersionRef,
+)
 
 CHANGES_FILE = "changes.json"
 """The diff against the previous version, stored inside each version after the first."""
-Status = Literal["pass", "warn", "fail", "error"]
-Measure = Literal["global_shap", "permutation_importance"]
 _DERIVED_INPUTS = {("fingerprint",)}
 """Manifest inputs computed from the others: their change is stated through the others."""
 _MEASURES: tuple[Measure, ...] = ("global_shap", "permutation_importance")
-MEASURE_WORDS: dict[str, str] = {
-    "global_shap": "mean |SHAP|",
-    "permutation_importance": "permutation importance",
-}
-
-
-class _Diff(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class VersionRef(_Diff):
-    """One side of the comparison."""
-
-    label: str = Field(description="As shown to readers, e.g. 'v3'.")
-    policy_id: str
-    created_at: str
-    manifest_sha256: str | None = Field(description="None while the version is being published.")
-
-
-class HashChange(_Diff):
-    """An input file whose content hash differs; ``None`` on the side that lacks the input."""
-
-    path: list[str] = Field(description="Key path in the manifest's inputs, e.g. models.m.model.")
-    old: str | None
-    new: str | None
-
-
-class ValueChange(_Diff):
-    """A recorded setting of the run that differs: reportgen, Python or a library version, seed."""
-
-    name: str
-    old: str | None
-    new: str | None
-
-
-class GateChange(_Diff):
-    code: str
-    check: str
-    model: str
-    method: str | None
-    old: Status | None = Field(description="None: the gate did not exist in the older version.")
-    new: Status | None = Field(description="None: the gate is gone in the newer version.")
-    old_actual: str | None
-    new_actual: str | None
-
-
-class RankChange(_Diff):
-    """A feature whose rank moved, or that is ranked on one side only."""
-
-    feature: str
-    old_rank: int | None
-    new_rank: int | None
-    old_value: float | None
-    new_value: float | None
-
-
-class ImportanceDiff(_Diff):
-    model: str
-    measure: Measure
-    missing_in: Literal["old", "new"] | None = Field(
-        default=None, description="The side that did not compute this measure for the model."
-    )
-    changes: list[RankChange] = Field(default_factory=list)
-
-
-class ReasonCount(_Diff):
-    """How many audit cases cite a feature among their top contributions, and in which direction."""
-
-    feature: str
-    old_cases: int
-    new_cases: int
-    old_raises: int
-    new_raises: int
-    old_lowers: int
-    new_lowers: int
-
-
-class ReasonMixDiff(_Diff):
-    model: str
-    method: Literal["shap"] = "shap"
-    old_cases: int = Field(description="Audit cases explained in the older version.")
-    new_cases: int
-    features: list[ReasonCount] = Field(description="Only the features whose counts changed.")
-
-
-class MetricChange(_Diff):
-    model: str
-    metric: str
-    old: float | None
-    new: float | None
-
-
-class VersionDiff(_Diff):
-    """Everything that differs between two versions, older (``old``) to newer (``new``)."""
-
-    kind: Literal["reportgen.diff"] = "reportgen.diff"
-    schema_version: Literal["1.0"] = "1.0"
-    old: VersionRef
-    new: VersionRef
-    models: list[str] = Field(description="Every model named on either side.")
-    inputs: list[HashChange]
-    software: list[ValueChange]
-    gates: list[GateChange]
-    importances: list[ImportanceDiff]
-    reasons: list[ReasonMixDiff]
-    performance: list[MetricChange]
-
-    @property
-    def identical(self) -> bool:
-        """True when nothing but the clock differs."""
-        parts = (self.inputs, self.software, self.gates, self.importances, self.reasons)
-        return not any(parts) and not self.performance
-
-    def groups(self) -> list[tuple[str, list[str]]]:
-        """Sentences grouped by topic, each group's lines or its 'No change in ...' line."""
-        from reportgen.registry.diff_text import grouped_lines
-
-        return grouped_lines(self)
-
-    def lines(self) -> list[str]:
-        """Every sentence, in reading order; ``["No differences."]`` when nothing changed."""
-        if self.identical:
-            return ["No differences."]
-        return [line for _title, lines in self.groups() for line in lines]
 
 
 def diff_documents(
@@ -168,13 +60,14 @@ def diff_documents(
     *,
     a_label: str,
     b_label: str,
-    a_manifest: Mapping[str, Any] | None = None,
-    b_manifest: Mapping[str, Any] | None = None,
+    a_manifest: Manifest | None = None,
+    b_manifest: Manifest | None = None,
 ) -> VersionDiff:
     """Compare an older document ``a`` with a newer ``b``.
 
     Input hashes are the document's policy, model, dataset and template hashes, updated with
-    each manifest's ``inputs`` when given (a manifest may record more).
+    each manifest's ``inputs`` when given (a manifest may record more). A side without a
+    manifest (a version being published) has no ``manifest_sha256``.
     """
     models = list(dict.fromkeys([m.name for m in a.models] + [m.name for m in b.models]))
     return VersionDiff(
@@ -210,11 +103,11 @@ def _first_error(exc: ValidationError) -> str:
     return f"{'.'.join(str(p) for p in first['loc']) or '(top level)'}: {first['msg']}"
 
 
-def _ref(doc: ResultDocument, label: str, manifest: Mapping[str, Any] | None) -> VersionRef:
-    """``manifest_sha256`` is known for a complete manifest (its file is its canonical JSON)."""
+def _ref(doc: ResultDocument, label: str, manifest: Manifest | None) -> VersionRef:
+    """``manifest_sha256`` is known for a published manifest (its file is its canonical JSON)."""
     digest = None
-    if manifest is not None and manifest.get("kind") == "reportgen.manifest":
-        digest = hashlib.sha256(canonical_json(dict(manifest))).hexdigest()
+    if manifest is not None:
+        digest = hashlib.sha256(canonical_json(manifest)).hexdigest()
     return VersionRef(
         label=label, policy_id=doc.policy.id, created_at=doc.run.created_at, manifest_sha256=digest
     )
@@ -233,9 +126,9 @@ def document_inputs(doc: ResultDocument) -> dict[str, Any]:
     }
 
 
-def _inputs(doc: ResultDocument, manifest: Mapping[str, Any] | None) -> dict[tuple[str, ...], Any]:
-    recorded = manifest.get("inputs") if manifest else None
-    return _flatten(document_inputs(doc)) | _flatten(recorded if isinstance(recorded, dict) else {})
+def _inputs(doc: ResultDocument, manifest: Manifest | None) -> dict[tuple[str, ...], Any]:
+    recorded = manifest.inputs if manifest is not None else {}
+    return _flatten(document_inputs(doc)) | _flatten(recorded)
 
 
 def _flatten(value: Any, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
@@ -401,12 +294,9 @@ def diff_versions(old_dir: Path, new_dir: Path) -> VersionDiff:
         RegistryError: a folder is not a readable published version.
         InputError: a results.json is unreadable.
     """
-    from reportgen.registry.review import read_manifest
-    from reportgen.results import load_results
-
     manifests = [read_manifest(d) for d in (old_dir, new_dir)]
-    docs = [load_results(d / "results.json") for d in (old_dir, new_dir)]
-    labels = [f"v{m['version']}" for m in manifests]
+    docs = [load_results(d / RESULTS_FILE) for d in (old_dir, new_dir)]
+    labels = [f"v{m.version}" for m in manifests]
     if docs[0].policy.id != docs[1].policy.id:
         labels = [f"{doc.policy.id} {label}" for doc, label in zip(docs, labels, strict=True)]
     return diff_documents(
@@ -416,4 +306,23 @@ def diff_versions(old_dir: Path, new_dir: Path) -> VersionDiff:
         b_label=labels[1],
         a_manifest=manifests[0],
         b_manifest=manifests[1],
+    )
+
+
+def diff_since(previous: Published, document: ResultDocument, *, label: str) -> VersionDiff | None:
+    """What changed from the published ``previous`` to ``document``, the version ``label`` being
+    published; None when ``previous`` holds no results file to compare with.
+
+    Raises:
+        InputError: the previous version's results.json is unreadable.
+    """
+    path = previous.path / RESULTS_FILE
+    if not path.is_file():
+        return None
+    return diff_documents(
+        load_results(path),
+        document,
+        a_label=f"v{previous.version}",
+        b_label=label,
+        a_manifest=previous.manifest,
     )

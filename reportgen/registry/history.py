@@ -8,7 +8,6 @@ because nothing changed, or a scheduled run that failed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
@@ -20,13 +19,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from reportgen.errors import RegistryError
 from reportgen.registry import index_db
-from reportgen.registry.store import (
-    MANIFEST,
-    Published,
-    manifest_sha256,
-    unpublished_folder,
-    versions,
-)
+from reportgen.registry.manifest import manifest_sha256, read_manifest
+from reportgen.registry.store import Published, versions
+from reportgen.results.fingerprint import fingerprint
+from reportgen.results.io import RESULTS_FILE, load_results
+from reportgen.results.trail import Manifest
 
 if TYPE_CHECKING:
     from reportgen.results import ResultDocument
@@ -86,30 +83,6 @@ class RunRecord:
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def fingerprint(
-    policy_sha256: str,
-    models: Mapping[str, Mapping[str, str | None]],
-    datasets: Mapping[str, str],
-    reportgen_version: str,
-    seed: int,
-) -> str:
-    """The sha256 naming everything a report is computed from; equal fingerprints, same report.
-
-    Args:
-        models: model name -> {"model": sha256, "preprocessing": sha256 or None}.
-        datasets: dataset role -> sha256.
-        seed: the seed the run uses (the policy's, or the one given on the command line).
-    """
-    content = {
-        "policy": policy_sha256,
-        "models": {name: dict(hashes) for name, hashes in models.items()},
-        "datasets": dict(datasets),
-        "reportgen_version": reportgen_version,
-        "seed": seed,
-    }
-    return hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def utc_iso(moment: datetime) -> str:
@@ -207,7 +180,7 @@ def rebuild(out: Path) -> int:
     lost when it was deleted. Returns the number of versions indexed.
 
     Raises:
-        RegistryError: a version folder's manifest or results are unreadable.
+        RegistryError: a version folder's manifest is unreadable. InputError: its results are.
     """
     out = Path(out)
     try:
@@ -238,47 +211,40 @@ def _version_folders(out: Path) -> Iterator[Path]:
 
 
 def _folder_row(out: Path, folder: Path) -> dict[str, Any]:
-    """A versions row read from a version folder's manifest.json and results.json."""
-    if not (folder / MANIFEST).is_file():
-        raise unpublished_folder(folder)
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-        statuses = [str(g["status"]) for g in results.get("gates", [])]
-        return _version_row(out, folder, manifest, statuses, int(results["run"]["seed"]))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise RegistryError(
-            f"{folder}: cannot read manifest.json and results.json to index it ({exc!r})"
-        ) from exc
+    """A versions row read from a version folder's manifest.json and results.json.
+
+    Raises:
+        RegistryError: the manifest is missing or unreadable. InputError: the results are.
+    """
+    manifest = read_manifest(folder)
+    document = load_results(folder / RESULTS_FILE)
+    statuses = [g.status for g in document.gates]
+    return _version_row(out, folder, manifest, statuses, document.run.seed)
 
 
 def _version_row(
-    out: Path, folder: Path, manifest: Mapping[str, Any], statuses: Iterable[str], seed: int
+    out: Path, folder: Path, manifest: Manifest, statuses: Iterable[str], seed: int
 ) -> dict[str, Any]:
     """A versions row from a manifest and its document's gate statuses and seed."""
-    inputs = manifest.get("inputs", {})
+    inputs: dict[str, Any] = manifest.inputs
     models, datasets = inputs.get("models", {}), inputs.get("datasets", {})
     tally = {s: 0 for s in GATE_STATUSES}
     for status in statuses:
         tally[status] += 1
     printed = inputs.get("fingerprint") or fingerprint(
-        inputs.get("policy", ""),
-        models,
-        datasets,
-        manifest["reportgen_version"],
-        seed,
+        inputs.get("policy", ""), models, datasets, manifest.reportgen_version, seed
     )
     return {
-        "policy_id": manifest["policy_id"],
-        "version": int(manifest["version"]),
-        "created_at": manifest["created_at"],
+        "policy_id": manifest.policy_id,
+        "version": manifest.version,
+        "created_at": manifest.created_at,
         "path": _relative(out, folder),
         "manifest_sha256": manifest_sha256(folder),
         "fingerprint": printed,
         "policy_sha256": inputs.get("policy", ""),
         "model_sha256s": json.dumps(models, sort_keys=True),
         "dataset_sha256s": json.dumps(datasets, sort_keys=True),
-        "reportgen_version": manifest["reportgen_version"],
+        "reportgen_version": manifest.reportgen_version,
         **{f"gates_{s}": n for s, n in tally.items()},
         "status": "published",
     }

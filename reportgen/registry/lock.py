@@ -1,9 +1,10 @@
 """The publishing lock of one policy's report folder: ``<out>/<policy id>/.lock``.
 
-A run holds an exclusive ``flock`` on it from choosing the next version number to the rename,
-and writes who it is into it (pid, host, command, start time). A run that finds the lock taken
-says whom it waits for and gives up after a timeout, so a hung publisher never blocks a
-scheduled run silently. The kernel releases the lock of a process that dies.
+A run holds an exclusive ``flock`` on it from choosing the next version number until the
+version is renamed into place and indexed, and writes who it is into it (pid, host, command,
+start time). A run that finds the lock taken says whom it waits for and gives up after a
+timeout, so a hung publisher never blocks a scheduled run silently. The kernel releases the
+lock of a process that dies.
 """
 
 from __future__ import annotations

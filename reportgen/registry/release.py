@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import os
 import re
 import tarfile
@@ -24,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.errors import RegistryError
+from reportgen.registry.manifest import MANIFEST, parse_manifest, sha256_bytes
 from reportgen.registry.signing import PUBLIC_KEY_FILE, SIGNATURE_FILE
-from reportgen.registry.store import MANIFEST, sha256_bytes
 from reportgen.registry.verify import VerifyReport, verify_version
 from reportgen.results.io import canonical_json
 
@@ -115,8 +114,8 @@ def archive_bytes(version_dir: Path, stem: str, info: dict[str, Any]) -> bytes:
         RegistryError: a file no longer has the hash verified a moment ago.
     """
     manifest_bytes = (version_dir / MANIFEST).read_bytes()
-    manifest = json.loads(manifest_bytes)
-    expected = {**manifest["files"], MANIFEST: info["manifest_sha256"]}
+    manifest = parse_manifest(manifest_bytes, version_dir / MANIFEST)
+    expected = {**manifest.files, MANIFEST: info["manifest_sha256"]}
     names = [*expected, SIGNATURE_FILE, PUBLIC_KEY_FILE]
     found = {n: (version_dir / n).read_bytes() for n in names if (version_dir / n).is_file()}
     for name, digest in expected.items():
@@ -124,7 +123,7 @@ def archive_bytes(version_dir: Path, stem: str, info: dict[str, Any]) -> bytes:
             raise RegistryError(f"{version_dir / name}: changed while being released; run again")
     files = {f"v{info['version']}/{name}": data for name, data in found.items()}
     files[RELEASE_FILE] = canonical_json(info)
-    mtime = _manifest_time(manifest)
+    mtime = _manifest_time(manifest.created_at)
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name in sorted(files):
@@ -136,11 +135,11 @@ def archive_bytes(version_dir: Path, stem: str, info: dict[str, Any]) -> bytes:
     return gzip.compress(buffer.getvalue(), compresslevel=9, mtime=0)
 
 
-def _manifest_time(manifest: dict[str, Any]) -> int:
-    """The manifest's created_at as Unix seconds; 0 when absent or unreadable."""
+def _manifest_time(created_at: str) -> int:
+    """The manifest's created_at as Unix seconds; 0 when it is not an ISO time."""
     try:
-        return max(0, int(datetime.fromisoformat(manifest["created_at"]).timestamp()))
-    except (ValueError, KeyError, TypeError):
+        return max(0, int(datetime.fromisoformat(created_at).timestamp()))
+    except ValueError:
         return 0
 
 

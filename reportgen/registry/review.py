@@ -14,37 +14,37 @@ approve a version.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reportgen.errors import RegistryError
 from reportgen.registry import signing
+from reportgen.registry.manifest import manifest_sha256, read_manifest
 from reportgen.registry.signoff import (
     NO_REVIEWERS,
     SIGNOFF_FILE,
     Signoff,
-    TrustedReviewer,
     distrust,
     read_signoff,
     signoff_bytes,
 )
-from reportgen.registry.store import MANIFEST, manifest_sha256, unpublished_folder
 from reportgen.results.io import canonical_json
+from reportgen.results.trail import (
+    AttestationCheck,
+    Decision,
+    ReviewState,
+    ReviewStatus,
+)
 
 __all__ = [
     "SIGNOFF_FILE",
     "Attestation",
-    "AttestationCheck",
-    "Decision",
-    "ReviewStatus",
-    "TrustedReviewer",
     "read_manifest",
     "record_review",
     "review_status",
@@ -53,7 +53,6 @@ __all__ = [
 ]
 
 REVIEWS_DIR = "reviews"
-Decision = Literal["approve", "reject"]
 _ROLE = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 
@@ -78,84 +77,9 @@ class Attestation(_Record):
     public_key_fingerprint: str = Field(description="sha256 of the raw public key, hex.")
 
 
-class AttestationCheck(_Record):
-    """One attestation file as found: who said what, and whether it counts."""
-
-    file: str
-    reviewer: str | None
-    role: str | None
-    decision: Decision | None
-    at: str | None
-    comment: str | None
-    fingerprint: str | None
-    valid: bool = Field(description="Its signature verifies and it reviews this version.")
-    trusted: bool = Field(
-        description="Its key belongs to a trusted reviewer of this version, under this name, "
-        "for this role."
-    )
-    problem: str | None = Field(description="Why it does not count; None when it counts.")
-
-    @property
-    def counts(self) -> bool:
-        """Valid and trusted: the only attestations that add up to a sign-off."""
-        return self.valid and self.trusted
-
-
-class ReviewStatus(_Record):
-    """The sign-off state of one version."""
-
-    policy_id: str
-    version: int
-    manifest_sha256: str
-    state: Literal["approved", "rejected", "pending"]
-    required_roles: list[str]
-    trusted_reviewers: list[TrustedReviewer] = Field(
-        description="Who may sign this version off, as fixed when it was published."
-    )
-    blocked: str | None = Field(
-        description="Why no attestation can count for this version (no trusted reviewer, or "
-        "a sign-off record changed after publishing); None otherwise."
-    )
-    approved_roles: list[str] = Field(description="Required roles with a counted approval.")
-    missing_roles: list[str] = Field(description="Required roles still without one.")
-    rejected_by: list[str] = Field(description="'reviewer (role)' of each counted rejection.")
-    attestations: list[AttestationCheck]
-
-    def sentence(self) -> str:
-        """The status in one sentence."""
-        if self.state == "rejected":
-            return f"Rejected by {', '.join(self.rejected_by)}."
-        if self.state == "approved":
-            roles = ", ".join(self.approved_roles)
-            return f"Approved ({roles})." if roles else "Approved."
-        if self.blocked:
-            return f"Nothing can approve it: {self.blocked}."
-        if self.missing_roles:
-            return f"Awaiting sign-off by: {', '.join(self.missing_roles)}."
-        return "No approval recorded yet."
-
-
 def reviews_dir(version_dir: Path) -> Path:
     """Where the reviews of a version live: ``<policy dir>/reviews/v<N>/``."""
     return version_dir.parent / REVIEWS_DIR / version_dir.name
-
-
-def read_manifest(version_dir: Path) -> dict[str, Any]:
-    """A version's manifest.
-
-    Raises:
-        RegistryError: no manifest, or it is not readable JSON.
-    """
-    path = version_dir / MANIFEST
-    if not path.is_file():
-        raise unpublished_folder(version_dir)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise RegistryError(f"{path}: not a readable manifest ({exc})") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("version"), int):
-        raise RegistryError(f"{path}: not a reportgen manifest (no version number)")
-    return data
 
 
 def record_review(
@@ -185,12 +109,12 @@ def record_review(
     _check_role(version_dir, role, signoff.required_roles)
     key = signing.load_private_key(key_path)
     printed = signing.fingerprint(key.public_key())
-    label = f"{manifest.get('policy_id', '')} v{manifest['version']}"
+    label = f"{manifest.policy_id} v{manifest.version}"
     _refuse_untrusted(version_dir, key_path, label, signoff, blocked, (printed, reviewer, role))
     moment = (at or datetime.now(UTC)).astimezone(UTC)
     attestation = Attestation(
-        policy_id=str(manifest.get("policy_id", "")),
-        version=int(manifest["version"]),
+        policy_id=manifest.policy_id,
+        version=manifest.version,
         manifest_sha256=manifest_sha256(version_dir),
         decision=decision,
         reviewer=reviewer,
@@ -268,8 +192,7 @@ def review_status(version_dir: Path, required_roles: Sequence[str] | None = None
         RegistryError: ``version_dir`` is not a readable published version.
     """
     manifest = read_manifest(version_dir)
-    version = int(manifest["version"])
-    policy_id = str(manifest.get("policy_id", ""))
+    version, policy_id = manifest.version, manifest.policy_id
     digest = manifest_sha256(version_dir)
     signoff, blocked = read_signoff(version_dir, manifest)
     blocked = blocked or (NO_REVIEWERS if not signoff.reviewers else None)
@@ -281,7 +204,7 @@ def review_status(version_dir: Path, required_roles: Sequence[str] | None = None
     approved = {c.role for c in counted if c.decision == "approve" and c.role is not None}
     rejected_by = [f"{c.reviewer} ({c.role})" for c in counted if c.decision == "reject"]
     missing = [r for r in roles if r not in approved]
-    state: Literal["approved", "rejected", "pending"] = "pending"
+    state: ReviewState = "pending"
     if rejected_by:
         state = "rejected"
     elif approved and not missing:

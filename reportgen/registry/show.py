@@ -1,28 +1,27 @@
-"""One version at a glance: what `reportgen show` prints.
+"""One version at a glance: what `reportgen show` prints, and what a re-rendering shows.
 
 Finds a version from a reference ("<policy>/v<N>", "<policy>" for its latest, or a folder),
-then reads its manifest, signature, gate tally and sign-off status.
+then reads its manifest, signature, gate tally and sign-off status; :func:`version_trail` reads
+the audit trail that a re-rendered report of the version shows.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from reportgen.errors import RegistryError
 from reportgen.registry.chain import TrustedKey, check_chain
-from reportgen.registry.review import ReviewStatus, read_manifest, review_status
-from reportgen.registry.store import (
-    MANIFEST,
-    folder_number,
-    manifest_sha256,
-    stray_file,
-    versions,
-)
+from reportgen.registry.diff import CHANGES_FILE, load_diff
+from reportgen.registry.manifest import MANIFEST, manifest_sha256, read_manifest
+from reportgen.registry.review import review_status, reviews_dir
+from reportgen.registry.store import folder_number, stray_file, versions
+from reportgen.results.io import RESULTS_FILE, load_results
+from reportgen.results.trail import ReviewStatus, VersionDiff
 
 _REF = re.compile(r"^(?P<policy>[a-z0-9][a-z0-9_-]*)(?:/v(?P<version>[1-9][0-9]*))?/?$")
 STATUSES = ("pass", "warn", "fail", "error")
@@ -94,13 +93,13 @@ def describe_version(version_dir: Path, *, trusted: Sequence[TrustedKey] = ()) -
         RegistryError: not a readable published version.
     """
     manifest = read_manifest(version_dir)
-    number = folder_number(version_dir) or int(manifest["version"])
+    number = folder_number(version_dir) or manifest.version
     chain = check_chain(version_dir, number, trusted)
     return VersionSummary(
         path=str(version_dir),
-        policy_id=str(manifest.get("policy_id", "")),
-        version=int(manifest["version"]),
-        created_at=str(manifest.get("created_at", "")),
+        policy_id=manifest.policy_id,
+        version=manifest.version,
+        created_at=manifest.created_at,
         manifest_sha256=manifest_sha256(version_dir),
         signed=chain.signed,
         signature_valid=not chain.problems if chain.signed else None,
@@ -112,10 +111,31 @@ def describe_version(version_dir: Path, *, trusted: Sequence[TrustedKey] = ()) -
 
 
 def _gate_tally(version_dir: Path) -> dict[str, int]:
-    path = version_dir / "results.json"
-    try:
-        gates = json.loads(path.read_text(encoding="utf-8")).get("gates", [])
-        found = [g["status"] for g in gates]
-    except (OSError, ValueError, AttributeError, KeyError, TypeError) as exc:
-        raise RegistryError(f"{path}: not a readable results document ({exc})") from exc
+    found: list[str] = [g.status for g in load_results(version_dir / RESULTS_FILE).gates]
     return {status: found.count(status) for status in STATUSES}
+
+
+@dataclass(frozen=True)
+class VersionTrail:
+    """The audit trail of the version a results file lies in, as a re-rendering shows it."""
+
+    label: str
+    """``v<N>``, or ``unpublished`` when the folder is not a published version."""
+    changes: VersionDiff | None
+    """The diff stored beside the results (changes.json), if any."""
+    review: ReviewStatus | None
+    """The sign-off as it stands now, when the version is published and has reviews."""
+
+
+def version_trail(folder: Path) -> VersionTrail:
+    """Read the audit trail of the version in ``folder``.
+
+    Raises:
+        RegistryError: the manifest, changes.json or a sign-off record is unreadable.
+    """
+    published = (folder / MANIFEST).is_file()
+    label = f"v{read_manifest(folder).version}" if published else "unpublished"
+    changes_path = folder / CHANGES_FILE
+    changes = load_diff(changes_path) if changes_path.is_file() else None
+    reviewed = published and reviews_dir(folder).is_dir()
+    return VersionTrail(label, changes, review_status(folder) if reviewed else None)

@@ -133,7 +133,7 @@ def verify_bytes(key: Ed25519PublicKey, data: bytes, signature: bytes) -> bool:
 
 
 def manifest_signer(key_path: Path) -> Callable[[bytes], dict[str, bytes]]:
-    """A ``sign`` hook for registry.publish: the signature and public key files of a version."""
+    """A signer for ``Publication.commit``: the signature and public key files of a version."""
     key = load_private_key(key_path)
 
     def sign(manifest: bytes) -> dict[str, bytes]:

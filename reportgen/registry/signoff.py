@@ -10,16 +10,17 @@ reviewer of the version, under that reviewer's name, for one of that reviewer's 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reportgen.errors import RegistryError
-from reportgen.registry.store import sha256_bytes
+from reportgen.registry.manifest import sha256_bytes
 from reportgen.results.io import canonical_json
+from reportgen.results.trail import Manifest, TrustedReviewer
 
 SIGNOFF_FILE = "signoff.json"
 """In a version: the roles that must approve it and who may, fixed when it was published."""
@@ -28,14 +29,6 @@ NO_REVIEWERS = "no trusted reviewer was declared (review.reviewers) when it was 
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TrustedReviewer(_Record):
-    """A person trusted to sign off the version, bound to their key."""
-
-    name: str
-    roles: list[str]
-    fingerprint: str = Field(description="sha256 of the raw Ed25519 public key, hex.")
 
 
 class Signoff(_Record):
@@ -62,7 +55,7 @@ def signoff_bytes(required_roles: Sequence[str], reviewers: Sequence[TrustedRevi
     return canonical_json(Signoff(required_roles=list(required_roles), reviewers=list(reviewers)))
 
 
-def read_signoff(version_dir: Path, manifest: Mapping[str, Any]) -> tuple[Signoff, str | None]:
+def read_signoff(version_dir: Path, manifest: Manifest) -> tuple[Signoff, str | None]:
     """The version's sign-off record, and why it cannot be trusted (None when it can).
 
     A version published without one has no required role and no trusted reviewer. A record
@@ -73,8 +66,7 @@ def read_signoff(version_dir: Path, manifest: Mapping[str, Any]) -> tuple[Signof
         RegistryError: the record matches the manifest but is not a sign-off record.
     """
     path = version_dir / SIGNOFF_FILE
-    files = manifest.get("files")
-    listed = files.get(SIGNOFF_FILE) if isinstance(files, dict) else None
+    listed = manifest.files.get(SIGNOFF_FILE)
     if not path.is_file():
         unlisted = f"{SIGNOFF_FILE} is listed in the manifest but missing" if listed else None
         return Signoff(required_roles=[]), unlisted

@@ -1,32 +1,24 @@
-"""Immutable report versions: ``<out>/<policy id>/v<N>/``, published atomically.
+"""Immutable report versions: ``<out>/<policy id>/v<N>/``, numbered v1..vN without a gap.
 
-A version is assembled in a hidden temporary folder beside the versions and renamed into place
-only when every file and the manifest are written, so a reader never sees a half version, and
-an existing version is never overwritten (renaming onto it fails). This module knows nothing of
-rendering or analyses: the caller supplies a function that writes the version's files.
+This module finds and checks the versions of a policy folder; :mod:`registry.publication`
+adds one. It knows nothing of rendering or analyses.
 """
 
 from __future__ import annotations
 
-import errno
-import hashlib
-import json
-import os
 import re
-import shutil
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from reportgen import __version__
 from reportgen.errors import RegistryError
 from reportgen.registry.folders import folder_problem
-from reportgen.registry.lock import DEFAULT_LOCK_TIMEOUT, policy_lock
-from reportgen.results.io import canonical_json
+from reportgen.registry.manifest import (
+    MANIFEST,
+    read_manifest,
+    unpublished_folder,
+)
+from reportgen.results.trail import Manifest
 
-MANIFEST = "manifest.json"
 _VERSION_DIR = re.compile(r"^v([1-9][0-9]*)$")
 
 
@@ -36,7 +28,7 @@ class Published:
 
     version: int
     path: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
 
 
 def versions(policy_dir: Path) -> list[int]:
@@ -96,14 +88,6 @@ def stray_file(path: Path) -> RegistryError:
     )
 
 
-def unpublished_folder(folder: Path) -> RegistryError:
-    """The error for a ``v<N>`` folder without a manifest: not a version, whatever it holds."""
-    return RegistryError(
-        f"{folder}: has no {MANIFEST}, so it is not a published version (damaged, or made by "
-        f"hand); move it out of {folder.parent}"
-    )
-
-
 def _ranges(numbers: list[int]) -> str:
     """[2, 3, 4, 7] -> 'v2 to v4, v7'."""
     runs: list[list[int]] = []
@@ -121,182 +105,15 @@ def folder_number(path: Path) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def publish(
-    out: Path,
-    policy_id: str,
-    write: Callable[[Path, int], None],
-    *,
-    inputs: dict[str, Any],
-    created_at: str,
-    sign: Callable[[bytes], dict[str, bytes]] | None = None,
-    on_published: Callable[[Published], None] | None = None,
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-    on_wait: Callable[[str], None] | None = None,
-) -> Published:
-    """Publish the next version of ``policy_id`` under ``out``.
-
-    Runs hold an exclusive lock on the policy folder from choosing the number to the rename, so
-    concurrent runs get consecutive numbers and each manifest links to its predecessor's hash.
-
-    Args:
-        write: writes the version's files into the folder it is given, for version number N.
-        inputs: content hashes of the policy, models and datasets, recorded in the manifest.
-        created_at: ISO time of the run, recorded in the manifest.
-        sign: given the manifest's bytes, returns extra files (name -> bytes) to publish with it.
-        on_published: called with the new version while the lock is still held (to index it).
-        lock_timeout: seconds to wait for another run's lock (see :mod:`registry.lock`).
-        on_wait: told, in one sentence, whom the run waits for when the lock is taken.
-
-    Raises:
-        RegistryError: the output folder is unusable, the lock stayed taken for
-            ``lock_timeout`` seconds, or the version appeared meanwhile.
-    """
-    policy_dir = out / policy_id
-    try:
-        policy_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise RegistryError(
-            f"{policy_dir}: cannot create the report folder ({exc.strerror})"
-        ) from exc
-    with policy_lock(policy_dir, timeout=lock_timeout, on_wait=on_wait):
-        published = _publish_locked(policy_dir, policy_id, write, inputs, created_at, sign)
-        if on_published is not None:
-            on_published(published)
-    return published
-
-
-def _publish_locked(
-    policy_dir: Path,
-    policy_id: str,
-    write: Callable[[Path, int], None],
-    inputs: dict[str, Any],
-    created_at: str,
-    sign: Callable[[bytes], dict[str, bytes]] | None,
-) -> Published:
-    _sweep_staging(policy_dir)
-    existing = checked_versions(policy_dir)
-    version = (existing or [0])[-1] + 1
-    previous = manifest_sha256(policy_dir / f"v{existing[-1]}") if existing else None
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=f".v{version}-", dir=policy_dir))
-    except OSError as exc:
-        raise _unwritable(policy_dir, version, exc) from exc
-    try:
-        write(staging, version)
-        manifest = _manifest(staging, policy_id, version, inputs, created_at, previous)
-        manifest_bytes = canonical_json(manifest)
-        (staging / MANIFEST).write_bytes(manifest_bytes)
-        for name, data in (sign(manifest_bytes) if sign else {}).items():
-            (staging / name).write_bytes(data)
-        _sync(staging)
-        staging.chmod(_folder_mode())  # mkdtemp made it private; a version is for its readers
-        target = policy_dir / f"v{version}"
-        try:
-            os.rename(staging, target)
-        except OSError as exc:
-            raise RegistryError(
-                f"{target}: version {version} was published by another run meanwhile; run again"
-            ) from exc
-    except BaseException as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(exc, OSError):  # a full disk, a folder made read-only meanwhile, ...
-            raise _unwritable(policy_dir, version, exc) from exc
-        raise
-    return Published(version, target, manifest)
-
-
-def _unwritable(policy_dir: Path, version: int, exc: OSError) -> RegistryError:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        why = "the disk is full" if exc.errno == errno.ENOSPC else "the disk quota is used up"
-        return RegistryError(
-            f"{policy_dir}: {why}, so v{version} could not be written; nothing was published; "
-            "free some space and run again"
-        )
-    return RegistryError(
-        f"{policy_dir}: v{version} could not be written ({exc.strerror or exc}); nothing was "
-        "published"
-    )
-
-
-def _sweep_staging(policy_dir: Path) -> None:
-    """Remove staging folders of publishers that died: under the lock, no live one exists."""
-    for leftover in policy_dir.glob(".v*-*"):
-        if leftover.is_dir():
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
-def manifest_sha256(version_dir: Path) -> str:
-    """The sha256 of a version's manifest.json: the link the next version's manifest records."""
-    return sha256_bytes((version_dir / MANIFEST).read_bytes())
-
-
 def latest(policy_dir: Path) -> Published | None:
     """The newest published version of a policy folder, if any.
 
     Raises:
         RegistryError: the versions do not form a chain a run can extend (see
-            :func:`checked_versions`), or the latest manifest is not JSON.
+            :func:`checked_versions`), or the latest manifest is not readable.
     """
     found = checked_versions(policy_dir)
     if not found:
         return None
-    path = policy_dir / f"v{found[-1]}" / MANIFEST
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise RegistryError(f"{path}: not a readable manifest; run reportgen verify on it") from exc
-    return Published(found[-1], path.parent, manifest)
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def draft_manifest(
-    folder: Path, policy_id: str, version: int, *, inputs: dict[str, Any], created_at: str
-) -> dict[str, Any]:
-    """The manifest of version ``version`` for the files now in ``folder``, a staging folder
-    that publish gave a ``write`` function (so the previous version lies beside it).
-
-    A writer embeds this draft in a file it writes later (the PDF): the draft lists every file
-    written before it, with the same inputs and previous-manifest link as the final manifest.
-    """
-    previous_dir = folder.parent / f"v{version - 1}"
-    previous = manifest_sha256(previous_dir) if version > 1 and previous_dir.is_dir() else None
-    return _manifest(folder, policy_id, version, inputs, created_at, previous)
-
-
-def _manifest(
-    folder: Path,
-    policy_id: str,
-    version: int,
-    inputs: dict[str, Any],
-    created_at: str,
-    previous: str | None,
-) -> dict[str, Any]:
-    files = {p.name: sha256_bytes(p.read_bytes()) for p in sorted(folder.iterdir()) if p.is_file()}
-    return {
-        "kind": "reportgen.manifest",
-        "schema_version": "1.0",
-        "policy_id": policy_id,
-        "version": version,
-        "created_at": created_at,
-        "reportgen_version": __version__,
-        "files": files,
-        "inputs": inputs,
-        "previous_manifest_sha256": previous,
-    }
-
-
-def _folder_mode() -> int:
-    """The mode a plain mkdir would give a new folder under the current umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o777 & ~umask
-
-
-def _sync(folder: Path) -> None:
-    """Flush the version's files to disk before it becomes visible."""
-    for path in folder.iterdir():
-        with path.open("rb") as handle:
-            os.fsync(handle.fileno())
+    folder = policy_dir / f"v{found[-1]}"
+    return Published(found[-1], folder, read_manifest(folder))

@@ -24,8 +24,9 @@ from typing import Any
 
 from reportgen.errors import RegistryError
 from reportgen.registry.chain import Chain, check_chain, load_trusted_keys
+from reportgen.registry.manifest import MANIFEST, sha256_bytes
 from reportgen.registry.signing import PUBLIC_KEY_FILE, SIGNATURE_FILE
-from reportgen.registry.store import MANIFEST, folder_number, sha256_bytes
+from reportgen.registry.store import folder_number
 from reportgen.results.io import canonical_json
 
 _BESIDE_MANIFEST = frozenset({MANIFEST, SIGNATURE_FILE, PUBLIC_KEY_FILE})

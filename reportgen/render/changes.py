@@ -1,6 +1,7 @@
 """The view-models of the audit-trail sections: changes since the previous version, and sign-off.
 
-Pure functions of the diff and review records the registry hands to the renderer.
+Pure functions of the diff and review records (:mod:`reportgen.results.trail`) that the
+registry computes and hands to the renderer.
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from reportgen.render.format import fmt_datetime
+from reportgen.render.trail_text import NO_CHANGE, grouped_lines, review_sentence
 
 if TYPE_CHECKING:
-    from reportgen.registry.diff import VersionDiff
-    from reportgen.registry.review import AttestationCheck, ReviewStatus
+    from reportgen.results.trail import AttestationCheck, ReviewStatus, VersionDiff
 
 CHANGES_HEADING = "Changes since the previous version"
 SIGNOFF_HEADING = "Sign-off"
@@ -73,11 +74,9 @@ def build_changes(changes: VersionDiff | None, version_label: str) -> ChangesVie
     since = f"Compared with {old.label}, published {fmt_datetime(old.created_at)}"
     if changes.identical:
         return ChangesView(CHANGES_HEADING, f"{since}: no differences.", ())
-    from reportgen.registry.diff_text import NO_CHANGE
-
     groups = tuple(
         ChangeGroup(title, tuple(lines), changed=lines != [NO_CHANGE.get(title)])
-        for title, lines in changes.groups()
+        for title, lines in grouped_lines(changes)
     )
     intro = f"{since}. Each line states one change; the run time is not compared."
     return ChangesView(CHANGES_HEADING, intro, groups)
@@ -103,7 +102,7 @@ def build_review(status: ReviewStatus | None) -> ReviewView | None:
         state=status.state,
         state_word=status.state.upper(),
         tone=tone,
-        sentence=status.sentence(),
+        sentence=review_sentence(status),
         required=required,
         note=note,
         rows=tuple(_row(check) for check in status.attestations),

@@ -20,8 +20,7 @@ from reportgen.render.privacy_views import (
 from reportgen.render.trust_views import CaveatView, DistributionSpec, TrustSummary, TrustView
 
 if TYPE_CHECKING:
-    from reportgen.registry.diff import VersionDiff
-    from reportgen.registry.review import ReviewStatus
+    from reportgen.results.trail import ReviewStatus, VersionDiff
 
 
 @dataclass(frozen=True)

@@ -345,6 +345,11 @@ class RunInfo(_Doc):
         default=None,
         description="Commit of reportgen's source when run from a git checkout, else null.",
     )
+    input_fingerprint: str | None = Field(
+        default=None,
+        description="sha256 over the policy, model, preprocessing and data files' hashes, "
+        "reportgen's version and the seed: equal fingerprints, same report.",
+    )
     executor: str = Field(
         default="in-process",
         description="Where the analyses ran (in-process, local processes, a Dask cluster); the "

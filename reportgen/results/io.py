@@ -11,6 +11,9 @@ from pydantic import BaseModel, ValidationError
 from reportgen.errors import InputError
 from reportgen.results.document import ResultDocument
 
+RESULTS_FILE = "results.json"
+"""The results document's name wherever it is stored: in a version, or given to render."""
+
 
 def canonical_json(data: BaseModel | dict[str, Any]) -> bytes:
     """Serialise to canonical JSON bytes; the same content always gives the same bytes.
@@ -24,7 +27,7 @@ def canonical_json(data: BaseModel | dict[str, Any]) -> bytes:
 
 
 def load_results(path: str | Path) -> ResultDocument:
-    """Read a results.json.
+    """Read a results.json: the one reader of results documents.
 
     Raises:
         InputError: missing file, not JSON, or not a results document of this schema version.

@@ -10,6 +10,7 @@ so before computing anything.
 from __future__ import annotations
 
 import shutil
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,9 @@ from click.testing import CliRunner, Result
 
 from reportgen.cli import main
 from reportgen.errors import RegistryError
-from reportgen.registry import publish, versions
-from reportgen.registry.history import record_version
+from reportgen.registry import Publication, open_publication, versions
 from reportgen.results import canonical_json
+from tests.registry.publishing import publish_files
 from tests.render.render_fixture import make_document
 from tests.test_schedule import tiny
 
@@ -32,6 +33,11 @@ def invoke(*args: object) -> Result:
     return result
 
 
+def opening(out: Path) -> AbstractContextManager[Publication]:
+    """The publication of the policy's next version."""
+    return open_publication(out, POLICY_ID, inputs={}, created_at="t")
+
+
 def publish_three(out: Path) -> Path:
     """v1, v2, v3 of the policy, indexed; returns the policy folder."""
     document = make_document()
@@ -40,9 +46,9 @@ def publish_three(out: Path) -> Path:
         (folder / "results.json").write_bytes(canonical_json(document))
 
     for _ in range(3):
-        publish(
+        publish_files(
             out, POLICY_ID, write, inputs={}, created_at="2025-03-04T09:15:00+00:00",
-            on_published=lambda new: record_version(out, new, document),
+            index=document,
         )  # fmt: skip
     return out / POLICY_ID
 
@@ -54,7 +60,7 @@ def policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     def never(*args: object, **options: object) -> None:
         raise AssertionError("the damaged folder was found only after computing")
 
-    monkeypatch.setattr("reportgen.pipeline._compute", never)
+    monkeypatch.setattr("reportgen.pipeline.compute", never)
     return tiny(tmp_path)
 
 
@@ -136,8 +142,8 @@ def test_a_version_folder_without_a_manifest_is_named_by_every_command(
 def test_publish_refuses_to_build_on_a_version_without_a_manifest(tmp_path: Path) -> None:
     folder = publish_three(tmp_path)
     (folder / "v3" / "manifest.json").unlink()
-    with pytest.raises(RegistryError) as caught:
-        publish(tmp_path, POLICY_ID, lambda f, v: None, inputs={}, created_at="t")
+    with pytest.raises(RegistryError) as caught, opening(tmp_path):
+        raise AssertionError("a publication opened on a version without a manifest")
     assert str(caught.value) == unpublished(folder)
     assert sorted(p.name for p in folder.iterdir()) == [".lock", "v1", "v2", "v3"]
 
@@ -164,8 +170,8 @@ def test_a_stray_file_where_the_next_version_goes_is_not_blamed_on_another_run(
 ) -> None:
     folder = publish_three(tmp_path)
     (folder / "v4").write_text("x")
-    with pytest.raises(RegistryError) as caught:
-        publish(tmp_path, POLICY_ID, lambda f, v: None, inputs={}, created_at="t")
+    with pytest.raises(RegistryError) as caught, opening(tmp_path):
+        raise AssertionError("a publication opened beside a stray file named v4")
     assert str(caught.value) == (
         f"{folder / 'v4'}: is a file where a version folder belongs; move it out of {folder}"
     )

@@ -15,12 +15,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reportgen.cli import main
-from reportgen.registry import publish
+from reportgen.registry.manifest import sha256_bytes
 from reportgen.registry.show import describe_version
 from reportgen.registry.signing import init_keys, manifest_signer
-from reportgen.registry.store import sha256_bytes
 from reportgen.registry.verify import verify_version
 from reportgen.results import canonical_json
+from tests.registry.publishing import publish_files
 from tests.registry.test_verify import key_fingerprint, publish_versions, write_artifacts
 from tests.render.render_fixture import make_document
 
@@ -203,7 +203,7 @@ def publish_reports(out: Path, key: Path | None, count: int) -> list[Path]:
 
     sign = manifest_signer(key) if key else None
     return [
-        publish(out, "credit", write, inputs={}, created_at="t", sign=sign).path
+        publish_files(out, "credit", write, inputs={}, created_at="t", sign=sign).path
         for _ in range(count)
     ]
 

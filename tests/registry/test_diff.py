@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -9,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from reportgen.cli import main
-from reportgen.registry import publish
-from reportgen.registry.diff import CHANGES_FILE, VersionDiff, diff_documents, load_diff
+from reportgen.registry.diff import CHANGES_FILE, diff_documents, load_diff
 from reportgen.render import ReportMeta, build_view, render_html
+from reportgen.render.trail_text import diff_lines
 from reportgen.results import ResultDocument, canonical_json
 from reportgen.results.document import (
     Contribution,
@@ -21,6 +22,8 @@ from reportgen.results.document import (
     Metric,
     PerformanceResult,
 )
+from reportgen.results.trail import Manifest, VersionDiff
+from tests.registry.publishing import publish_files
 from tests.render.render_fixture import MODEL, make_document
 
 NO_CHANGE_TAIL = [
@@ -73,13 +76,13 @@ def test_identical_documents_apart_from_the_clock_give_no_differences() -> None:
     later = a.run.model_copy(update={"created_at": "2025-04-01T00:00:00+00:00", "wall_seconds": 1})
     diff = diff_documents(a, a.model_copy(update={"run": later}), a_label="v1", b_label="v2")
     assert diff.identical
-    assert diff.lines() == ["No differences."]
+    assert diff_lines(diff) == ["No differences."]
     assert diff.new.created_at == "2025-04-01T00:00:00+00:00"
 
 
 def test_one_rank_one_gate_one_hash_are_stated_exactly() -> None:
     diff = diff_documents(older(), newer(), a_label="v1", b_label="v2")
-    assert diff.lines() == [
+    assert diff_lines(diff) == [
         "The model file changed (sha256 bbbbbbbb\u2026 -> ffffffff\u2026).",
         "Gate C6 SHAP vs LIME went from PASS to FAIL.",
         "purpose moved from rank 4 to rank 3 in mean |SHAP| (0.0219 -> 0.0455).",
@@ -134,20 +137,33 @@ def test_the_json_form_round_trips() -> None:
     assert canonical_json(VersionDiff.model_validate_json(data)) == data
 
 
+def manifest(version: int, **inputs: str) -> Manifest:
+    return Manifest(
+        policy_id="credit-default",
+        version=version,
+        created_at="2025-03-04T09:15:00+00:00",
+        reportgen_version="0.1.0",
+        files={},
+        inputs=dict(inputs),
+        previous_manifest_sha256=None,
+    )
+
+
 def test_manifest_inputs_add_templates_and_ignore_the_derived_fingerprint() -> None:
     doc = older()
-    inputs = {"policy": "a" * 64, "templates": "1" * 64, "fingerprint": "x"}
-    a_manifest = {"kind": "reportgen.manifest", "inputs": inputs}
-    b_manifest = {"inputs": {**inputs, "templates": "2" * 64, "fingerprint": "y"}}
+    a_manifest = manifest(1, policy="a" * 64, templates="1" * 64, fingerprint="x")
+    b_manifest = manifest(2, policy="a" * 64, templates="2" * 64, fingerprint="y")
     diff = diff_documents(
         doc, doc, a_label="v1", b_label="v2", a_manifest=a_manifest, b_manifest=b_manifest
     )
     assert (
-        diff.lines()[0]
+        diff_lines(diff)[0]
         == "The report template set changed (sha256 11111111\u2026 -> 22222222\u2026)."
     )
     assert [c.path for c in diff.inputs] == [["templates"]]
-    assert diff.old.manifest_sha256 is not None and diff.new.manifest_sha256 is None
+    assert diff.old.manifest_sha256 == hashlib.sha256(canonical_json(a_manifest)).hexdigest()
+    publishing = diff_documents(doc, doc, a_label="v1", b_label="v2", a_manifest=a_manifest)
+    assert publishing.new.manifest_sha256 is None  # the newer version is being published
 
 
 def test_reason_mix_performance_and_new_features_are_worded() -> None:
@@ -166,7 +182,7 @@ def test_reason_mix_performance_and_new_features_are_worded() -> None:
         PerformanceResult,
         metrics=[Metric(name="roc_auc", value=0.8012), Metric(name="accuracy", value=0.7815)],
     )
-    lines = diff_documents(a, b, a_label="v1", b_label="v2").lines()
+    lines = diff_lines(diff_documents(a, b, a_label="v1", b_label="v2"))
     assert lines[3:] == [
         "purpose is among the top SHAP reasons of 3 of 3 audit cases (was 2 of 3); it raises the "
         "output in 3 and lowers it in 0 (was 2 and 0).",
@@ -182,7 +198,7 @@ def publish_doc(out: Path, doc: ResultDocument) -> Path:
     def write(folder: Path, version: int) -> None:
         (folder / "results.json").write_bytes(canonical_json(doc))
 
-    return publish(out, doc.policy.id, write, inputs={}, created_at=doc.run.created_at).path
+    return publish_files(out, doc.policy.id, write, inputs={}, created_at=doc.run.created_at).path
 
 
 def test_cli_diff_prints_lines_or_json_and_exits_0(tmp_path: Path) -> None:

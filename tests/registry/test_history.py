@@ -12,18 +12,19 @@ from click.testing import CliRunner
 
 from reportgen.cli import main
 from reportgen.errors import RegistryError
-from reportgen.registry import Published, publish
+from reportgen.registry import Published
 from reportgen.registry.history import (
     fingerprint,
     last_run,
     list_runs,
     list_versions,
     record_run,
-    record_version,
 )
 from reportgen.registry.show import resolve_version
-from reportgen.results import ResultDocument
-from reportgen.results.document import GateOutcome, RunInfo
+from reportgen.results import ResultDocument, canonical_json
+from reportgen.results.document import GateOutcome
+from tests.registry.publishing import publish_files
+from tests.render.render_fixture import MODEL, make_document
 from tests.test_schedule import tiny
 
 CREATED = "2024-01-08T06:00:0{}+00:00"
@@ -31,9 +32,21 @@ EVERY_VERSION = [("credit", 1), ("credit", 2), ("medical", 1)]
 
 
 def document(statuses: list[str]) -> ResultDocument:
-    """The part of a results document the index reads: gate statuses and the seed."""
-    gates = [GateOutcome.model_construct(status=s) for s in statuses]
-    return ResultDocument.model_construct(gates=gates, run=RunInfo.model_construct(seed=0))
+    """A results document whose gates have ``statuses``, in this order (the index tallies them)."""
+    gates = [
+        GateOutcome(
+            code=f"C{number}",
+            check="completeness",
+            model=MODEL,
+            method=None,
+            status=status,  # type: ignore[arg-type]  # a literal the tests choose
+            actual="max error 0",
+            expected="<= 1e-6",
+            meaning="attributions add up",
+        )
+        for number, status in enumerate(statuses, start=1)
+    ]
+    return make_document().model_copy(update={"gates": gates})
 
 
 def inputs() -> dict:
@@ -47,16 +60,15 @@ def publish_indexed(out: Path, policy_id: str, statuses: list[str], n: int = 0) 
     """Publish a version whose results.json holds gates of ``statuses``, and index it."""
 
     def write(folder: Path, version: int) -> None:
-        results = {"gates": [{"status": s} for s in statuses], "run": {"seed": 0}}
-        (folder / "results.json").write_text(json.dumps(results))
+        (folder / "results.json").write_bytes(canonical_json(document(statuses)))
 
-    return publish(
+    return publish_files(
         out,
         policy_id,
         write,
         inputs=inputs(),
         created_at=CREATED.format(n),
-        on_published=lambda new: record_version(out, new, document(statuses)),
+        index=document(statuses),
     )
 
 

@@ -22,7 +22,8 @@ from click.testing import CliRunner
 from reportgen.cli import main
 from reportgen.cli_common import LOCK_TIMEOUT
 from reportgen.errors import RegistryError
-from reportgen.registry import DEFAULT_LOCK_TIMEOUT, policy_lock, publish, versions
+from reportgen.registry import DEFAULT_LOCK_TIMEOUT, policy_lock, versions
+from tests.registry.publishing import publish_files
 from tests.render.render_fixture import make_document
 from tests.test_schedule import tiny
 
@@ -93,7 +94,7 @@ def test_a_waiting_publisher_names_the_holder_and_gives_up_after_the_timeout(
     with Holder(policy_dir) as holder:
         started = time.monotonic()
         with pytest.raises(RegistryError) as caught:
-            publish(
+            publish_files(
                 tmp_path, "credit", write, inputs={}, created_at="t",
                 lock_timeout=0.5, on_wait=heard.append,
             )  # fmt: skip
@@ -109,7 +110,7 @@ def test_a_waiting_publisher_publishes_once_the_holder_is_done(tmp_path: Path) -
     policy_dir, heard = tmp_path / "credit", []
     with Holder(policy_dir, seconds=0.5) as holder:
         expected = waiting(policy_dir, "30", holder)
-        published = publish(
+        published = publish_files(
             tmp_path, "credit", write, inputs={}, created_at="t",
             lock_timeout=30, on_wait=heard.append,
         )  # fmt: skip
@@ -120,7 +121,7 @@ def test_a_waiting_publisher_publishes_once_the_holder_is_done(tmp_path: Path) -
 
 def test_a_free_lock_is_taken_without_a_word(tmp_path: Path) -> None:
     heard: list[str] = []
-    publish(tmp_path, "credit", write, inputs={}, created_at="t", on_wait=heard.append)
+    publish_files(tmp_path, "credit", write, inputs={}, created_at="t", on_wait=heard.append)
     assert heard == []
 
 
@@ -129,7 +130,7 @@ def test_a_lock_held_by_an_older_reportgen_is_named_as_another_run(tmp_path: Pat
     with Holder(policy_dir):
         (policy_dir / ".lock").write_text("")  # what a holder that records nothing leaves
         with pytest.raises(RegistryError) as caught:
-            publish(tmp_path, "credit", write, inputs={}, created_at="t", lock_timeout=0)
+            publish_files(tmp_path, "credit", write, inputs={}, created_at="t", lock_timeout=0)
     assert str(caught.value) == (
         f"{policy_dir}: gave up after 0 s waiting for another run (it recorded no details) to "
         "finish publishing; nothing was published; run again once it has finished, or raise "
@@ -148,7 +149,7 @@ def test_the_cli_default_is_the_registry_default() -> None:
 def quick(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A policy whose computation is replaced by a ready document (policy id credit-default):
     these tests are about the lock, which is taken after computing."""
-    monkeypatch.setattr("reportgen.pipeline._compute", lambda *args, **kw: make_document())
+    monkeypatch.setattr("reportgen.pipeline.compute", lambda *args, **kw: make_document())
     return tiny(tmp_path, schedule={"cron": "* * * * *"})
 
 

@@ -20,7 +20,7 @@ from click.testing import CliRunner, Result
 
 from reportgen.cli import main
 from reportgen.errors import RegistryError
-from reportgen.registry import publish
+from reportgen.registry import open_publication
 from reportgen.results import canonical_json
 from tests.render.render_fixture import make_document
 from tests.test_schedule import tiny
@@ -41,7 +41,7 @@ def never_computed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     def never(*args: object, **options: object) -> None:
         raise AssertionError("--out was checked only after computing")
 
-    monkeypatch.setattr("reportgen.pipeline._compute", never)
+    monkeypatch.setattr("reportgen.pipeline.compute", never)
     return tiny(tmp_path)
 
 
@@ -103,12 +103,12 @@ def test_run_with_a_folder_it_may_not_write_exits_3(
 
 
 def test_a_full_disk_while_publishing_publishes_nothing(tmp_path: Path) -> None:
-    def write(folder: Path, version: int) -> None:
-        (folder / "results.json").write_text("{}")
+    with (
+        pytest.raises(RegistryError) as caught,
+        open_publication(tmp_path, "credit", inputs={}, created_at="t") as publication,
+    ):
+        (publication.staging / "results.json").write_text("{}")
         raise FULL  # while writing the next file
-
-    with pytest.raises(RegistryError) as caught:
-        publish(tmp_path, "credit", write, inputs={}, created_at="t")
     assert str(caught.value) == (
         f"{tmp_path / 'credit'}: the disk is full, so v1 could not be written; nothing was "
         "published; free some space and run again"
@@ -120,13 +120,13 @@ def test_a_full_disk_while_publishing_publishes_nothing(tmp_path: Path) -> None:
 def test_a_full_disk_during_run_exits_3_and_leaves_no_half_version(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("reportgen.pipeline._compute", lambda *a, **k: make_document())
+    monkeypatch.setattr("reportgen.pipeline.compute", lambda *a, **k: make_document())
 
-    def full(folder: Path, *args: object, **options: object) -> list[Path]:
-        (folder / "report.html").write_text("<html>half")
-        raise FULL
+    def full(path: Path, data: bytes) -> Path:
+        path.with_name(f".{path.name}.partial").write_bytes(data[:100])  # half the page...
+        raise FULL  # ...when the disk fills up
 
-    monkeypatch.setattr("reportgen.pipeline._render_into", full)
+    monkeypatch.setattr("reportgen.render.files._write_atomic", full)
     out = tmp_path / "reports"
     result = invoke("run", tiny(tmp_path), "--out", out)
     assert result.exit_code == 3
@@ -142,7 +142,9 @@ def test_a_full_disk_during_run_exits_3_and_leaves_no_half_version(
 
 @pytest.fixture
 def results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr("reportgen.render.render_pdf", lambda html, **options: b"%PDF-")  # fast
+    monkeypatch.setattr(
+        "reportgen.render.files.render_pdf", lambda html, **options: b"%PDF-"
+    )  # fast
     path = tmp_path / "results.json"
     path.write_bytes(canonical_json(make_document()))
     return path
@@ -179,7 +181,7 @@ def test_render_on_a_full_disk_writes_nothing(
     def full(html: str, **options: object) -> bytes:
         raise FULL
 
-    monkeypatch.setattr("reportgen.render.render_pdf", full)
+    monkeypatch.setattr("reportgen.render.files.render_pdf", full)
     out = tmp_path / "rendered"
     result = invoke("render", results, "--out", out)
     assert (result.exit_code, result.stderr) == (

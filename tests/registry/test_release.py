@@ -18,12 +18,12 @@ from click.testing import CliRunner, Result
 from pypdf import PdfReader
 
 from reportgen.cli import main
-from reportgen.registry import publish
+from reportgen.registry.manifest import sha256_bytes
 from reportgen.registry.release import ReleaseRefused, release_version
 from reportgen.registry.signing import fingerprint_file, init_keys, manifest_signer
-from reportgen.registry.store import sha256_bytes
 from reportgen.registry.verify import verify_version
 from tests.conftest import ROOT, policy_with
+from tests.registry.publishing import publish_files
 from tests.registry.test_verify import (
     flip_byte,
     key_fingerprint,
@@ -115,7 +115,7 @@ def test_every_file_the_manifest_lists_is_released_and_verifies_once_extracted(
         (folder / "changes.json").write_text("{}\n")
 
     sign = manifest_signer(keys[0])
-    version = publish(tmp_path / "r", "p", write, inputs={}, created_at="t", sign=sign).path
+    version = publish_files(tmp_path / "r", "p", write, inputs={}, created_at="t", sign=sign).path
     made = release_version(version, tag="1", out=tmp_path)
     assert "p-v1-1/v1/changes.json" in members(made.archive)
     with tarfile.open(made.archive) as tar:

@@ -14,10 +14,8 @@ from click.testing import CliRunner
 
 from reportgen.cli import main
 from reportgen.errors import RegistryError
-from reportgen.registry import publish
 from reportgen.registry.review import (
     SIGNOFF_FILE,
-    TrustedReviewer,
     record_review,
     review_status,
     reviews_dir,
@@ -26,7 +24,10 @@ from reportgen.registry.review import (
 from reportgen.registry.show import describe_version
 from reportgen.registry.signing import fingerprint_file, init_keys, manifest_signer
 from reportgen.render import ReportMeta, build_view, render_html
+from reportgen.render.trail_text import review_sentence
 from reportgen.results import canonical_json
+from reportgen.results.trail import TrustedReviewer
+from tests.registry.publishing import publish_files
 from tests.render.render_fixture import make_document
 
 ROLES = ["model_validator", "risk_officer"]
@@ -69,7 +70,7 @@ def publish_version(
             (folder / SIGNOFF_FILE).write_bytes(signoff_bytes(roles, chosen))
 
     signer = manifest_signer(sign) if sign else None
-    return publish(out, "credit-default", write, inputs={}, created_at="t", sign=signer).path
+    return publish_files(out, "credit-default", write, inputs={}, created_at="t", sign=signer).path
 
 
 def approve(version: Path, key: Path, role: str, reviewer: str = "Ann Lee") -> Path:
@@ -89,7 +90,7 @@ def test_approved_only_once_every_required_role_approves(tmp_path: Path, keys) -
     approve(v1, keys[1], "risk_officer", reviewer="Bob Stone")
     status = review_status(v1)
     assert (status.state, status.approved_roles, status.missing_roles) == ("approved", ROLES, [])
-    assert status.sentence() == "Approved (model_validator, risk_officer)."
+    assert review_sentence(status) == "Approved (model_validator, risk_officer)."
 
 
 def test_the_attestation_is_canonical_json_bound_to_the_manifest(tmp_path: Path, keys) -> None:
@@ -245,7 +246,9 @@ def test_render_shows_the_stored_changes_and_the_recorded_sign_off(
 ) -> None:
     from reportgen.pipeline import render_results
 
-    monkeypatch.setattr("reportgen.render.render_pdf", lambda html, **options: b"%PDF-")  # fast
+    monkeypatch.setattr(
+        "reportgen.render.files.render_pdf", lambda html, **options: b"%PDF-"
+    )  # fast
     from reportgen.registry.diff import CHANGES_FILE, diff_documents
 
     document = make_document()
@@ -256,7 +259,7 @@ def test_render_shows_the_stored_changes_and_the_recorded_sign_off(
         (folder / CHANGES_FILE).write_bytes(canonical_json(diff))
         (folder / SIGNOFF_FILE).write_bytes(signoff_bytes([], trusted(keys)))
 
-    v1 = publish(tmp_path, "credit-default", write, inputs={}, created_at="t").path
+    v1 = publish_files(tmp_path, "credit-default", write, inputs={}, created_at="t").path
     approve(v1, keys[0], "model_validator")
     render_results(v1 / "results.json", tmp_path / "again")
     page = (tmp_path / "again" / "report.html").read_text()

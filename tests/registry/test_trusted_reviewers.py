@@ -16,11 +16,10 @@ from click.testing import CliRunner, Result
 
 from reportgen.cli import main
 from reportgen.errors import RegistryError
+from reportgen.registry.manifest import manifest_sha256
 from reportgen.registry.review import (
     SIGNOFF_FILE,
     Attestation,
-    Decision,
-    TrustedReviewer,
     review_status,
     reviews_dir,
     signoff_bytes,
@@ -32,8 +31,9 @@ from reportgen.registry.signing import (
     public_pem,
     sign_bytes,
 )
-from reportgen.registry.store import manifest_sha256
+from reportgen.render.trail_text import review_sentence
 from reportgen.results import canonical_json
+from reportgen.results.trail import Decision, TrustedReviewer
 from tests.registry.test_review import approve, publish_version
 
 ANN, BOB = "Ann Lee", "Bob Stone"
@@ -128,7 +128,7 @@ def test_an_untrusted_rejection_does_not_block_a_trusted_approval(tmp_path: Path
     approve(v1, keys[1], "risk_officer", reviewer=BOB)
     status = review_status(v1)
     assert (status.state, status.rejected_by) == ("approved", [])
-    assert status.sentence() == "Approved (risk_officer)."
+    assert review_sentence(status) == "Approved (risk_officer)."
 
 
 def test_a_version_without_trusted_reviewers_cannot_be_approved(tmp_path: Path, keys) -> None:
@@ -164,7 +164,7 @@ def test_adding_oneself_to_signoff_json_later_blocks_every_review(tmp_path: Path
     changed = "signoff.json was changed after publishing (it does not match the manifest)"
     status = review_status(v1)
     assert (status.state, status.blocked) == ("pending", changed)
-    assert status.sentence() == f"Nothing can approve it: {changed}."
+    assert review_sentence(status) == f"Nothing can approve it: {changed}."
     result = invoke(
         "review", v1, "--approve", "--reviewer", "Mallory", "--role", "risk_officer",
         "--comment", "ok", "--key", keys[2],

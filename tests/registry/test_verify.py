@@ -13,9 +13,9 @@ from click.testing import CliRunner, Result
 
 from reportgen.cli import main
 from reportgen.errors import RegistryError
-from reportgen.registry import publish
 from reportgen.registry.signing import fingerprint, init_keys, load_public_key, manifest_signer
 from reportgen.registry.verify import verify_version
+from tests.registry.publishing import publish_files
 
 ARTIFACTS = ("report.html", "report.pdf", "results.json")
 CHANGED = "{}: content changed (sha256 differs from manifest.json)"
@@ -49,7 +49,7 @@ def key_fingerprint(public: Path) -> str:
 def publish_versions(out: Path, key: Path | None, count: int = 2) -> list[Path]:
     sign = manifest_signer(key) if key is not None else None
     return [
-        publish(
+        publish_files(
             out,
             "credit",
             write_artifacts,

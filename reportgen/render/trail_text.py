@@ -1,13 +1,15 @@
-"""The sentences of a version diff: one short sentence per change, grouped by topic.
+"""The words of the audit trail: one short sentence per change between two versions, grouped
+by topic, and the sign-off state of a version in one sentence.
 
-Pure functions of a :class:`~reportgen.registry.diff.VersionDiff`; the report section, the
-``reportgen diff`` command and ``VersionDiff.lines()`` all read these.
+Pure functions of the plain data in :mod:`reportgen.results.trail`; the report's sections and
+the ``reportgen diff``, ``show`` and ``review`` commands all read these.
 """
 
 from __future__ import annotations
 
-from reportgen.registry.diff import (
-    MEASURE_WORDS,
+from reportgen.render.format import fmt_num, metric_label
+from reportgen.render.trust_text import method_label
+from reportgen.results.trail import (
     GateChange,
     HashChange,
     ImportanceDiff,
@@ -15,11 +17,10 @@ from reportgen.registry.diff import (
     RankChange,
     ReasonCount,
     ReasonMixDiff,
+    ReviewStatus,
     ValueChange,
     VersionDiff,
 )
-from reportgen.render.format import fmt_num, metric_label
-from reportgen.render.trust_text import method_label
 
 HASH_CHARS = 8
 """Hex digits of a hash shown in a sentence; the manifest holds the full value."""
@@ -31,6 +32,17 @@ NO_CHANGE = {
     "Performance": "No change in performance metrics.",
     "Software and seed": "No change in the seed or in the reportgen, Python and library versions.",
 }
+MEASURE_WORDS: dict[str, str] = {
+    "global_shap": "mean |SHAP|",
+    "permutation_importance": "permutation importance",
+}
+
+
+def diff_lines(diff: VersionDiff) -> list[str]:
+    """Every sentence, in reading order; ``["No differences."]`` when nothing changed."""
+    if diff.identical:
+        return ["No differences."]
+    return [line for _title, lines in grouped_lines(diff) for line in lines]
 
 
 def grouped_lines(diff: VersionDiff) -> list[tuple[str, list[str]]]:
@@ -169,3 +181,17 @@ def _software_line(change: ValueChange, new_label: str) -> str:
     if change.new is None:
         return f"{name} is no longer recorded in {new_label} (was {change.old})."
     return f"{name} changed from {change.old} to {change.new}."
+
+
+def review_sentence(status: ReviewStatus) -> str:
+    """The sign-off state in one sentence, e.g. ``Awaiting sign-off by: risk_officer.``"""
+    if status.state == "rejected":
+        return f"Rejected by {', '.join(status.rejected_by)}."
+    if status.state == "approved":
+        roles = ", ".join(status.approved_roles)
+        return f"Approved ({roles})." if roles else "Approved."
+    if status.blocked:
+        return f"Nothing can approve it: {status.blocked}."
+    if status.missing_roles:
+        return f"Awaiting sign-off by: {', '.join(status.missing_roles)}."
+    return "No approval recorded yet."
