@@ -33,6 +33,8 @@ from reportgen.inputs.models import ModelAdapter
 from reportgen.inputs.resolve import ResolvedInputs, load_model
 from reportgen.policy.loader import load_policy
 
+CONNECT_SECONDS = 10
+"""How long to wait for a Dask scheduler to answer."""
 SHARDS_PER_WORKER = 4
 """Shards per worker and task: enough to balance uneven rows, few enough to keep overhead low."""
 
@@ -168,6 +170,7 @@ class Dask:
 
     def __init__(self, address: str | None, workers: int) -> None:
         distributed = require("distributed")
+        spec = "dask://" + (address or "").removeprefix("tcp://")
         self._cluster = None
         if address is None:
             self._cluster = distributed.LocalCluster(
@@ -181,13 +184,13 @@ class Dask:
             self.name = f"dask-local ({workers} workers)"
         else:
             try:
-                self.client = distributed.Client(address, timeout=30)
+                self.client = distributed.Client(address, timeout=CONNECT_SECONDS)
             except OSError as exc:
                 raise AnalysisError(
-                    f"--executor {address}: no Dask scheduler answers there"
+                    f"--executor {spec}: no Dask scheduler answers there within {CONNECT_SECONDS} s"
                 ) from exc
             workers = max(1, len(self.client.scheduler_info().get("workers", {})))
-            self.name = f"dask ({address}, {workers} workers)"
+            self.name = f"{spec} ({workers} workers)"
         self.workers = workers
 
     def run(self, shards: list[tuple[Any, ...]]) -> list[tuple[Outputs, tuple[int, int, float]]]:

@@ -53,6 +53,10 @@ UNPROTECTABLE = (
 )
 
 
+_PER_PERSON = (LocalExplanationsResult, CheckResult, PerformanceResult, CohortResult)
+"""Results that hold something per person or per small group: never a mere aggregate."""
+
+
 class PrivacyGate:
     """Admits results into the document only in a form that protects individuals."""
 
@@ -105,7 +109,7 @@ class PrivacyGate:
             )
         elif rule is PrivacyRule.PREDICTION_COUNTS and isinstance(result, PerformanceResult):
             admitted = self._performance(result)
-        elif rule is PrivacyRule.AGGREGATE:
+        elif rule is PrivacyRule.AGGREGATE and not isinstance(result, _PER_PERSON):
             admitted = result
         else:
             raise PrivacyError(
