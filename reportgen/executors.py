@@ -18,6 +18,7 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -112,11 +113,27 @@ def _limit_threads(threads: int) -> None:
         torch.set_num_threads(threads)
 
 
+def warm(threads: int, pause: float = 0.0) -> int:
+    """Make a worker ready: its torch threads set and the explainer libraries imported."""
+    _limit_threads(threads)
+    for module in ("shap", "lime.lime_tabular", "sklearn.inspection", "captum.attr"):
+        require(module)
+    time.sleep(pause)  # holds the worker so the pool hands the next warm-up to another one
+    return os.getpid()
+
+
+def _threads(workers: int) -> int:
+    """torch threads per worker: the cores shared out, so workers do not fight over them."""
+    return max(1, (os.cpu_count() or 1) // workers)
+
+
 class Backend(Protocol):
     """A pool of workers that runs shards."""
 
     name: str
     workers: int
+    threads: int
+    """torch threads each worker uses."""
 
     def run(self, shards: list[tuple[Any, ...]]) -> list[tuple[Outputs, tuple[int, int, float]]]:
         """``run_shard(*shard)`` for every shard, results in the same order."""
@@ -132,7 +149,7 @@ class Sharded:
     def map(self, task: Task, shared: Mapping[str, Any], rows: Mapping[str, np.ndarray]) -> Outputs:
         if units(rows) == 0:
             return task(self.model, shared, rows)
-        threads = max(1, (os.cpu_count() or 1) // self.backend.workers)
+        threads = self.backend.threads
         parts = split(rows, self.backend.workers * SHARDS_PER_WORKER)
         done = self.backend.run([(task, self.ref, shared, part, threads) for part in parts])
         for _, (rows_used, calls, seconds) in done:
@@ -146,11 +163,13 @@ class Processes:
     """Local worker processes (spawned, so no torch state is inherited)."""
 
     def __init__(self, workers: int) -> None:
-        self.workers = workers
+        self.workers, self.threads = workers, _threads(workers)
         self.name = f"processes ({workers} workers)"
         self._pool = concurrent.futures.ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context("spawn")
         )
+        ready = [self._pool.submit(warm, self.threads, 0.5) for _ in range(workers)]
+        concurrent.futures.wait(ready)
 
     def run(self, shards: list[tuple[Any, ...]]) -> list[tuple[Outputs, tuple[int, int, float]]]:
         futures = [self._pool.submit(run_shard, *shard) for shard in shards]
@@ -182,6 +201,7 @@ class Dask:
             )
             self.client = distributed.Client(self._cluster)
             self.name = f"dask-local ({workers} workers)"
+            self.threads = _threads(workers)
         else:
             try:
                 self.client = distributed.Client(address, timeout=CONNECT_SECONDS)
@@ -191,7 +211,9 @@ class Dask:
                 ) from exc
             workers = max(1, len(self.client.scheduler_info().get("workers", {})))
             self.name = f"{spec} ({workers} workers)"
+            self.threads = 1  # another machine's cores: one torch thread per worker process
         self.workers = workers
+        self.client.run(warm, self.threads)
 
     def run(self, shards: list[tuple[Any, ...]]) -> list[tuple[Outputs, tuple[int, int, float]]]:
         distributed = require("distributed")
