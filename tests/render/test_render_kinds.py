@@ -1,0 +1,99 @@
+"""The render registry: one entry per result kind drives a model's sections and the appendix (#9)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from privacy_fixture import make_private_document
+from render_fixture import META
+from trust_fixture import make_checked_document
+
+from reportgen.errors import RenderError
+from reportgen.render import build_view
+from reportgen.render import kinds as render_kinds
+from reportgen.render.kinds import SECTION_KINDS, registry, section_kind
+
+
+def _replaced(kind: str, **changes: object) -> tuple[render_kinds.SectionKind[object], ...]:
+    return tuple(
+        dataclasses.replace(entry, **changes) if entry.kind == kind else entry
+        for entry in SECTION_KINDS
+    )
+
+
+def test_the_registry_lists_the_kinds_in_reading_order() -> None:
+    assert [(entry.kind, entry.heading) for entry in registry().values()] == [
+        ("check", "Can these explanations be trusted?"),
+        ("model_performance", "Model performance"),
+        ("global_shap", "Global importance: SHAP"),
+        ("permutation_importance", "Global importance: permutation"),
+        ("cohorts", "Cohorts"),
+        ("local_explanations", "Audit cases"),
+    ]
+
+
+def test_a_models_checks_and_its_cohort_families_each_form_one_section() -> None:
+    doc = make_private_document(local_cases=True)
+    checks = [r for r in make_checked_document().results if r.kind == "check"]
+    doc = doc.model_copy(update={"results": [*doc.results, *checks]})
+    (model,) = build_view(doc, META).models
+    assert [s.kind for s in model.sections] == [
+        "trust",
+        "model_performance",
+        "global_shap",
+        "permutation_importance",
+        "cohorts",
+        "local_explanations",
+    ]
+    assert [s.template for s in model.sections] == [e.template for e in registry().values()]
+    assert [s.heading for s in model.sections] == [e.heading for e in registry().values()]
+
+
+def test_an_entrys_order_and_heading_reach_the_sections_and_the_appendix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    entries = _replaced("permutation_importance", order=25, heading="Shuffled importance")
+    monkeypatch.setattr(render_kinds, "SECTION_KINDS", entries)
+    view = build_view(make_checked_document(), META)
+    assert [s.heading for s in view.models[0].sections][1:4] == [
+        "Model performance",
+        "Shuffled importance",
+        "Global importance: SHAP",
+    ]
+    assert [row.analysis for row in view.method.costs][:3] == [
+        "Check C1: completeness",
+        "Check C2: rerun stability",
+        "Check C3: robustness to small input changes",
+    ]
+    analyses = [row.analysis for row in view.method.costs if not row.analysis.startswith("Check")]
+    assert analyses == [
+        "Model performance",
+        "Shuffled importance",
+        "Global importance: SHAP",
+        "Audit cases",
+    ]
+    how = [fact.label for fact in view.method.how if not fact.label.startswith("Check")]
+    assert how == analyses
+
+
+def test_an_entrys_method_text_is_what_the_appendix_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    entries = _replaced("global_shap", explain=lambda result, seed: f"rows={result.rows} {seed}")
+    monkeypatch.setattr(render_kinds, "SECTION_KINDS", entries)
+    how = {fact.label: fact.value for fact in build_view(make_checked_document(), META).method.how}
+    assert how["Global importance: SHAP"] == "rows=500 20250304"
+
+
+def test_a_result_kind_without_an_entry_is_refused_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    kept = tuple(entry for entry in SECTION_KINDS if entry.kind != "permutation_importance")
+    monkeypatch.setattr(render_kinds, "SECTION_KINDS", kept)
+    message = (
+        "results of kind 'permutation_importance' cannot be rendered: this version of reportgen "
+        r"\(0\.1\.0\) has no report section for that kind"
+    )
+    with pytest.raises(RenderError, match=f"^{message}$"):
+        build_view(make_checked_document(), META)
+    with pytest.raises(RenderError, match="'heatmap'"):
+        section_kind("heatmap")
