@@ -8,15 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from reportgen.render.changes import ChangesView, ReviewView
-from reportgen.render.privacy_views import (
-    CohortsView,
-    PrivacyView,
-    ProfileChartSpec,
-    WithheldCasesView,
-)
+from reportgen.render.privacy_views import CohortsView, PrivacyView, ProfileChartSpec
 from reportgen.render.trust_views import CaveatView, DistributionSpec, TrustSummary, TrustView
 
 if TYPE_CHECKING:
@@ -150,15 +145,22 @@ class LocalCasesView:
     cases: tuple[CaseView, ...]
 
 
-SectionView = (
-    TrustView
-    | PerformanceView
-    | GlobalShapView
-    | PermutationView
-    | CohortsView
-    | LocalCasesView
-    | WithheldCasesView
-)
+class SectionView(Protocol):
+    """What the page needs of any section of a model, whatever its kind: its ``kind`` (which
+    names its anchor), its heading and the partial that draws it; the partial reads the rest.
+
+    A protocol, not a union of the view types, so that a new kind's view lives with its
+    builder and joins the page through its registry entry (:mod:`reportgen.render.kinds`).
+    """
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def heading(self) -> str: ...
+
+    @property
+    def template(self) -> str: ...
 
 
 @dataclass(frozen=True)
