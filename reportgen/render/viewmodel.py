@@ -6,6 +6,7 @@ from reportgen.render.changes import build_changes, build_review
 from reportgen.render.format import fmt_datetime, fmt_int, fmt_seconds, join_words, plural
 from reportgen.render.kinds import ModelContext, build_sections, section_kind
 from reportgen.render.method import cost_rows, hash_rows, how_computed
+from reportgen.render.page import page_sections
 from reportgen.render.privacy import build_privacy, privacy_line
 from reportgen.render.summary import build_summary
 from reportgen.render.trust import code_key
@@ -48,6 +49,12 @@ def build_view(doc: ResultDocument, meta: ReportMeta) -> ReportView:
     infos = {info.name: info for info in doc.models}
     anchors = {name: f"model-{index}" for index, name in enumerate(groups, 1)}
     published = fmt_datetime(meta.published_at)
+    models = tuple(
+        _model_view(name, infos.get(name), rs, doc.gates, anchors[name], doc.privacy)
+        for name, rs in groups.items()
+    )
+    changes, review = build_changes(meta.changes, meta.version_label), build_review(meta.review)
+    privacy = build_privacy(doc.privacy)
     return ReportView(
         title=doc.policy.title,
         policy_id=doc.policy.id,
@@ -65,15 +72,19 @@ def build_view(doc: ResultDocument, meta: ReportMeta) -> ReportView:
             for name, rs in groups.items()
         ),
         datasets=tuple(_dataset_row(d) for d in _datasets_in_order(doc.datasets)),
-        models=tuple(
-            _model_view(name, infos.get(name), rs, doc.gates, anchors[name], doc.privacy)
-            for name, rs in groups.items()
-        ),
+        models=models,
         method=_method_view(doc, groups),
-        changes=build_changes(meta.changes, meta.version_label),
-        privacy=build_privacy(doc.privacy),
+        changes=changes,
+        privacy=privacy,
         privacy_line=privacy_line(doc.privacy),
-        review=build_review(meta.review),
+        sections=page_sections(
+            models,
+            changes=changes,
+            review=review,
+            privacy=privacy,
+            show_model_names=len(groups) > 1,
+        ),
+        review=review,
     )
 
 

@@ -176,6 +176,28 @@ class ModelView:
 
 
 @dataclass(frozen=True)
+class PageSection:
+    """One section of the page. The report's list of them, in page order, is both its table
+    of contents and its body."""
+
+    anchor: str
+    """The section's id on the page, which its line in the contents links to."""
+    heading: str
+    template: str
+    """The partial that draws it. The partial reads this object as ``entry`` and, in a model's
+    section, the section's view as ``section``."""
+    model_tag: str | None = None
+    """The model's name, shown beside the heading when the report covers several models."""
+    section: SectionView | None = None
+    """A model's section: the view its partial displays. None for report-level sections,
+    whose partials read the report view."""
+    opens_model: str | None = None
+    """On a model's first section: the anchor of the model's part of the page, opened here."""
+    closes_model: bool = False
+    """On a model's last section: the model's part of the page ends after it."""
+
+
+@dataclass(frozen=True)
 class ModelSummary:
     name: str
     sentences: tuple[str, ...]
@@ -251,6 +273,9 @@ class ReportView:
     """What the privacy gate applied: placed before the appendix."""
     privacy_line: str | None
     """The summary's one line on privacy; None for documents that predate the gate."""
+    sections: tuple[PageSection, ...]
+    """The page's sections in order (summary, changes, sign-off, each model's sections,
+    privacy, appendix): the contents list and the body both follow it."""
     review: ReviewView | None = None
     """Sign-off status, shown when reviews were recorded."""
 
