@@ -206,7 +206,7 @@ def render_results(results_path: str | Path, out: str | Path) -> list[Path]:
     problem = folder_problem(out)
     if problem is not None:
         raise RenderError(problem)
-    document = load_results(results_path)
+    document = load_results(results_path, verb="render")
     if (out / MANIFEST).exists():
         raise RenderError(
             f"{out}: is a published version, which is immutable; choose another --out folder"

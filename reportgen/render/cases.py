@@ -45,6 +45,7 @@ def build_local_cases(
     anchor: str,
     *,
     heading: str,
+    template: str,
     caveats: Mapping[str, tuple[CaveatView, ...]],
     pseudonymous: bool = False,
 ) -> LocalCasesView:
@@ -67,7 +68,7 @@ def build_local_cases(
         facts.append(Fact("LIME samples per case", fmt_int(result.lime_num_samples)))
     return LocalCasesView(
         kind="local_explanations",
-        template="_local_cases.html",
+        template=template,
         heading=heading,
         intro=(
             f"The {number_word(len(result.cases))} cases below are a stratified sample of the "

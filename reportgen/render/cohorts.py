@@ -18,7 +18,6 @@ from reportgen.render.privacy_views import (
 )
 from reportgen.results.document import Cohort, CohortResult, MetricWithInterval
 
-COHORTS_HEADING = "Cohorts"
 OVERALL_LABEL = "Overall"
 NOISE_NOTE = "Counts, scores and profiles carry differential-privacy noise; see Privacy."
 INTERVAL_NOTE = "Scores show their 95% interval in brackets where one could be computed."
@@ -32,7 +31,12 @@ DASH = "\u2014"
 
 
 def build_cohorts(
-    results: Sequence[CohortResult], anchor: str, *, min_cohort_size: int | None
+    results: Sequence[CohortResult],
+    anchor: str,
+    *,
+    min_cohort_size: int | None,
+    heading: str,
+    template: str,
 ) -> CohortsView:
     """The cohorts section of one model, families in document order.
 
@@ -41,8 +45,8 @@ def build_cohorts(
     """
     return CohortsView(
         kind="cohorts",
-        template="_cohorts.html",
-        heading=COHORTS_HEADING,
+        template=template,
+        heading=heading,
         intro=cohorts_intro(min_cohort_size),
         families=tuple(
             _family(result, f"{anchor}-cohorts-{index}") for index, result in enumerate(results, 1)

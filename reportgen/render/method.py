@@ -1,23 +1,21 @@
-"""The method appendix: how each number was computed, from which inputs, at what cost."""
+"""The method appendix: how each number was computed, from which inputs, at what cost.
+
+What the appendix calls a result and how it explains it come from the render registry
+(:mod:`reportgen.render.kinds`); the paragraphs themselves are in
+:mod:`reportgen.render.method_text`.
+"""
 
 from __future__ import annotations
 
-from reportgen.render.cases import join_counts
-from reportgen.render.cohorts import NOISE_NOTE
-from reportgen.render.format import fmt_int, fmt_num, fmt_seconds, join_words, metric_name, plural
-from reportgen.render.sections import analysis_label
-from reportgen.render.trust import check_scope
+from reportgen.render.format import fmt_int, fmt_seconds
+from reportgen.render.kinds import section_kind
 from reportgen.render.views import CostRow, Fact, HashRow
-from reportgen.results.document import (
-    CheckResult,
-    CohortResult,
-    GlobalShapResult,
-    LocalExplanationsResult,
-    PerformanceResult,
-    PermutationImportanceResult,
-    Result,
-    ResultDocument,
-)
+from reportgen.results.document import Result, ResultDocument
+
+
+def analysis_label(result: Result) -> str:
+    """A result's name in the appendix, as its kind's registry entry words it."""
+    return section_kind(result.kind).label_of(result)
 
 
 def how_computed(groups: dict[str, list[Result]], *, seed: int) -> list[Fact]:
@@ -26,105 +24,10 @@ def how_computed(groups: dict[str, list[Result]], *, seed: int) -> list[Fact]:
     facts = []
     for model, results in groups.items():
         for result in results:
-            label = analysis_label(result) + (f" ({model})" if several else "")
-            facts.append(Fact(label, explain_computation(result, seed=seed)))
+            entry = section_kind(result.kind)
+            label = entry.label_of(result) + (f" ({model})" if several else "")
+            facts.append(Fact(label, entry.explain(result, seed)))
     return facts
-
-
-def explain_computation(result: Result, *, seed: int) -> str:
-    """How one result was computed, with its parameters, in plain words."""
-    match result:
-        case PerformanceResult():
-            names = join_words([metric_name(m.name) for m in result.metrics]) or "No metrics"
-            return (
-                f"{names[0].upper()}{names[1:]} computed from the model's predictions on "
-                f"{plural(result.rows, 'row')} of the evaluation data."
-            )
-        case GlobalShapResult():
-            return _shap_text(result, seed)
-        case PermutationImportanceResult():
-            return (
-                f"scikit-learn permutation importance, scoring {metric_name(result.scoring)}, on "
-                f"{plural(result.rows, 'row')} with {plural(result.n_repeats, 'repeat')} per "
-                f"feature (seed {seed}). Importance is the mean drop from the baseline score "
-                f"{fmt_num(result.baseline_score)}; the spread is the standard deviation over "
-                "repeats."
-            )
-        case LocalExplanationsResult():
-            return _local_text(result, seed)
-        case CheckResult():
-            return _check_text(result)
-        case CohortResult():
-            return _cohort_text(result)
-    return "Computed as recorded in the results document."
-
-
-def _shap_text(result: GlobalShapResult, seed: int) -> str:
-    how = (
-        "exact enumeration of feature coalitions"
-        if result.estimator == "exact"
-        else "sampled feature permutations (a sampling estimate)"
-    )
-    error = ""
-    if result.estimator != "exact":
-        error = (
-            " The mean estimated sampling standard error of one SHAP value is "
-            f"{fmt_num(result.standard_error_mean)}."
-        )
-    return (
-        f"Mean absolute SHAP value per feature over {plural(result.rows, 'evaluation row')}, by "
-        f"{how} with {fmt_int(result.evals_per_row)} model evaluations per row against "
-        f"{plural(result.background_rows, 'background row')} (seed {seed}). Attributions of "
-        "encoded columns are summed back to the feature a person recognises. SHAP values plus "
-        f"the base value reproduce the model output to within "
-        f"{fmt_num(result.additivity_max_error)}.{error}"
-    )
-
-
-def _local_text(result: LocalExplanationsResult, seed: int) -> str:
-    parts = [
-        f"{plural(len(result.cases), 'case')} drawn per predicted class "
-        f"({join_counts(sorted(result.strata.items()))}) with seed {seed}."
-    ]
-    if result.shap_estimator is not None:
-        evals = result.shap_evals_per_row
-        budget = f" with {fmt_int(evals)} model evaluations per case" if evals else ""
-        parts.append(
-            f"SHAP: {result.shap_estimator} estimator{budget}; the base value is the average "
-            "output over the background data."
-        )
-    if result.lime_num_samples is not None:
-        parts.append(
-            f"LIME: {fmt_int(result.lime_num_samples)} perturbed samples per case fitted by a "
-            "weighted linear model; R\u00b2 says how well that model fits near the case."
-        )
-    parts.append(f"The {result.top_k} largest contributions by size are shown per method.")
-    return " ".join(parts)
-
-
-def _check_text(result: CheckResult) -> str:
-    text = (
-        f"{check_scope(result)} Each per-instance metric is summarised as its median, its worse "
-        "tail (P10 when higher is better, P90 when lower is better) and the share of instances "
-        "that meet the policy's per-instance threshold, next to a random-attribution control."
-    )
-    if result.error is not None:
-        text += f" The check could not be computed: {result.error}"
-    return text
-
-
-def _cohort_text(result: CohortResult) -> str:
-    split = "by predicted class" if result.by == "predicted_class" else f"by column {result.by}"
-    suppressed = sum(1 for c in result.cohorts if c.suppressed is not None)
-    names = list(dict.fromkeys(m.name for m in result.overall.metrics))
-    scores = f"{join_words([metric_name(n) for n in names])} with a 95% interval; " if names else ""
-    text = (
-        f"Evaluation rows split {split} into {plural(len(result.cohorts), 'cohort')}, "
-        f"{suppressed} suppressed. Per published cohort: its row count; {scores}the mean "
-        "|SHAP value| per feature over its explained rows (its profile); and the total variation "
-        "distance between its profile and the overall one, each scaled to sum to one."
-    )
-    return f"{text} {NOISE_NOTE}" if result.noised else text
 
 
 def hash_rows(doc: ResultDocument) -> list[HashRow]:

@@ -1,12 +1,11 @@
-"""One view builder per result kind; :func:`build_section` dispatches on the ``kind`` tag."""
+"""The sections of the model-wide analyses: performance, global SHAP and permutation importance.
+
+Each builder makes one section from one result; the render registry
+(:mod:`reportgen.render.kinds`) gives it its heading and template.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from reportgen.errors import RenderError
-from reportgen.render.cases import build_local_cases
-from reportgen.render.cohorts import COHORTS_HEADING, build_cohorts
 from reportgen.render.format import (
     column_decimals,
     fmt_fixed,
@@ -17,8 +16,6 @@ from reportgen.render.format import (
     plural,
     shorten,
 )
-from reportgen.render.trust_text import CHECK_TITLES
-from reportgen.render.trust_views import CaveatView
 from reportgen.render.views import (
     ChartSpec,
     Fact,
@@ -26,17 +23,12 @@ from reportgen.render.views import (
     ImportanceRow,
     PerformanceView,
     PermutationView,
-    SectionView,
 )
 from reportgen.results.document import (
-    CheckResult,
-    CohortResult,
     FeatureImportance,
     GlobalShapResult,
-    LocalExplanationsResult,
     PerformanceResult,
     PermutationImportanceResult,
-    Result,
 )
 
 IMPORTANCE_DIGITS = 3
@@ -44,85 +36,22 @@ IMPORTANCE_DIGITS = 3
 CHART_MAX_BARS = 15
 """Global charts show at most this many features; the tables list every feature."""
 
-SECTION_ORDER = {
-    "check": -1,
-    "model_performance": 0,
-    "global_shap": 1,
-    "permutation_importance": 2,
-    "cohorts": 3,
-    "local_explanations": 4,
-}
-"""Reading order of a model's results: trust checks, performance, global importance, cohorts,
-cases."""
-
-HEADINGS = {
-    "model_performance": "Model performance",
-    "global_shap": "Global importance: SHAP",
-    "permutation_importance": "Global importance: permutation",
-    "cohorts": COHORTS_HEADING,
-    "local_explanations": "Audit cases",
-}
-
-
-def analysis_label(result: Result) -> str:
-    """A result's name in the appendix: its section heading, or the check's code and title."""
-    if isinstance(result, CheckResult):
-        return f"Check {result.code}: {CHECK_TITLES.get(result.check, result.check).lower()}"
-    if isinstance(result, CohortResult):
-        return f"Cohorts: {result.family}"
-    return HEADINGS[result.kind]
-
-
-def build_section(
-    result: Result,
-    anchor: str,
-    *,
-    caveats: Mapping[str, tuple[CaveatView, ...]] | None = None,
-    pseudonymous: bool = False,
-) -> SectionView:
-    """The view of one result; ``anchor`` prefixes the ids of its charts.
-
-    ``caveats`` are the trust-check warnings per audit case id, shown on those cases;
-    ``pseudonymous``: the privacy gate ran, so case ids are keyed hashes and values ranges. A
-    model's cohort families share one section: build it with :func:`build_cohorts`.
-
-    Raises:
-        RenderError: the result kind has no view (cannot happen for a validated document).
-    """
-    match result:
-        case PerformanceResult():
-            return _performance(result)
-        case GlobalShapResult():
-            return _global_shap(result, anchor)
-        case PermutationImportanceResult():
-            return _permutation(result, anchor)
-        case LocalExplanationsResult():
-            return build_local_cases(
-                result,
-                anchor,
-                heading=HEADINGS["local_explanations"],
-                caveats=caveats or {},
-                pseudonymous=pseudonymous,
-            )
-        case CohortResult():
-            return build_cohorts([result], anchor, min_cohort_size=None)
-    raise RenderError(f"result kind {getattr(result, 'kind', '?')!r} has no view in the report")
-
 
 def by_rank(importances: list[FeatureImportance]) -> list[FeatureImportance]:
     """Importances in rank order, most important first (ties broken by feature name)."""
     return sorted(importances, key=lambda item: (item.rank, item.feature))
 
 
-def _performance(result: PerformanceResult) -> PerformanceView:
+def build_performance(result: PerformanceResult, *, heading: str, template: str) -> PerformanceView:
+    """The performance section: metrics and predicted class counts."""
     counts = sorted(result.class_counts.items(), key=lambda item: (-item[1], item[0]))
     intro = f"Measured on {plural(result.rows, 'row')} of the evaluation data."
     if counts:
         intro += " The class counts are the model's predictions, not the recorded outcomes."
     return PerformanceView(
         kind="model_performance",
-        template="_performance.html",
-        heading=HEADINGS["model_performance"],
+        template=template,
+        heading=heading,
         intro=intro,
         metrics=tuple(Fact(metric_label(m.name), fmt_fixed(m.value)) for m in result.metrics),
         class_counts=tuple(Fact(label, fmt_int(count)) for label, count in counts),
@@ -146,7 +75,10 @@ def _importance_chart(
     )
 
 
-def _global_shap(result: GlobalShapResult, anchor: str) -> GlobalShapView:
+def build_global_shap(
+    result: GlobalShapResult, anchor: str, *, heading: str, template: str
+) -> GlobalShapView:
+    """The global SHAP section; ``anchor`` prefixes its chart's id."""
     ranked = by_rank(result.importances)
     base = "" if result.base_value is None else f" ({fmt_num(result.base_value)})"
     caption = (
@@ -156,8 +88,8 @@ def _global_shap(result: GlobalShapResult, anchor: str) -> GlobalShapView:
     )
     return GlobalShapView(
         kind="global_shap",
-        template="_global_shap.html",
-        heading=HEADINGS["global_shap"],
+        template=template,
+        heading=heading,
         intro=(
             f"SHAP splits each prediction of the {result.output} into one contribution per "
             f"feature, starting from the average output over the background data{base}. "
@@ -210,7 +142,10 @@ def _shap_facts(result: GlobalShapResult) -> tuple[Fact, ...]:
     return tuple(facts)
 
 
-def _permutation(result: PermutationImportanceResult, anchor: str) -> PermutationView:
+def build_permutation(
+    result: PermutationImportanceResult, anchor: str, *, heading: str, template: str
+) -> PermutationView:
+    """The permutation importance section; ``anchor`` prefixes its chart's id."""
     ranked = by_rank(result.importances)
     metric = metric_name(result.scoring)
     caption = (
@@ -220,8 +155,8 @@ def _permutation(result: PermutationImportanceResult, anchor: str) -> Permutatio
     )
     return PermutationView(
         kind="permutation_importance",
-        template="_permutation.html",
-        heading=HEADINGS["permutation_importance"],
+        template=template,
+        heading=heading,
         intro=(
             f"Permutation importance shuffles one feature at a time and measures how much the "
             f"model's {metric} worsens. It shows what the model relies on to be accurate on the "

@@ -82,15 +82,21 @@ def status_word(status: Status) -> str:
 
 
 def build_trust(
-    checks: Sequence[CheckResult], gates: Sequence[GateOutcome], model: str, anchor: str
+    checks: Sequence[CheckResult],
+    gates: Sequence[GateOutcome],
+    model: str,
+    anchor: str,
+    *,
+    heading: str,
+    template: str,
 ) -> TrustView:
     """The trust section of one model; ``anchor`` prefixes its ids."""
     own = gates_of(gates, model)
     ordered = sorted(checks, key=lambda c: code_key(c.code))
     return TrustView(
         kind="trust",
-        template="_trust.html",
-        heading=TRUST_HEADING,
+        template=template,
+        heading=heading,
         intro=_intro(ordered, own),
         verdicts=tuple(_verdict(g) for g in own),
         checks=tuple(_check_view(c, own, f"{anchor}-trust-{c.code.lower()}") for c in ordered),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from reportgen.render.changes import build_changes, build_review
-from reportgen.render.cohorts import build_cohorts
 from reportgen.render.format import fmt_datetime, fmt_int, fmt_seconds, join_words, plural
+from reportgen.render.kinds import ModelContext, build_sections, section_kind
 from reportgen.render.method import cost_rows, hash_rows, how_computed
-from reportgen.render.privacy import build_privacy, cases_withheld, privacy_line, withheld_cases
-from reportgen.render.sections import HEADINGS, SECTION_ORDER, build_section
+from reportgen.render.page import page_sections
+from reportgen.render.privacy import build_privacy, privacy_line
 from reportgen.render.summary import build_summary
-from reportgen.render.trust import build_trust, case_caveats, code_key
+from reportgen.render.trust import code_key
 from reportgen.render.views import (
     DatasetRow,
     Fact,
@@ -20,11 +20,8 @@ from reportgen.render.views import (
     SectionView,
 )
 from reportgen.results.document import (
-    CheckResult,
-    CohortResult,
     DatasetInfo,
     GateOutcome,
-    LocalExplanationsResult,
     ModelInfo,
     PrivacyReport,
     Result,
@@ -40,19 +37,24 @@ def build_view(doc: ResultDocument, meta: ReportMeta) -> ReportView:
     """Everything the report shows, sorted, rounded and worded; templates only display it.
 
     Results are grouped per model (in the order the document lists its models) and each model's
-    sections follow the reading order: can the explanations be trusted, performance, global
-    importance, cohorts, audit cases. Audit cases the privacy policy withholds are dropped even
-    if the document carries them.
+    sections follow the reading order of the render registry (:mod:`reportgen.render.kinds`):
+    can the explanations be trusted, performance, global importance, cohorts, audit cases.
+    Results the privacy policy withholds (audit cases) are dropped even if the document
+    carries them.
+
+    Raises:
+        RenderError: a result's kind has no section in the report.
     """
     groups = group_by_model(doc)
-    if cases_withheld(doc.privacy):
-        groups = {
-            name: [r for r in rs if not isinstance(r, LocalExplanationsResult)]
-            for name, rs in groups.items()
-        }
     infos = {info.name: info for info in doc.models}
     anchors = {name: f"model-{index}" for index, name in enumerate(groups, 1)}
     published = fmt_datetime(meta.published_at)
+    models = tuple(
+        _model_view(name, infos.get(name), rs, doc.gates, anchors[name], doc.privacy)
+        for name, rs in groups.items()
+    )
+    changes, review = build_changes(meta.changes, meta.version_label), build_review(meta.review)
+    privacy = build_privacy(doc.privacy)
     return ReportView(
         title=doc.policy.title,
         policy_id=doc.policy.id,
@@ -70,30 +72,40 @@ def build_view(doc: ResultDocument, meta: ReportMeta) -> ReportView:
             for name, rs in groups.items()
         ),
         datasets=tuple(_dataset_row(d) for d in _datasets_in_order(doc.datasets)),
-        models=tuple(
-            _model_view(name, infos.get(name), rs, doc.gates, anchors[name], doc.privacy)
-            for name, rs in groups.items()
-        ),
+        models=models,
         method=_method_view(doc, groups),
-        changes=build_changes(meta.changes, meta.version_label),
-        privacy=build_privacy(doc.privacy),
+        changes=changes,
+        privacy=privacy,
         privacy_line=privacy_line(doc.privacy),
-        review=build_review(meta.review),
+        sections=page_sections(
+            models,
+            changes=changes,
+            review=review,
+            privacy=privacy,
+            show_model_names=len(groups) > 1,
+        ),
+        review=review,
     )
 
 
 def group_by_model(doc: ResultDocument) -> dict[str, list[Result]]:
-    """Results per model name, models in document order, each list in reading order."""
+    """Results per model name, models in document order, each list in reading order, less the
+    results the privacy report withholds.
+
+    Raises:
+        RenderError: a result's kind has no section in the report.
+    """
     groups: dict[str, list[Result]] = {info.name: [] for info in doc.models}
     for result in doc.results:
-        groups.setdefault(result.model, []).append(result)
+        if not section_kind(result.kind).withheld(doc.privacy):
+            groups.setdefault(result.model, []).append(result)
     for gate in doc.gates:
         groups.setdefault(gate.model, [])
     return {name: sorted(results, key=_reading_key) for name, results in groups.items()}
 
 
 def _reading_key(result: Result) -> tuple[int, tuple[int, str]]:
-    return (SECTION_ORDER[result.kind], code_key(getattr(result, "code", "")))
+    return (section_kind(result.kind).order, code_key(getattr(result, "code", "")))
 
 
 def _first_failed_anchor(gates: list[GateOutcome], anchors: dict[str, str]) -> str:
@@ -165,35 +177,12 @@ def _sections(
     anchor: str,
     privacy: PrivacyReport | None,
 ) -> tuple[SectionView, ...]:
-    """The trust section first (if the model has any result or gate), then the analyses.
-
-    One section per analysis, except that all cohort families share one section, and that audit
-    cases the privacy policy withholds are replaced by a sentence saying so.
-    """
-    checks = [r for r in results if isinstance(r, CheckResult)]
-    cohorts = [r for r in results if isinstance(r, CohortResult)]
-    others = [r for r in results if not isinstance(r, CheckResult | CohortResult)]
-    own_gates = [g for g in gates if g.model == name]
-    caveats = case_caveats(checks, own_gates)
+    """The model's sections, each kind's built by its registry entry; none for a model with
+    neither results nor gates."""
+    own_gates = tuple(g for g in gates if g.model == name)
     if not (results or own_gates):
         return ()
-    ordered: list[tuple[int, SectionView]] = [
-        (
-            SECTION_ORDER[r.kind],
-            build_section(r, anchor, caveats=caveats, pseudonymous=bool(privacy)),
-        )
-        for r in others
-    ]
-    if cohorts:
-        minimum = privacy.min_cohort_size if privacy is not None else None
-        ordered.append(
-            (SECTION_ORDER["cohorts"], build_cohorts(cohorts, anchor, min_cohort_size=minimum))
-        )
-    if cases_withheld(privacy):
-        heading = HEADINGS["local_explanations"]
-        ordered.append((SECTION_ORDER["local_explanations"], withheld_cases(heading)))
-    ordered.sort(key=lambda item: item[0])
-    return (build_trust(checks, own_gates, name, anchor), *(view for _, view in ordered))
+    return build_sections(ModelContext(name, anchor, tuple(results), own_gates, privacy))
 
 
 def _method_view(doc: ResultDocument, groups: dict[str, list[Result]]) -> MethodView:

@@ -8,15 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from reportgen.render.changes import ChangesView, ReviewView
-from reportgen.render.privacy_views import (
-    CohortsView,
-    PrivacyView,
-    ProfileChartSpec,
-    WithheldCasesView,
-)
+from reportgen.render.privacy_views import CohortsView, PrivacyView, ProfileChartSpec
 from reportgen.render.trust_views import CaveatView, DistributionSpec, TrustSummary, TrustView
 
 if TYPE_CHECKING:
@@ -150,15 +145,22 @@ class LocalCasesView:
     cases: tuple[CaseView, ...]
 
 
-SectionView = (
-    TrustView
-    | PerformanceView
-    | GlobalShapView
-    | PermutationView
-    | CohortsView
-    | LocalCasesView
-    | WithheldCasesView
-)
+class SectionView(Protocol):
+    """What the page needs of any section of a model, whatever its kind: its ``kind`` (which
+    names its anchor), its heading and the partial that draws it; the partial reads the rest.
+
+    A protocol, not a union of the view types, so that a new kind's view lives with its
+    builder and joins the page through its registry entry (:mod:`reportgen.render.kinds`).
+    """
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def heading(self) -> str: ...
+
+    @property
+    def template(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,28 @@ class ModelView:
     features: tuple[Fact, ...]
     trusted: bool
     sections: tuple[SectionView, ...]
+
+
+@dataclass(frozen=True)
+class PageSection:
+    """One section of the page. The report's list of them, in page order, is both its table
+    of contents and its body."""
+
+    anchor: str
+    """The section's id on the page, which its line in the contents links to."""
+    heading: str
+    template: str
+    """The partial that draws it. The partial reads this object as ``entry`` and, in a model's
+    section, the section's view as ``section``."""
+    model_tag: str | None = None
+    """The model's name, shown beside the heading when the report covers several models."""
+    section: SectionView | None = None
+    """A model's section: the view its partial displays. None for report-level sections,
+    whose partials read the report view."""
+    opens_model: str | None = None
+    """On a model's first section: the anchor of the model's part of the page, opened here."""
+    closes_model: bool = False
+    """On a model's last section: the model's part of the page ends after it."""
 
 
 @dataclass(frozen=True)
@@ -249,6 +273,9 @@ class ReportView:
     """What the privacy gate applied: placed before the appendix."""
     privacy_line: str | None
     """The summary's one line on privacy; None for documents that predate the gate."""
+    sections: tuple[PageSection, ...]
+    """The page's sections in order (summary, changes, sign-off, each model's sections,
+    privacy, appendix): the contents list and the body both follow it."""
     review: ReviewView | None = None
     """Sign-off status, shown when reviews were recorded."""
 

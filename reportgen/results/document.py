@@ -10,7 +10,7 @@ seed differ only there, whatever executor ran them.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -248,6 +248,15 @@ Result = Annotated[
     | CohortResult,
     Field(discriminator="kind"),
 ]
+
+
+def _kind_tags(union: object) -> frozenset[str]:
+    members = get_args(get_args(union)[0])
+    return frozenset(member.model_fields["kind"].default for member in members)
+
+
+RESULT_KINDS: frozenset[str] = _kind_tags(Result)
+"""The ``kind`` tags of every result type this version of the schema knows."""
 
 
 class LedgerEntry(_Doc):

@@ -8,8 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from reportgen import __version__
 from reportgen.errors import InputError
-from reportgen.results.document import ResultDocument
+from reportgen.results.document import RESULT_KINDS, ResultDocument
 
 RESULTS_FILE = "results.json"
 """The results document's name wherever it is stored: in a version, or given to render."""
@@ -26,11 +27,15 @@ def canonical_json(data: BaseModel | dict[str, Any]) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-def load_results(path: str | Path) -> ResultDocument:
+def load_results(path: str | Path, *, verb: str = "read") -> ResultDocument:
     """Read a results.json: the one reader of results documents.
 
+    ``verb`` says what the caller means to do with it (``"render"``), for the message that
+    refuses a result of a kind this version does not know.
+
     Raises:
-        InputError: missing file, not JSON, or not a results document of this schema version.
+        InputError: missing file, not JSON, a result of an unknown kind, or not a results
+            document of this schema version.
     """
     path = Path(path)
     try:
@@ -39,6 +44,13 @@ def load_results(path: str | Path) -> ResultDocument:
         raise InputError(f"{path}: results file not found") from exc
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: not a readable JSON file ({exc})") from exc
+    unknown = _unknown_kind(data)
+    if unknown is not None:
+        index, kind = unknown
+        raise InputError(
+            f"{path}: results[{index}] has kind {kind!r}, which this version of reportgen "
+            f"({__version__}) cannot {verb}; {verb} it with the version that produced it"
+        )
     try:
         return ResultDocument.model_validate(data)
     except ValidationError as exc:
@@ -47,3 +59,16 @@ def load_results(path: str | Path) -> ResultDocument:
         raise InputError(
             f"{path}: not a reportgen results document: {where}: {first['msg']}"
         ) from exc
+
+
+def _unknown_kind(data: object) -> tuple[int, str] | None:
+    """The first entry of ``results`` tagged with a kind no result type of this version has.
+
+    Entries without a string ``kind`` are left to the schema's own message.
+    """
+    results = data.get("results") if isinstance(data, dict) else None
+    for index, result in enumerate(results if isinstance(results, list) else []):
+        kind = result.get("kind") if isinstance(result, dict) else None
+        if isinstance(kind, str) and kind not in RESULT_KINDS:
+            return index, kind
+    return None

@@ -1,0 +1,288 @@
+"""Every kind of result the report presents, described in one place: the render registry.
+
+The engine runs from :mod:`reportgen.kinds`; rendering may not import it (the import contracts
+keep rendering on the results document alone), so this registry is keyed by the same result
+``kind`` tags, and a test checks that the two agree. An entry says how a kind reads in the
+report: its section's heading, its place in a model's reading order, how a model's results of
+the kind become section views, the partial template that draws them, and what the method
+appendix calls each result and says about how it was computed.
+
+Presenting a new kind of result takes its view builder module, its partial template and one
+entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from reportgen import __version__
+from reportgen.errors import RenderError
+from reportgen.render.cases import build_local_cases
+from reportgen.render.cohorts import build_cohorts
+from reportgen.render.method_text import (
+    check_text,
+    cohort_text,
+    local_text,
+    performance_text,
+    permutation_text,
+    shap_text,
+)
+from reportgen.render.privacy import cases_withheld, withheld_cases
+from reportgen.render.sections import build_global_shap, build_performance, build_permutation
+from reportgen.render.trust import TRUST_HEADING, build_trust, case_caveats
+from reportgen.render.trust_text import CHECK_TITLES
+from reportgen.render.views import SectionView
+from reportgen.results.document import (
+    CheckResult,
+    CohortResult,
+    GateOutcome,
+    GlobalShapResult,
+    LocalExplanationsResult,
+    PerformanceResult,
+    PermutationImportanceResult,
+    PrivacyReport,
+    Result,
+)
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class ModelContext:
+    """What a kind's builder may read besides the model's results of its own kind."""
+
+    name: str
+    anchor: str
+    """The model's anchor on the page, which prefixes the ids of its sections and charts."""
+    results: tuple[Result, ...]
+    """Every result of the model in reading order, less those the privacy report withholds
+    (audit cases read the trust checks' caveats from here)."""
+    gates: tuple[GateOutcome, ...]
+    """The model's own gates."""
+    privacy: PrivacyReport | None
+    """What the privacy gate applied; None for documents that predate the gate."""
+
+
+Build = Callable[["SectionKind[R]", Sequence[R], ModelContext], tuple[SectionView, ...]]
+
+
+def _never(_: PrivacyReport | None) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class SectionKind(Generic[R]):
+    """How the results of one ``kind`` are presented in the report.
+
+    ``build`` gets this entry (for its heading and template), the model's results of the kind
+    in reading order (possibly none) and the model's context; it returns the model's sections
+    for the kind, in order: one per result, one for all of them (a model's trust checks, its
+    cohort families), or none. ``explain`` words how one result was computed, given the run's
+    seed; ``label`` names one result in the appendix (None: the heading). Results of a kind
+    the privacy report ``withheld`` reach neither the sections nor the appendix.
+    """
+
+    kind: str
+    heading: str
+    order: int
+    """Place in a model's reading order: lower comes first."""
+    template: str
+    build: Build[R]
+    explain: Callable[[R, int], str]
+    label: Callable[[R], str] | None = None
+    withheld: Callable[[PrivacyReport | None], bool] = _never
+
+    def label_of(self, result: R) -> str:
+        """The result's name in the method appendix."""
+        return self.heading if self.label is None else self.label(result)
+
+
+def _one_each(
+    build_one: Callable[[SectionKind[R], R, ModelContext], SectionView],
+) -> Build[R]:
+    """A builder that makes one section per result."""
+
+    def build(
+        entry: SectionKind[R], results: Sequence[R], model: ModelContext
+    ) -> tuple[SectionView, ...]:
+        return tuple(build_one(entry, result, model) for result in results)
+
+    return build
+
+
+def _trust(
+    entry: SectionKind[CheckResult], checks: Sequence[CheckResult], model: ModelContext
+) -> tuple[SectionView, ...]:
+    """One section for all the model's checks, there even when none ran (it says so)."""
+    view = build_trust(
+        checks,
+        model.gates,
+        model.name,
+        model.anchor,
+        heading=entry.heading,
+        template=entry.template,
+    )
+    return (view,)
+
+
+def _cohorts(
+    entry: SectionKind[CohortResult], families: Sequence[CohortResult], model: ModelContext
+) -> tuple[SectionView, ...]:
+    """One section for all the model's cohort families."""
+    if not families:
+        return ()
+    minimum = model.privacy.min_cohort_size if model.privacy is not None else None
+    view = build_cohorts(
+        families,
+        model.anchor,
+        min_cohort_size=minimum,
+        heading=entry.heading,
+        template=entry.template,
+    )
+    return (view,)
+
+
+def _cases(
+    entry: SectionKind[LocalExplanationsResult],
+    results: Sequence[LocalExplanationsResult],
+    model: ModelContext,
+) -> tuple[SectionView, ...]:
+    """The audit cases, with the caveats of the model's checks; a sentence when withheld."""
+    if cases_withheld(model.privacy):
+        return (withheld_cases(entry.heading),)
+    checks = [r for r in model.results if isinstance(r, CheckResult)]
+    caveats = case_caveats(checks, model.gates)
+    return tuple(
+        build_local_cases(
+            result,
+            model.anchor,
+            heading=entry.heading,
+            template=entry.template,
+            caveats=caveats,
+            pseudonymous=model.privacy is not None,
+        )
+        for result in results
+    )
+
+
+def _check_label(result: CheckResult) -> str:
+    return f"Check {result.code}: {CHECK_TITLES.get(result.check, result.check).lower()}"
+
+
+def _cohort_label(result: CohortResult) -> str:
+    return f"Cohorts: {result.family}"
+
+
+SECTION_KINDS: tuple[SectionKind[Any], ...] = (
+    SectionKind[CheckResult](
+        kind="check",
+        heading=TRUST_HEADING,
+        order=10,
+        template="_trust.html",
+        build=_trust,
+        explain=check_text,
+        label=_check_label,
+    ),
+    SectionKind[PerformanceResult](
+        kind="model_performance",
+        heading="Model performance",
+        order=20,
+        template="_performance.html",
+        build=_one_each(
+            lambda entry, result, _: build_performance(
+                result, heading=entry.heading, template=entry.template
+            )
+        ),
+        explain=performance_text,
+    ),
+    SectionKind[GlobalShapResult](
+        kind="global_shap",
+        heading="Global importance: SHAP",
+        order=30,
+        template="_global_shap.html",
+        build=_one_each(
+            lambda entry, result, model: build_global_shap(
+                result, model.anchor, heading=entry.heading, template=entry.template
+            )
+        ),
+        explain=shap_text,
+    ),
+    SectionKind[PermutationImportanceResult](
+        kind="permutation_importance",
+        heading="Global importance: permutation",
+        order=40,
+        template="_permutation.html",
+        build=_one_each(
+            lambda entry, result, model: build_permutation(
+                result, model.anchor, heading=entry.heading, template=entry.template
+            )
+        ),
+        explain=permutation_text,
+    ),
+    SectionKind[CohortResult](
+        kind="cohorts",
+        heading="Cohorts",
+        order=50,
+        template="_cohorts.html",
+        build=_cohorts,
+        explain=cohort_text,
+        label=_cohort_label,
+    ),
+    SectionKind[LocalExplanationsResult](
+        kind="local_explanations",
+        heading="Audit cases",
+        order=60,
+        template="_local_cases.html",
+        build=_cases,
+        explain=local_text,
+        withheld=cases_withheld,
+    ),
+)
+
+
+def registry() -> dict[str, SectionKind[Any]]:
+    """The entries by result kind, in reading order (read at call time, so tests can add one)."""
+    return {entry.kind: entry for entry in sorted(SECTION_KINDS, key=lambda e: e.order)}
+
+
+def section_kind(kind: str) -> SectionKind[Any]:
+    """The entry that presents results of ``kind``.
+
+    Raises:
+        RenderError: no entry presents that kind.
+    """
+    entry = registry().get(kind)
+    if entry is None:
+        raise RenderError(
+            f"results of kind {kind!r} cannot be rendered: this version of reportgen "
+            f"({__version__}) has no report section for that kind"
+        )
+    return entry
+
+
+def build_sections(model: ModelContext) -> tuple[SectionView, ...]:
+    """The model's sections in reading order, each kind's made by its entry from the model's
+    results of that kind.
+
+    Raises:
+        RenderError: a result's kind has no entry.
+    """
+    for result in model.results:
+        section_kind(result.kind)
+    return tuple(
+        view
+        for entry in registry().values()
+        for view in entry.build(entry, [r for r in model.results if r.kind == entry.kind], model)
+    )
+
+
+__all__ = [
+    "SECTION_KINDS",
+    "ModelContext",
+    "SectionKind",
+    "build_sections",
+    "registry",
+    "section_kind",
+]

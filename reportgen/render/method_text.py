@@ -1,0 +1,106 @@
+"""How each kind of result was computed, in plain words: the method appendix's paragraphs.
+
+One function per result kind, each taking the result and the run's seed; the render registry
+(:mod:`reportgen.render.kinds`) names which one explains which kind.
+"""
+
+from __future__ import annotations
+
+from reportgen.render.cases import join_counts
+from reportgen.render.cohorts import NOISE_NOTE
+from reportgen.render.format import fmt_int, fmt_num, join_words, metric_name, plural
+from reportgen.render.trust import check_scope
+from reportgen.results.document import (
+    CheckResult,
+    CohortResult,
+    GlobalShapResult,
+    LocalExplanationsResult,
+    PerformanceResult,
+    PermutationImportanceResult,
+)
+
+
+def performance_text(result: PerformanceResult, seed: int) -> str:
+    names = join_words([metric_name(m.name) for m in result.metrics]) or "No metrics"
+    return (
+        f"{names[0].upper()}{names[1:]} computed from the model's predictions on "
+        f"{plural(result.rows, 'row')} of the evaluation data."
+    )
+
+
+def permutation_text(result: PermutationImportanceResult, seed: int) -> str:
+    return (
+        f"scikit-learn permutation importance, scoring {metric_name(result.scoring)}, on "
+        f"{plural(result.rows, 'row')} with {plural(result.n_repeats, 'repeat')} per "
+        f"feature (seed {seed}). Importance is the mean drop from the baseline score "
+        f"{fmt_num(result.baseline_score)}; the spread is the standard deviation over "
+        "repeats."
+    )
+
+
+def shap_text(result: GlobalShapResult, seed: int) -> str:
+    how = (
+        "exact enumeration of feature coalitions"
+        if result.estimator == "exact"
+        else "sampled feature permutations (a sampling estimate)"
+    )
+    error = ""
+    if result.estimator != "exact":
+        error = (
+            " The mean estimated sampling standard error of one SHAP value is "
+            f"{fmt_num(result.standard_error_mean)}."
+        )
+    return (
+        f"Mean absolute SHAP value per feature over {plural(result.rows, 'evaluation row')}, by "
+        f"{how} with {fmt_int(result.evals_per_row)} model evaluations per row against "
+        f"{plural(result.background_rows, 'background row')} (seed {seed}). Attributions of "
+        "encoded columns are summed back to the feature a person recognises. SHAP values plus "
+        f"the base value reproduce the model output to within "
+        f"{fmt_num(result.additivity_max_error)}.{error}"
+    )
+
+
+def local_text(result: LocalExplanationsResult, seed: int) -> str:
+    parts = [
+        f"{plural(len(result.cases), 'case')} drawn per predicted class "
+        f"({join_counts(sorted(result.strata.items()))}) with seed {seed}."
+    ]
+    if result.shap_estimator is not None:
+        evals = result.shap_evals_per_row
+        budget = f" with {fmt_int(evals)} model evaluations per case" if evals else ""
+        parts.append(
+            f"SHAP: {result.shap_estimator} estimator{budget}; the base value is the average "
+            "output over the background data."
+        )
+    if result.lime_num_samples is not None:
+        parts.append(
+            f"LIME: {fmt_int(result.lime_num_samples)} perturbed samples per case fitted by a "
+            "weighted linear model; R\u00b2 says how well that model fits near the case."
+        )
+    parts.append(f"The {result.top_k} largest contributions by size are shown per method.")
+    return " ".join(parts)
+
+
+def check_text(result: CheckResult, seed: int) -> str:
+    text = (
+        f"{check_scope(result)} Each per-instance metric is summarised as its median, its worse "
+        "tail (P10 when higher is better, P90 when lower is better) and the share of instances "
+        "that meet the policy's per-instance threshold, next to a random-attribution control."
+    )
+    if result.error is not None:
+        text += f" The check could not be computed: {result.error}"
+    return text
+
+
+def cohort_text(result: CohortResult, seed: int) -> str:
+    split = "by predicted class" if result.by == "predicted_class" else f"by column {result.by}"
+    suppressed = sum(1 for c in result.cohorts if c.suppressed is not None)
+    names = list(dict.fromkeys(m.name for m in result.overall.metrics))
+    scores = f"{join_words([metric_name(n) for n in names])} with a 95% interval; " if names else ""
+    text = (
+        f"Evaluation rows split {split} into {plural(len(result.cohorts), 'cohort')}, "
+        f"{suppressed} suppressed. Per published cohort: its row count; {scores}the mean "
+        "|SHAP value| per feature over its explained rows (its profile); and the total variation "
+        "distance between its profile and the overall one, each scaled to sum to one."
+    )
+    return f"{text} {NOISE_NOTE}" if result.noised else text
