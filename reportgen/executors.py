@@ -114,11 +114,24 @@ def _limit_threads(threads: int) -> None:
 
 
 def warm(threads: int, pause: float = 0.0) -> int:
-    """Make a worker ready: its torch threads set and the explainer libraries imported."""
+    """Make a worker ready: its torch threads set, the explainer libraries imported and shap's
+    compiled code built (a first shap call compiles it, about 5 s), once per worker."""
     _limit_threads(threads)
-    for module in ("shap", "lime.lime_tabular", "sklearn.inspection", "captum.attr"):
+    for module in ("lime.lime_tabular", "sklearn.inspection", "captum.attr"):
         require(module)
+    shap = require("shap")
+    tiny = np.zeros((2, 2))
+    masker = shap.maskers.Independent(tiny, max_samples=2)
+    shap.explainers.Permutation(lambda x: x.sum(axis=1), masker)(tiny[:1], max_evals=5, silent=True)
     time.sleep(pause)  # holds the worker so the pool hands the next warm-up to another one
+    return os.getpid()
+
+
+def prepare(ref: ModelRef, threads: int, pause: float = 0.0) -> int:
+    """Load a model in a worker before its first shard, so loading is not counted as work."""
+    _limit_threads(threads)
+    worker_model(ref)
+    time.sleep(pause)  # as in warm(): lets the pool give the next one to another worker
     return os.getpid()
 
 
@@ -138,6 +151,9 @@ class Backend(Protocol):
     def run(self, shards: list[tuple[Any, ...]]) -> list[tuple[Outputs, tuple[int, int, float]]]:
         """``run_shard(*shard)`` for every shard, results in the same order."""
 
+    def prepare(self, ref: ModelRef) -> None:
+        """Load the model ``ref`` names in every worker."""
+
 
 class Sharded:
     """A Runner for one model whose tasks a backend runs in shards."""
@@ -145,6 +161,7 @@ class Sharded:
     def __init__(self, backend: Backend, ref: ModelRef, model: ModelAdapter) -> None:
         self.backend, self.ref, self.model = backend, ref, model
         self.name = backend.name
+        backend.prepare(ref)
 
     def map(self, task: Task, shared: Mapping[str, Any], rows: Mapping[str, np.ndarray]) -> Outputs:
         if units(rows) == 0:
@@ -170,6 +187,11 @@ class Processes:
         )
         ready = [self._pool.submit(warm, self.threads, 0.5) for _ in range(workers)]
         concurrent.futures.wait(ready)
+
+    def prepare(self, ref: ModelRef) -> None:
+        loading = [self._pool.submit(prepare, ref, self.threads, 0.3) for _ in range(self.workers)]
+        for future in loading:
+            future.result()
 
     def run(self, shards: list[tuple[Any, ...]]) -> list[tuple[Outputs, tuple[int, int, float]]]:
         futures = [self._pool.submit(run_shard, *shard) for shard in shards]
@@ -214,6 +236,9 @@ class Dask:
             self.threads = 1  # another machine's cores: one torch thread per worker process
         self.workers = workers
         self.client.run(warm, self.threads)
+
+    def prepare(self, ref: ModelRef) -> None:
+        self.client.run(prepare, ref, self.threads)
 
     def run(self, shards: list[tuple[Any, ...]]) -> list[tuple[Outputs, tuple[int, int, float]]]:
         distributed = require("distributed")
