@@ -33,6 +33,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/bench_reports.py
+	$(BIN)/python bench/bench_executors.py
 
 examples: install
 	$(BIN)/python examples/credit/train.py
