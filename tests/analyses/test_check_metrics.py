@@ -367,3 +367,19 @@ def test_summary_rejects_nan_and_empty_input():
     for bad in (np.array([]), np.array([0.1, math.nan])):
         with pytest.raises(ValueError, match="at least one value and no NaN"):
             m.summary(bad, 0.5, higher_is_better=True)
+
+
+def test_an_exact_fraction_a_hair_below_its_threshold_meets_it():
+    """Found on the medical example: LIME's rerun overlap median, 4 of 5 features on average,
+    came out as 0.7999999999999999 and failed C2's 0.8 warn threshold."""
+    from reportgen.analyses.checks.common import metric, scalar
+
+    hair = np.mean([0.4, 1.0, 1.0])  # pairs of reruns sharing 2, 5 and 5 of 5 features
+    assert hair < 0.8  # binary arithmetic
+    found = metric("lime", "fa_rerun", np.array([hair, hair, 1.0]), threshold=0.8)
+    assert found.median == 0.8 and found.pass_rate == 1.0 and found.values[0] == 0.8
+    assert scalar("x", "inclusion", hair).median == 0.8
+    tiny = metric(
+        "shap", "relative_error", np.array([4.0e-14]), threshold=1e-6, higher_is_better=False
+    )
+    assert tiny.median == 4.0e-14  # small values keep their digits

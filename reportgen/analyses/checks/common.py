@@ -18,19 +18,29 @@ def metric(
     higher_is_better: bool = True,
     chance: float | None = None,
 ) -> CheckMetric:
-    """A per-instance metric summarised as median, tail and pass rate against ``threshold``."""
-    values = np.asarray(values, dtype=np.float64)
+    """A per-instance metric summarised as median, tail and pass rate against ``threshold``.
+
+    Values are first rounded to 12 significant digits: many metrics are exact fractions (4 of 5
+    top features is 0.8) that binary arithmetic leaves a hair below their value, and a value
+    of 0.7999999999999999 must meet a threshold of 0.8.
+    """
+    values = snap(np.asarray(values, dtype=np.float64))
     finite = np.where(np.isfinite(values), values, np.finfo(np.float64).max)
     s = summary(finite, threshold if threshold is not None else 0.0, higher_is_better)
     return CheckMetric(
         method=method,
         metric=name,
-        median=float(s.median),
-        tail=float(s.tail),
+        median=float(snap(np.array([s.median]))[0]),
+        tail=float(snap(np.array([s.tail]))[0]),
         pass_rate=float(s.pass_rate) if threshold is not None else None,
         chance=chance,
         values=[float(v) for v in finite],
     )
+
+
+def snap(values: np.ndarray) -> np.ndarray:
+    """``values`` rounded to 12 significant digits (infinities and NaN kept)."""
+    return np.array([float(f"{v:.12g}") for v in np.ravel(values)]).reshape(np.shape(values))
 
 
 def check_k(data: ModelData) -> int:
@@ -57,8 +67,9 @@ def k_note(data: ModelData) -> str | None:
 
 
 def scalar(method: str, name: str, value: float, *, chance: float | None = None) -> CheckMetric:
-    """A metric with one value (global checks)."""
-    return CheckMetric(method=method, metric=name, median=float(value), chance=chance)
+    """A metric with one value (global checks), rounded as :func:`metric` rounds."""
+    median = float(snap(np.array([value]))[0])
+    return CheckMetric(method=method, metric=name, median=median, chance=chance)
 
 
 def reruns(data: ModelData, method: str, rows: np.ndarray, count: int) -> np.ndarray:
