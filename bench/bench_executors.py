@@ -3,9 +3,10 @@
 Run:  .venv/bin/python bench/bench_executors.py [--policies credit medical] [--workers N]
 
 For each example policy and each executor it computes the whole results document (no
-rendering) and prints, per analysis, the wall time and the speed-up over in-process, then the
-totals: the time to start the workers (spawning them and importing torch, shap and lime), the
-analyses that shard their work, those that do not, and the whole computation. It also checks
+rendering) in a fresh interpreter, so each starts with nothing imported or compiled, and
+prints, per analysis, the wall time and the speed-up over in-process, then the totals: the
+time to start the workers (spawning them and importing torch, shap and lime), the analyses
+that shard their work, those that do not, and the whole computation. It also checks
 that every executor gave the same numbers (issue #9).
 """
 
@@ -13,6 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -61,14 +66,34 @@ def comparable(doc: ResultDocument) -> Any:
     return walk(plain)
 
 
-def bench(policy: Path, workers: int | None, keys: Path) -> None:
+def measure(policy: Path, executor: str, workers: int | None, keys: Path) -> ResultDocument:
+    """One computation in a fresh interpreter, so every executor starts from the same state
+    (nothing imported or compiled yet); the document comes back as results.json."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "results.json"
+        command = [sys.executable, __file__, "--one", str(policy), executor, str(out)]
+        command += ["--workers", str(workers)] if workers else []
+        subprocess.run(command, check=True, env={**os.environ, "REPORTGEN_BENCH_KEYS": str(keys)})
+        return ResultDocument.model_validate_json(out.read_bytes())
+
+
+def one(policy: Path, executor: str, out: Path, workers: int | None) -> None:
+    keys = Path(os.environ.get("REPORTGEN_BENCH_KEYS", Path.home() / ".config" / "reportgen"))
+    doc = engine.compute(load_policy(policy), key_dir=keys, executor=executor, workers=workers)
+    out.write_bytes(canonical_json(doc))
+
+
+def bench(policy: Path, workers: int | None, keys: Path, repeat: int) -> None:
     docs: dict[str, ResultDocument] = {}
     starts: dict[str, float] = {}
     for executor in EXECUTORS:
         starts[executor] = startup(executor, workers) if executor != "in-process" else 0.0
-        docs[executor] = engine.compute(
-            load_policy(policy), key_dir=keys, executor=executor, workers=workers
-        )
+        runs = [measure(policy, executor, workers, keys) for _ in range(repeat)]
+        docs[executor] = sorted(runs, key=lambda d: d.run.wall_seconds)[len(runs) // 2]
+    table(docs, starts)
+
+
+def table(docs: dict[str, ResultDocument], starts: dict[str, float]) -> None:
     base = docs["in-process"]
     print(f"\n{base.policy.id}: seconds per analysis (speed-up over in-process)")
     names = "".join(f"{docs[e].run.executor:>30}" for e in EXECUTORS)
@@ -102,10 +127,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--policies", nargs="+", default=["credit", "medical"])
     parser.add_argument("--workers", type=int, default=None, help="default: one per core")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per executor; the median")
+    parser.add_argument(
+        "--one", nargs=3, metavar=("POLICY", "EXECUTOR", "OUT"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
+    if args.one:
+        one(Path(args.one[0]), args.one[1], Path(args.one[2]), args.workers)
+        return
     keys = Path.home() / ".config" / "reportgen"
     for name in args.policies:
-        bench(ROOT / "policies" / f"{name}.yaml", args.workers, keys)
+        bench(ROOT / "policies" / f"{name}.yaml", args.workers, keys, args.repeat)
 
 
 if __name__ == "__main__":
