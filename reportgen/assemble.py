@@ -66,7 +66,9 @@ def build_document(
             preprocessing_sha256=m.preprocessing_sha256,
             task=m.spec.task,
             classes=m.adapter.classes,
-            features=[FeatureInfo(name=f.name, kind=f.kind) for f in m.adapter.codec.features],
+            features=[FeatureInfo(name=f.name, kind=f.kind) for f in m.tabular.codec.features]
+            if inputs.loaded.policy.data.kind == "tabular"
+            else [],
             trusted=m.spec.trusted,
         )
         for m in inputs.models

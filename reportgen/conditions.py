@@ -14,7 +14,13 @@ from reportgen.results.document import CheckMetric, CheckResult, GateOutcome, Re
 
 Verdict = tuple[str, str, str]  # status, actual, expected
 
-LABEL = {"shap": "SHAP", "lime": "LIME", "ig": "integrated gradients"}
+LABEL = {
+    "shap": "SHAP",
+    "lime": "LIME",
+    "ig": "integrated gradients",
+    "gradcam": "Grad-CAM",
+    "occlusion": "occlusion",
+}
 
 
 Judge = Callable[[CheckResult, ChecksSpec], list[GateOutcome]]
@@ -246,6 +252,35 @@ def _global(result: CheckResult, c: ChecksSpec) -> list[GateOutcome]:
     ]
 
 
+def _localisation(result: CheckResult, c: ChecksSpec) -> list[GateOutcome]:
+    """C8 on lift over chance: a hit rate, and relevance mass against |G|/N (CHECKS.md 6)."""
+    spec, out = c.localisation, []
+    for method, m in _by_method(result).items():
+        hits, mass, auc = m["pointing_game"].median, m["relevance_mass"].median, m["auc"].median
+        chance = m["relevance_mass"].chance or 0.0
+        mass_needed = max(spec.mass_min, spec.mass_chance_multiple * chance)
+        if hits < spec.warn_min or mass < 2 * chance:
+            status = "fail"
+        elif hits >= spec.pointing_game_min and mass >= mass_needed and auc >= spec.auc_min:
+            status = "pass"
+        else:
+            status = "warn"
+        out.append(
+            _gate(
+                result,
+                method,
+                (
+                    status,
+                    f"pointing game {_pct(hits)}, relevance mass {mass:.2f} "
+                    f"(chance {chance:.3f}), AUC {auc:.2f}",
+                    f"pointing game >= {_pct(spec.pointing_game_min)}, mass >= "
+                    f"{mass_needed:.2f}, AUC >= {spec.auc_min}",
+                ),
+            )
+        )
+    return out
+
+
 JUDGES: dict[str, Judge] = {
     "completeness": _completeness,
     "rerun_stability": _rerun,
@@ -254,6 +289,7 @@ JUDGES: dict[str, Judge] = {
     "randomisation_sanity": _randomisation,
     "method_agreement": _agreement,
     "global_stability": _global,
+    "localisation": _localisation,
 }
 
 
@@ -318,6 +354,14 @@ def meaning(result: CheckResult, method: str | None, status: str) -> str:
             f"{who} agree on the top reasons and their direction.",
             f"{who} disagree on the top reasons: cite only reasons both give with "
             "the same direction.",
+        ),
+        "localisation": (
+            f"{who} maps point at the annotated finding far more than chance: the model "
+            "looks where the finding is.",
+            f"{who} maps do not point at the annotated finding: either the maps are "
+            "unreliable or the model decides from something else in the image (a shortcut "
+            "such as a marker, a ruler or the scanner); do not rely on its decisions until a "
+            "clinician has reviewed this.",
         ),
         "global_stability": (
             f"{who} is stable when the evaluation rows are resampled.",

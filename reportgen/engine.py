@@ -19,13 +19,14 @@ from pathlib import Path
 
 from reportgen.analyses.cohorts import ModelCohorts
 from reportgen.analyses.context import ModelData
+from reportgen.analyses.imaging.context import ImageData
 from reportgen.assemble import build_document
 from reportgen.conditions import evaluate_gates
 from reportgen.errors import AnalysisError, PrivacyError, ReportgenError
 from reportgen.executors import Executor, open_executor
 from reportgen.inputs import ResolvedInputs, resolve_inputs
 from reportgen.inputs.resolve import input_fingerprint
-from reportgen.kinds import AnalysisKind, Output, kind_of, planned
+from reportgen.kinds import AnalysisKind, Context, Output, kind_of, planned
 from reportgen.policy import LoadedPolicy
 from reportgen.privacy.gate import PrivacyGate
 from reportgen.privacy.rules import PrivacyRule
@@ -71,6 +72,12 @@ def compute(
         )
     inputs = resolve_inputs(loaded)
     fingerprint = input_fingerprint(loaded)
+    if loaded.policy.data.kind == "images" and executor != "in-process":
+        (progress or print)(
+            f"image analyses run in this process: they batch images and steps on the model "
+            f"rather than sharding rows, so --executor {executor} is not used"
+        )
+        executor = "in-process"
     with open_executor(executor, workers=workers) as pool, _one_torch_thread():
         produced = run_plan(inputs, pool, progress or (lambda _message: None))
         ran_on = pool.name
@@ -79,7 +86,7 @@ def compute(
         reference=inputs.reference.frame,
         evaluation=inputs.evaluation.frame,
         key_dir=key_dir,
-        codec=inputs.models[0].adapter.codec,
+        codec=inputs.models[0].tabular.codec if loaded.policy.data.kind == "tabular" else None,
     )
     results = admit(gate, produced)
     gates = evaluate_gates(results, loaded.policy.checks, _judge)
@@ -120,7 +127,7 @@ def run_plan(inputs: ResolvedInputs, pool: Executor, say: Progress) -> list[Prod
     """
     produced: list[Produced] = []
     for index, resolved in enumerate(inputs.models):
-        data = ModelData.build(inputs, resolved, runner=pool.runner(inputs, index))
+        data = _context(inputs, index, pool)
         steps = [kind for kind in planned(inputs.loaded.policy) if kind.applies(data)]
         for number, kind in enumerate(steps, start=1):
             where = f"[{resolved.spec.name} {number}/{len(steps)}] {kind.label}"
@@ -131,7 +138,15 @@ def run_plan(inputs: ResolvedInputs, pool: Executor, say: Progress) -> list[Prod
     return produced
 
 
-def _run(kind: AnalysisKind, data: ModelData) -> Output:
+def _context(inputs: ResolvedInputs, index: int, pool: Executor) -> Context:
+    """What the kinds of model number ``index`` run on."""
+    resolved = inputs.models[index]
+    if inputs.loaded.policy.data.kind == "images":
+        return ImageData.build(inputs, resolved)
+    return ModelData.build(inputs, resolved, runner=pool.runner(inputs, index))
+
+
+def _run(kind: AnalysisKind, data: Context) -> Output:
     try:
         return kind.run(data)
     except ReportgenError:

@@ -60,7 +60,7 @@ def model_ref(inputs: ResolvedInputs, index: int) -> ModelRef:
         policy_sha256=inputs.loaded.sha256,
         index=index,
         model_sha256=resolved.sha256,
-        features=tuple((f.name, f.kind, f.levels) for f in resolved.adapter.codec.features),
+        features=tuple((f.name, f.kind, f.levels) for f in resolved.tabular.codec.features),
     )
 
 
@@ -87,7 +87,7 @@ def worker_model(ref: ModelRef) -> ModelAdapter:
                 f"{loaded.resolve(resolved.spec.path)}: the model file changed while the run "
                 "was under way"
             )
-        _LOADED[ref] = resolved.adapter
+        _LOADED[ref] = resolved.tabular
     return _LOADED[ref]
 
 
@@ -264,7 +264,7 @@ class Executor:
         self.name = backend.name if backend is not None else InProcess.name
 
     def runner(self, inputs: ResolvedInputs, index: int) -> Runner:
-        model = inputs.models[index].adapter
+        model = inputs.models[index].tabular
         if self.backend is None:
             return InProcess(model)
         return Sharded(self.backend, model_ref(inputs, index), model)

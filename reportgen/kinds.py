@@ -13,11 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from reportgen.analyses.checks import CHECKS, Check, run_check
 from reportgen.analyses.cohorts import ModelCohorts, run_cohorts
 from reportgen.analyses.context import ModelData
 from reportgen.analyses.global_importance import run_global_shap, run_permutation
+from reportgen.analyses.imaging.c8 import run_localisation
+from reportgen.analyses.imaging.context import ImageData
+from reportgen.analyses.imaging.mean_maps import run_image_maps
 from reportgen.analyses.local import run_local
 from reportgen.analyses.performance import run_performance
 from reportgen.conditions import JUDGES, Judge
@@ -26,6 +30,8 @@ from reportgen.privacy.rules import PrivacyRule
 from reportgen.results.document import CheckResult, Result
 
 Output = Result | list[ModelCohorts]
+Context = ModelData | ImageData
+"""What a kind runs on: a tabular model's data, or an image model's images."""
 
 
 @dataclass(frozen=True)
@@ -34,17 +40,19 @@ class AnalysisKind:
 
     ``name`` is the result's ``kind`` tag, or the check's name for the trust checks (whose
     results share the tag ``check``). ``privacy`` is None only to show what the gate does with
-    a kind that declares nothing: it refuses it.
+    a kind that declares nothing: it refuses it. ``data`` is the kind of data it explains
+    (None: every kind); ``applies`` and ``run`` take that data's context (:data:`Context`).
     """
 
     name: str
     label: str
     wanted: Callable[[Policy], bool]
-    applies: Callable[[ModelData], bool]
-    run: Callable[[ModelData], Output]
+    applies: Callable[[Any], bool]
+    run: Callable[[Any], Output]
     privacy: PrivacyRule | None
     shards: str
     judge: Judge | None = None
+    data: str | None = "tabular"
 
 
 def _always(_: object) -> bool:
@@ -73,6 +81,7 @@ KINDS: tuple[AnalysisKind, ...] = (
         run_performance,
         PrivacyRule.PREDICTION_COUNTS,
         shards="none (one pass over the evaluation rows)",
+        data=None,
     ),
     AnalysisKind(
         "global_shap",
@@ -111,6 +120,27 @@ KINDS: tuple[AnalysisKind, ...] = (
         PrivacyRule.COHORTS,
         shards="none (reuses the global SHAP values)",
     ),
+    AnalysisKind(
+        "image_maps",
+        "heat-maps (mean per class and cohort)",
+        _always,
+        _always,
+        run_image_maps,
+        PrivacyRule.MEAN_MAPS,
+        shards="none (images and integration steps batched on the model)",
+        data="images",
+    ),
+    AnalysisKind(
+        "localisation",
+        "C8 localisation check",
+        lambda policy: policy.checks.localisation.enabled,
+        lambda data: bool(data.has_mask.any()),
+        run_localisation,
+        PrivacyRule.CHECK,
+        shards="none (reuses the heat-maps)",
+        judge=JUDGES["localisation"],
+        data="images",
+    ),
 )
 
 
@@ -126,8 +156,12 @@ def kind_of(result: Result) -> AnalysisKind | None:
 
 
 def planned(policy: Policy) -> list[AnalysisKind]:
-    """The kinds the policy asks for, in the order they run."""
-    return [kind for kind in registry().values() if kind.wanted(policy)]
+    """The kinds the policy asks for (of its data's kind), in the order they run."""
+    return [
+        kind
+        for kind in registry().values()
+        if kind.data in (None, policy.data.kind) and kind.wanted(policy)
+    ]
 
 
 __all__ = ["KINDS", "AnalysisKind", "kind_of", "planned", "registry"]

@@ -242,13 +242,13 @@ def _assign(data: ModelData, frame: pd.DataFrame, spec: CohortSpec) -> tuple[lis
             raise AnalysisError(
                 f"cohort '{spec.name}': column '{spec.by}' is categorical and takes no bands"
             )
-        return _by_level(column, list(feature.levels) if feature is not None else None)
+        return by_level(column, list(feature.levels) if feature is not None else None)
     if not spec.bands:
         raise AnalysisError(
             f"cohort '{spec.name}': column '{spec.by}' is numeric and needs bands, "
             "e.g. bands: [25, 35, 50, 65]"
         )
-    return _by_band(numbers, spec.bands)
+    return by_band(numbers, spec.bands)
 
 
 def _by_prediction(data: ModelData) -> tuple[list[str], np.ndarray]:
@@ -258,7 +258,8 @@ def _by_prediction(data: ModelData) -> tuple[list[str], np.ndarray]:
     return bands, pd.Categorical(data.strata, categories=bands).codes.astype(np.int64)
 
 
-def _by_level(column: pd.Series, levels: list[str] | None) -> tuple[list[str], np.ndarray]:
+def by_level(column: pd.Series, levels: list[str] | None) -> tuple[list[str], np.ndarray]:
+    """Labels (``levels``, else the column's values sorted) and each row's label index."""
     missing = column.isna().to_numpy()
     text = column.astype(str).to_numpy(dtype=object)
     labels = levels if levels is not None else sorted(set(text[~missing]))
@@ -266,7 +267,8 @@ def _by_level(column: pd.Series, levels: list[str] | None) -> tuple[list[str], n
     return _with_missing(labels, index, missing)
 
 
-def _by_band(values: np.ndarray, bands: list[float]) -> tuple[list[str], np.ndarray]:
+def by_band(values: np.ndarray, bands: list[float]) -> tuple[list[str], np.ndarray]:
+    """Band labels ("<25", "25-35", ..., "65+") and each row's band index."""
     edges = np.asarray(bands, dtype=np.float64)  # strictly increasing: CohortSpec checks it
     text = [f"{e:g}" for e in edges]
     labels = [f"<{text[0]}"]

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import TracebackType
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,7 @@ from reportgen.analyses.explain.registry import (
 from reportgen.analyses.explain.shap_explainer import choose_estimator, shap_task
 from reportgen.analyses.sampling import extend_sample, stratified_sample
 from reportgen.analyses.work import InProcess, Runner, unit_seeds
-from reportgen.inputs.models import ModelAdapter
+from reportgen.inputs.models import Meter, ModelAdapter
 from reportgen.inputs.resolve import ResolvedInputs, ResolvedModel
 from reportgen.policy.checks import ChecksSpec
 from reportgen.policy.schema import ExplanationsSpec, Policy
@@ -73,7 +74,7 @@ class ModelData:
         cls, inputs: ResolvedInputs, resolved: ResolvedModel, runner: Runner | None = None
     ) -> ModelData:
         policy = inputs.loaded.policy
-        model = resolved.adapter
+        model = resolved.tabular
         evaluation = inputs.evaluation.frame
         labels = evaluation[policy.data.target]
         if model.classes:
@@ -259,10 +260,16 @@ class ModelData:
         return f"probability of class '{self.model.classes[index]}'"
 
 
+class Metered(Protocol):
+    """A model with a meter: every adapter."""
+
+    meter: Meter
+
+
 class Measure:
     """Measures an analysis: wall time and the model's rows, calls and seconds inside the block."""
 
-    def __init__(self, model: ModelAdapter) -> None:
+    def __init__(self, model: Metered) -> None:
         self._model = model
         self._cost: Cost | None = None
 

@@ -36,29 +36,47 @@ def load_dataset(
             duplicate ids.
     """
     shown = shown or str(path)
-    frame = _read(path, spec, key, shown)
     where = f"{shown} ({key})"
     declared = [data.id_column, *data.feature_names, *data.sensitive, data.target]
-    missing = [c for c in declared if c not in frame.columns]
-    if missing:
-        raise InputError(f"{where}: {_missing_columns(missing, list(frame.columns))}")
-    frame = frame[declared]
+    frame = select_columns(read_table(path, spec, key, shown), declared, where)
     for column in data.features.numeric:
         frame[column] = _numeric(frame[column], column, where)
     _check_complete(frame, where)
     for column in [*data.features.categorical, data.target, data.id_column]:
         frame[column] = frame[column].astype(str)
-    duplicated = frame[data.id_column].duplicated()
-    if duplicated.any():
-        raise InputError(
-            f"{where}: id column '{data.id_column}' must be unique, "
-            f"{int(duplicated.sum())} row(s) repeat an id "
-            f"(first at data row {int(np.argmax(duplicated)) + 1})"
-        )
+    check_ids(frame, data.id_column, where)
     return frame.reset_index(drop=True)
 
 
-def _read(path: Path, spec: DatasetSpec, key: str, shown: str) -> pd.DataFrame:
+def select_columns(frame: pd.DataFrame, declared: list[str], where: str) -> pd.DataFrame:
+    """The ``declared`` columns of ``frame``, in that order.
+
+    Raises:
+        InputError: a declared column is missing (close matches among the file's are named).
+    """
+    missing = [c for c in declared if c not in frame.columns]
+    if missing:
+        raise InputError(f"{where}: {_missing_columns(missing, list(frame.columns))}")
+    return frame[declared].copy()
+
+
+def check_ids(frame: pd.DataFrame, id_column: str, where: str) -> None:
+    """Raises InputError when an id repeats (the first repeat's data row is named)."""
+    duplicated = frame[id_column].astype(str).duplicated()
+    if duplicated.any():
+        raise InputError(
+            f"{where}: id column '{id_column}' must be unique, "
+            f"{int(duplicated.sum())} row(s) repeat an id "
+            f"(first at data row {int(np.argmax(duplicated)) + 1})"
+        )
+
+
+def read_table(path: Path, spec: DatasetSpec, key: str, shown: str) -> pd.DataFrame:
+    """The file at ``path`` as a frame (CSV cells as text).
+
+    Raises:
+        InputError: missing, empty, unreadable, no data rows, or a column named twice.
+    """
     if not path.is_file():
         raise InputError(f"{shown}: dataset file not found ({key}.path)")
     if path.stat().st_size == 0:

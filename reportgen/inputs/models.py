@@ -65,7 +65,7 @@ class NonFiniteOutput(InputError):
         self.rows = rows
 
 
-def _summary(exc: BaseException) -> str:
+def model_error_summary(exc: BaseException) -> str:
     """The last line of an exception's text: TorchScript wraps the cause in its own traceback."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     text = lines[-1] if lines else ""
@@ -148,7 +148,8 @@ class ModelAdapter(ABC):
             out = self._predict_batch(padded)[: len(codes)]
         except Exception as exc:  # the model is foreign code: any failure is reported as its own
             raise ModelCallError(
-                f"model '{self.name}' failed on a batch of {len(codes)} row(s): {_summary(exc)}"
+                f"model '{self.name}' failed on a batch of {len(codes)} row(s): "
+                f"{model_error_summary(exc)}"
             ) from exc
         expected = (len(codes), self.n_outputs) if self.classes else (len(codes),)
         if out.shape != expected:

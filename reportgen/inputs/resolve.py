@@ -20,6 +20,8 @@ from reportgen.errors import InputError, PolicyError, PrivacyError
 from reportgen.inputs.codec import Feature, FeatureCodec
 from reportgen.inputs.columns import numeric_values
 from reportgen.inputs.datasets import load_dataset
+from reportgen.inputs.image_models import ImageModel, load_image_model
+from reportgen.inputs.images import ImageSet, image_dataset_sha256, load_images
 from reportgen.inputs.models import (
     ModelAdapter,
     NonFiniteOutput,
@@ -40,15 +42,39 @@ class ResolvedDataset:
     role: str
     path: Path
     frame: pd.DataFrame
+    """The rows (for images: the index rows)."""
     sha256: str
+    """The file's hash (for images: of the index and every image and mask it names)."""
+    images: ImageSet | None = None
+    """The pixels and masks of an image dataset."""
+
+    @property
+    def image_set(self) -> ImageSet:
+        if self.images is None:
+            raise TypeError(f"the {self.role} dataset is tabular; it holds no images")
+        return self.images
 
 
 @dataclass(frozen=True)
 class ResolvedModel:
     spec: ModelSpec
-    adapter: ModelAdapter
+    adapter: ModelAdapter | ImageModel
     sha256: str
     preprocessing_sha256: str | None
+
+    @property
+    def tabular(self) -> ModelAdapter:
+        """The adapter of a model of tabular data."""
+        if not isinstance(self.adapter, ModelAdapter):
+            raise TypeError(f"model '{self.spec.name}' is an image model")
+        return self.adapter
+
+    @property
+    def imaging(self) -> ImageModel:
+        """The adapter of an image model."""
+        if not isinstance(self.adapter, ImageModel):
+            raise TypeError(f"model '{self.spec.name}' is a model of tabular data")
+        return self.adapter
 
 
 @dataclass(frozen=True)
@@ -87,12 +113,17 @@ def input_fingerprint(loaded: LoadedPolicy, seed: int | None = None) -> str:
         }
         for m in policy.models
     }
-    datasets = {
-        role: sha256_file(loaded.resolve(getattr(policy.datasets, role).path))
-        for role in ("reference", "evaluation")
-    }
+    datasets = {role: _dataset_sha256(loaded, role) for role in ("reference", "evaluation")}
     used = policy.seed if seed is None else seed
     return fingerprint(loaded.sha256, models, datasets, __version__, used)
+
+
+def _dataset_sha256(loaded: LoadedPolicy, role: str) -> str:
+    spec = getattr(loaded.policy.datasets, role)
+    path = loaded.resolve(spec.path)
+    if loaded.policy.data.kind == "images":
+        return image_dataset_sha256(path, spec, loaded.policy.data, key=f"datasets.{role}")
+    return sha256_file(path)
 
 
 def resolve_inputs(loaded: LoadedPolicy) -> ResolvedInputs:
@@ -104,6 +135,8 @@ def resolve_inputs(loaded: LoadedPolicy) -> ResolvedInputs:
         PolicyError: a cohort family does not fit the column it splits by.
     """
     policy = loaded.policy
+    if policy.data.kind == "images":
+        return _resolve_images(loaded)
     datasets = {}
     for role in ("reference", "evaluation"):
         spec = getattr(policy.datasets, role)
@@ -116,9 +149,67 @@ def resolve_inputs(loaded: LoadedPolicy) -> ResolvedInputs:
     models = [load_model(loaded, i, frames=frames) for i in range(len(policy.models))]
     for model in models:
         for dataset in datasets.values():
-            _check_fit(model.adapter, dataset, loaded)
+            _check_fit(model.tabular, dataset, loaded)
     _check_cohort_columns(loaded, datasets["evaluation"])
     return ResolvedInputs(loaded, datasets["reference"], datasets["evaluation"], models)
+
+
+def _resolve_images(loaded: LoadedPolicy) -> ResolvedInputs:
+    """The image datasets and models of an imaging policy, checked like tabular ones: every
+    image and mask loads, the model runs on every image with finite outputs of the declared
+    classes, and the evaluation set is large enough to publish anything about it."""
+    policy = loaded.policy
+    datasets = {}
+    for role in ("reference", "evaluation"):
+        spec = getattr(policy.datasets, role)
+        path = loaded.resolve(spec.path)
+        found = load_images(
+            path, spec, policy.data, key=f"datasets.{role}", shown=loaded.shown(spec.path)
+        )
+        datasets[role] = ResolvedDataset(role, path, found.frame, found.sha256, found)
+    _check_publishable(loaded, datasets["evaluation"])
+    image = policy.data.image
+    shape = (image.channels, image.height, image.width)
+    models = []
+    for index, spec in enumerate(policy.models):
+        path = loaded.resolve(spec.path)
+        if not path.is_file():
+            shown = loaded.shown(spec.path)
+            raise InputError(f"{shown}: model file not found (models[{index}].path)")
+        model = load_image_model(path, spec, f"models[{index}]", shape)
+        for dataset in datasets.values():
+            _check_image_fit(model, dataset, loaded)
+        models.append(ResolvedModel(spec, model, sha256_file(path), None))
+    _check_cohort_columns(loaded, datasets["evaluation"])
+    return ResolvedInputs(loaded, datasets["reference"], datasets["evaluation"], models)
+
+
+def _check_image_fit(model: ImageModel, dataset: ResolvedDataset, loaded: LoadedPolicy) -> None:
+    """The model classifies every image with finite outputs; every label is one of its classes."""
+    declared = loaded.policy.data
+    where = f"{loaded.shown(getattr(loaded.policy.datasets, dataset.role).path)}"
+    where += f" (datasets.{dataset.role})"
+    try:
+        model.predict(dataset.image_set.images)
+    except NonFiniteOutput as exc:
+        raise InputError(
+            f"model '{model.name}' returns NaN or infinite outputs on images of {where}"
+        ) from exc
+    except InputError as exc:
+        raise InputError(f"{exc} (on {where})") from exc
+    target = dataset.frame[declared.target]
+    unknown = ~target.isin(model.classes).to_numpy()
+    if unknown.any():
+        raise InputError(
+            f"{where}: target column '{declared.target}' holds labels that are not among the "
+            f"model's classes {model.classes} in {int(unknown.sum())} row(s), first at data row "
+            f"{int(np.argmax(unknown)) + 1}"
+        )
+    if dataset.role == "evaluation" and target.nunique() < 2:
+        raise InputError(
+            f"{where}: target column '{declared.target}' holds one class in every row; model "
+            "performance needs at least two"
+        )
 
 
 def load_model(

@@ -11,6 +11,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from reportgen.policy.base import Strict
+from reportgen.policy.images import LocalisationSpec
 
 
 class AuditSampleSpec(Strict):
@@ -249,6 +250,9 @@ class ChecksSpec(Strict):
     )
     global_stability: GlobalStabilitySpec = Field(
         default_factory=GlobalStabilitySpec, description="C7 global stability."
+    )
+    localisation: LocalisationSpec = Field(
+        default_factory=LocalisationSpec, description="C8 localisation against masks (images)."
     )
 
     @model_validator(mode="after")

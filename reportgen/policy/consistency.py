@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator
 
 from reportgen.policy.privacy import PREDICTED_CLASS, CohortSpec
-from reportgen.policy.schema import Policy
+from reportgen.policy.schema import TORCH_FORMATS, Policy
 
 Problem = tuple[tuple[int | str, ...], str]
 
@@ -26,7 +26,14 @@ _LIME_BYTES = 48  # per (sample, feature): lime's samples, their inverse, scaled
 def cross_key_problems(policy: Policy, *, memory_budget: int | None = None) -> list[Problem]:
     """Every cross-key problem of ``policy``; ``memory_budget`` in bytes (default: half of RAM)."""
     budget = memory_budget if memory_budget is not None else default_memory_budget()
-    return [*_cohort_problems(policy), *_top_k_problems(policy), *_memory_problems(policy, budget)]
+    if policy.data.kind == "images":
+        return [*_cohort_problems(policy), *_image_problems(policy)]
+    return [
+        *_cohort_problems(policy),
+        *_tabular_model_problems(policy),
+        *_top_k_problems(policy),
+        *_memory_problems(policy, budget),
+    ]
 
 
 def default_memory_budget() -> int:
@@ -60,6 +67,63 @@ def _cohort_problems(policy: Policy) -> Iterator[Problem]:
                 (*where, "bands"),
                 (f"'{cohort.by}' is a numeric feature: give band edges, e.g. bands: [25, 35, 50]"),
             )
+
+
+def _tabular_model_problems(policy: Policy) -> Iterator[Problem]:
+    for i, model in enumerate(policy.models):
+        if model.format == "torchscript" and model.preprocessing is None:
+            yield (
+                ("models", i, "preprocessing"),
+                "a torchscript model needs preprocessing: the JSON file declaring how raw "
+                "features are encoded; none is given",
+            )
+        if model.format == "torch_export":
+            yield (
+                ("models", i, "format"),
+                "torch_export programs are read for image models only in this version; save a "
+                "tabular network as torchscript",
+            )
+        if model.layer is not None:
+            yield ("models", i, "layer"), "layer applies to image models (data.kind: images) only"
+
+
+def _image_problems(policy: Policy) -> Iterator[Problem]:
+    """Image models are torch classifiers taking the whole image; C8 gates maps it computes."""
+    methods = policy.explanations.images.methods
+    for i, model in enumerate(policy.models):
+        where = ("models", i)
+        if model.format not in TORCH_FORMATS:
+            yield (
+                (*where, "format"),
+                f"image models must be torch_export or torchscript, not '{model.format}'",
+            )
+        if model.task != "classification":
+            yield (*where, "task"), "image models must be classifiers in this version"
+        if model.preprocessing is not None:
+            yield (
+                (*where, "preprocessing"),
+                "image models take no preprocessing file; data.images.normalisation says how "
+                "pixels are scaled",
+            )
+        if "gradcam" in methods and model.layer is None:
+            yield (
+                (*where, "layer"),
+                "Grad-CAM needs the layer whose activations it weighs, e.g. layer: features.conv3 "
+                "(or remove gradcam from explanations.images.methods)",
+            )
+        if "gradcam" in methods and model.format == "torchscript":
+            yield (
+                (*where, "format"),
+                "Grad-CAM needs hooks on the model's layers, which TorchScript does not allow: "
+                "save the model with torch.export (format: torch_export) or remove gradcam from "
+                "explanations.images.methods",
+            )
+    extra = [m for m in policy.checks.localisation.methods if m not in methods]
+    if policy.checks.localisation.enabled and extra:
+        yield (
+            ("checks", "localisation", "methods"),
+            f"{extra} are not computed: add them to explanations.images.methods or remove them",
+        )
 
 
 def _unknown_column(cohort: CohortSpec, allowed: list[str], id_column: str, target: str) -> str:

@@ -75,6 +75,14 @@ class PrivacySpec(Strict):
         le=150,
         description="Age columns are top-coded at this age (HIPAA Safe Harbor: 90+).",
     )
+    image_cases: int = Field(
+        default=0,
+        ge=0,
+        le=50,
+        description="Imaging policies: individual images shown with their heat-map overlay "
+        "(pseudonymous ids). 0, the default, publishes no patient image: only mean maps over "
+        "at least min_cohort_size images and score distributions.",
+    )
     cohorts: list[CohortSpec] = Field(default_factory=list, description="Cohort families reported.")
     differential_privacy: DifferentialPrivacySpec = Field(
         default_factory=DifferentialPrivacySpec, description="Optional differential privacy."

@@ -15,11 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, 
 
 from reportgen.policy.base import Strict as _Strict
 from reportgen.policy.checks import ChecksSpec
+from reportgen.policy.images import ImageExplanationsSpec, ImageSpec
 from reportgen.policy.privacy import PrivacySpec
 from reportgen.policy.trail import ReviewSpec, ScheduleSpec
 
 Domain = Literal["credit", "medical"]
-ModelFormat = Literal["torchscript", "skops", "pickle"]
+ModelFormat = Literal["torchscript", "torch_export", "skops", "pickle"]
+DataKind = Literal["tabular", "images"]
+TORCH_FORMATS = ("torchscript", "torch_export")
 Task = Literal["classification", "regression"]
 Scoring = Literal["roc_auc", "accuracy", "log_loss", "r2", "rmse"]
 GlobalMethod = Literal["shap", "permutation"]
@@ -47,7 +50,17 @@ class FeatureSpec(_Strict):
 class DataSpec(_Strict):
     """How the datasets are laid out. Every dataset must hold all of these columns."""
 
-    features: FeatureSpec = Field(description="The model's input features.")
+    kind: DataKind = Field(
+        default="tabular",
+        description="tabular: rows of feature columns; images: an index file with one row per "
+        "image (id, image path, label, optional mask path and cohort columns).",
+    )
+    features: FeatureSpec = Field(
+        default_factory=FeatureSpec, description="The model's input features (tabular data)."
+    )
+    images: ImageSpec | None = Field(
+        default=None, description="Image layout (required for kind: images)."
+    )
     target: str = Field(description="Column with the true outcome (class label or value).")
     id_column: str = Field(description="Column with a unique record identifier.")
     sensitive: list[str] = Field(
@@ -61,15 +74,14 @@ class DataSpec(_Strict):
         """At least one feature is declared; no column has two roles (two feature lists, a
         feature and the target or id column, or the target and the id column); no sensitive
         column is the target or the id column."""
-        problems: list[str] = []
-        if not self.feature_names:
-            problems.append(
-                "declare at least one feature under features.numeric or features.categorical; "
-                "both are empty"
-            )
+        problems = self._kind_problems()
         roles = [("features.numeric", c) for c in self.features.numeric]
         roles += [("features.categorical", c) for c in self.features.categorical]
         roles += [("target", self.target), ("id_column", self.id_column)]
+        if self.images is not None:
+            roles.append(("images.image_column", self.images.image_column))
+            if self.images.mask_column is not None:
+                roles.append(("images.mask_column", self.images.mask_column))
         seen: dict[str, str] = {}
         for role, column in roles:
             if column in seen:
@@ -85,9 +97,36 @@ class DataSpec(_Strict):
             raise ValueError("; ".join(problems))
         return self
 
+    def _kind_problems(self) -> list[str]:
+        if self.kind == "images":
+            if self.images is None:
+                return ["kind 'images' needs images: the image size, channels and columns"]
+            if self.feature_names:
+                return ["kind 'images' takes no features: the model's input is the image"]
+            return []
+        if self.images is not None:
+            return ["images applies to kind 'images' only; set kind: images or remove images"]
+        if not self.feature_names:
+            return [
+                "declare at least one feature under features.numeric or features.categorical; "
+                "both are empty"
+            ]
+        return []
+
     @property
     def feature_names(self) -> list[str]:
         return self.features.numeric + self.features.categorical
+
+    @property
+    def image(self) -> ImageSpec:
+        """The image layout of an imaging policy.
+
+        Raises:
+            ValueError: the policy's data is tabular.
+        """
+        if self.images is None:
+            raise ValueError("the policy's data is tabular; it declares no images")
+        return self.images
 
 
 class DatasetSpec(_Strict):
@@ -118,7 +157,8 @@ class ModelSpec(_Strict):
         pattern=SLUG_PATTERN, description="Short identifier of the model (lowercase slug)."
     )
     format: ModelFormat = Field(
-        description="torchscript: a TorchScript archive plus a preprocessing file; skops: a "
+        description="torchscript: a TorchScript archive (plus a preprocessing file for tabular "
+        "data); torch_export: a `torch.export` program (.pt2), images only for now; skops: a "
         "scikit-learn model saved with skops; pickle: refused unless `trusted: true`."
     )
     path: str = Field(description="Model file, relative to the policy file.")
@@ -153,6 +193,11 @@ class ModelSpec(_Strict):
         "states that the model was loaded as trusted.",
     )
     batch_size: int = Field(default=8192, ge=1, le=1_000_000, description="Rows per model call.")
+    layer: str | None = Field(
+        default=None,
+        description="Image models: the module (dotted name, e.g. features.conv3) whose "
+        "activations Grad-CAM weighs; usually the last convolution.",
+    )
 
     @model_validator(mode="after")
     def _format_rules(self) -> ModelSpec:
@@ -165,11 +210,6 @@ class ModelSpec(_Strict):
             problems.append(
                 "format 'pickle' is refused unless trusted: true, because loading a pickle can "
                 "run arbitrary code; prefer format 'skops'"
-            )
-        if self.format == "torchscript" and self.preprocessing is None:
-            problems.append(
-                "a torchscript model needs preprocessing: the JSON file declaring how raw "
-                "features are encoded; none is given"
             )
         if self.format != "torchscript" and self.preprocessing is not None:
             problems.append(
@@ -186,8 +226,10 @@ class ModelSpec(_Strict):
                 "task 'regression' takes no classes or positive_class; remove them, or set "
                 "task: classification"
             ]
-        if self.task == "classification" and self.format == "torchscript" and not self.classes:
-            return ["a torchscript classifier must list its classes, in the order of its outputs"]
+        if self.task == "classification" and self.format in TORCH_FORMATS and not self.classes:
+            return [
+                f"a {self.format} classifier must list its classes, in the order of its outputs"
+            ]
         if self.classes is None:
             return []
         if len(self.classes) < 2 or len(set(self.classes)) != len(self.classes):
@@ -290,6 +332,9 @@ class ExplanationsSpec(_Strict):
     lime: LimeSpec = Field(default_factory=LimeSpec, description="LIME settings.")
     permutation: PermutationSpec = Field(
         default_factory=PermutationSpec, description="Permutation importance settings."
+    )
+    images: ImageExplanationsSpec = Field(
+        default_factory=ImageExplanationsSpec, description="Heat-maps of image models."
     )
 
 

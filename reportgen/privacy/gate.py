@@ -35,8 +35,11 @@ from reportgen.results.document import (
     Cohort,
     CohortResult,
     Contribution,
+    ImageMapsResult,
     LedgerEntry,
     LocalExplanationsResult,
+    MapFamily,
+    MeanMap,
     MethodExplanation,
     MetricWithInterval,
     PerformanceResult,
@@ -53,7 +56,13 @@ UNPROTECTABLE = (
 )
 
 
-_PER_PERSON = (LocalExplanationsResult, CheckResult, PerformanceResult, CohortResult)
+_PER_PERSON = (
+    LocalExplanationsResult,
+    CheckResult,
+    PerformanceResult,
+    CohortResult,
+    ImageMapsResult,
+)
 """Results that hold something per person or per small group: never a mere aggregate."""
 
 
@@ -109,6 +118,8 @@ class PrivacyGate:
             )
         elif rule is PrivacyRule.PREDICTION_COUNTS and isinstance(result, PerformanceResult):
             admitted = self._performance(result)
+        elif rule is PrivacyRule.MEAN_MAPS and isinstance(result, ImageMapsResult):
+            admitted = self._mean_maps(result)
         elif rule is PrivacyRule.AGGREGATE and not isinstance(result, _PER_PERSON):
             admitted = result
         else:
@@ -289,6 +300,48 @@ class PrivacyGate:
         releases = sum((len(f.raw.cohorts) + 1) * (1 + 2 * DP_FEATURES) for f in families)
         return self.ledger.epsilon / max(releases, 1)
 
+    def _mean_maps(self, result: ImageMapsResult) -> ImageMapsResult:
+        """Each family's groups planned like cohorts: a map only for a group of at least the
+        minimum size that cannot be derived from the others; a family that cannot be
+        protected is left out whole. Suppressions are listed once per family."""
+        k = self.spec.min_cohort_size
+        methods = []
+        for number, method in enumerate(result.methods):
+            families = []
+            for family in method.families:
+                plan = plan_family(
+                    {g.group: g.images or 0 for g in family.groups},
+                    total=result.images,
+                    minimum=k,
+                    declared=family.by == PREDICTED_CLASS or self._declared_labels_of(family.by),
+                )
+                first = number == 0
+                if plan.withheld:
+                    if first:
+                        self._suppress(f"mean maps: {family.name}", result.model, WHOLE_FAMILY)
+                    continue
+                groups = {g.group: g for g in family.groups}
+                shown = [
+                    groups[label]
+                    if label in plan.published
+                    else MeanMap(group=label, images=None, suppressed=reason(k))
+                    for label in plan.rows
+                ]
+                if first:
+                    for label in plan.suppressed:
+                        self._suppress(f"mean maps: {family.name}", result.model, label)
+                families.append(MapFamily(name=family.name, by=family.by, groups=shown))
+            methods.append(method.model_copy(update={"families": families}))
+        return result.model_copy(update={"methods": methods})
+
+    def _declared_labels_of(self, column: str) -> bool:
+        return any(c.by == column and c.bands is not None for c in self.spec.cohorts)
+
+    def _suppress(self, family: str, model: str, cohort: str) -> None:
+        k = self.spec.min_cohort_size
+        why = UNPROTECTABLE if cohort == WHOLE_FAMILY else reason(k)
+        self.suppressed.append(Suppressed(family=family, model=model, cohort=cohort, reason=why))
+
     def _local(self, result: LocalExplanationsResult) -> LocalExplanationsResult:
         cases = [self._case(case) for case in result.cases]
         return result.model_copy(update={"cases": cases})
@@ -357,7 +410,12 @@ class PrivacyGate:
             + (", ".join(sorted(self.sensitive)) or "none declared")
             + ") appear only as cohort labels, never as a case's explanation input.",
         ]
-        if not self.local_cases:
+        if self.policy.data.kind == "images":
+            rules.append(
+                "No patient image or individual heat-map is published: maps are means over a "
+                f"group of at least {k} images (each image's map scaled to [0, 1] first)."
+            )
+        elif not self.local_cases:
             rules.append("Individual audit cases are not shown under this policy.")
         rules.append(
             f"A cohort's explanation profile is shown only when at least {k} of its rows were "

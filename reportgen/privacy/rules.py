@@ -24,3 +24,7 @@ class PrivacyRule(StrEnum):
     """A trust check's aggregate metrics; the cases it warns about get pseudonymous ids."""
     COHORTS = "cohorts"
     """Raw cohort figures: suppressed, merged and optionally noised into published cohorts."""
+    MEAN_MAPS = "mean_maps"
+    """Mean heat-maps per group of images: a group's map is published only when the group
+    holds at least the minimum cohort size (with complementary suppression in each family);
+    never an individual image or map."""

@@ -148,6 +148,7 @@ CheckName = Literal[
     "randomisation_sanity",
     "method_agreement",
     "global_stability",
+    "localisation",
 ]
 
 
@@ -239,13 +240,63 @@ class CohortResult(_Doc):
     cost: Cost
 
 
+class MeanMap(_Doc):
+    """The mean heat-map of one group of images, or why it is withheld."""
+
+    group: str
+    images: int | None = Field(description="Images averaged; None when suppressed.")
+    values: list[list[float]] | None = Field(
+        default=None,
+        description="Rows of the mean map, each image's positive relevance scaled to [0, 1] by "
+        "its maximum, then averaged (mean-pooled to at most 32 x 32); None when suppressed.",
+    )
+    suppressed: str | None = Field(default=None, description="Why the map is withheld.")
+
+
+class MapFamily(_Doc):
+    """Mean maps of the groups of one split of the images (predicted class, a cohort column)."""
+
+    name: str
+    by: str
+    groups: list[MeanMap]
+
+
+class MethodMaps(_Doc):
+    """One heat-map method's settings and mean maps."""
+
+    method: Literal["gradcam", "ig", "occlusion"]
+    settings: dict[str, str] = Field(description="Layer, steps, baseline, window... in words.")
+    families: list[MapFamily]
+    completeness: float | None = Field(
+        default=None,
+        description="Integrated gradients: median relative gap between the attributions' sum "
+        "and f(x) - f(baseline).",
+    )
+    seconds: float
+
+
+class ImageMapsResult(_Doc):
+    """Mean heat-maps of an image model over the evaluation images: no patient's image."""
+
+    kind: Literal["image_maps"] = "image_maps"
+    model: str
+    images: int = Field(description="Evaluation images explained.")
+    height: int = Field(description="Image height in pixels.")
+    width: int = Field(description="Image width in pixels.")
+    layer: str | None = Field(description="Grad-CAM's layer.")
+    explained: str = Field(description="The output the maps explain, in words.")
+    methods: list[MethodMaps]
+    cost: Cost
+
+
 Result = Annotated[
     GlobalShapResult
     | PermutationImportanceResult
     | PerformanceResult
     | LocalExplanationsResult
     | CheckResult
-    | CohortResult,
+    | CohortResult
+    | ImageMapsResult,
     Field(discriminator="kind"),
 ]
 
