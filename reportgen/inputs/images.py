@@ -81,7 +81,8 @@ def _index(
     """The index rows and, per row, its image file and mask file (None where it has none)."""
     image = data.image
     where = f"{shown} ({key})"
-    columns = [data.id_column, image.image_column, *data.sensitive, data.target]
+    columns = [data.id_column, image.image_column, *data.sensitive, *image.cohort_columns]
+    columns.append(data.target)
     if image.mask_column is not None:
         columns.append(image.mask_column)
     frame = select_columns(read_table(path, spec, key, shown), columns, where)

@@ -48,10 +48,16 @@ def _cohort_problems(policy: Policy) -> Iterator[Problem]:
     data = policy.data
     numeric, categorical = set(data.features.numeric), set(data.features.categorical)
     allowed = [*data.feature_names, *data.sensitive]
+    allowed += data.images.cohort_columns if data.images is not None else []
     for i, cohort in enumerate(policy.privacy.cohorts):
         where = ("privacy", "cohorts", i)
         if cohort.by != PREDICTED_CLASS and cohort.by not in allowed:
-            yield (*where, "by"), _unknown_column(cohort, allowed, data.id_column, data.target)
+            yield (
+                (*where, "by"),
+                _unknown_column(
+                    cohort, allowed, data.id_column, data.target, images=data.kind == "images"
+                ),
+            )
         elif cohort.by == PREDICTED_CLASS and cohort.bands is not None:
             yield (*where, "bands"), "cohorts by predicted_class take no bands; remove them"
         elif cohort.by in categorical and cohort.bands is not None:
@@ -126,7 +132,9 @@ def _image_problems(policy: Policy) -> Iterator[Problem]:
         )
 
 
-def _unknown_column(cohort: CohortSpec, allowed: list[str], id_column: str, target: str) -> str:
+def _unknown_column(
+    cohort: CohortSpec, allowed: list[str], id_column: str, target: str, *, images: bool
+) -> str:
     if cohort.by == id_column:
         return (
             f"'{cohort.by}' is the id column: a cohort per record would publish every record; "
@@ -136,8 +144,11 @@ def _unknown_column(cohort: CohortSpec, allowed: list[str], id_column: str, targ
     hint = f"; did you mean '{close[0]}'?" if close else ""
     what = "the target" if cohort.by == target else "not a declared column"
     return (
-        f"'{cohort.by}' is {what}; expected a feature, a sensitive column (data.sensitive) or "
-        f"'{PREDICTED_CLASS}'{hint}"
+        f"'{cohort.by}' is {what}; expected a feature, a sensitive column (data.sensitive), "
+        f"a cohort column (data.images.cohort_columns) or '{PREDICTED_CLASS}'{hint}"
+        if images
+        else f"'{cohort.by}' is {what}; expected a feature, a sensitive column (data.sensitive) "
+        f"or '{PREDICTED_CLASS}'{hint}"
     )
 
 

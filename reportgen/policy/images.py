@@ -52,6 +52,11 @@ class ImageSpec(Strict):
         description="Index column with the path of each image's ground-truth mask (PNG or .npy; "
         "non-zero pixels are inside). Empty for images without a finding. Needed for C8.",
     )
+    cohort_columns: list[str] = Field(
+        default_factory=list,
+        description="Further index columns cohorts may split by that are not sensitive "
+        "attributes (site, scanner...).",
+    )
     height: int = Field(ge=8, le=1024, description="Image height in pixels; every image has it.")
     width: int = Field(ge=8, le=1024, description="Image width in pixels; every image has it.")
     channels: Literal[1, 3] = Field(description="1 (grey levels) or 3 (RGB).")

@@ -82,6 +82,7 @@ class DataSpec(_Strict):
             roles.append(("images.image_column", self.images.image_column))
             if self.images.mask_column is not None:
                 roles.append(("images.mask_column", self.images.mask_column))
+            roles += [("images.cohort_columns", c) for c in self.images.cohort_columns]
         seen: dict[str, str] = {}
         for role, column in roles:
             if column in seen:

@@ -79,7 +79,7 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "bad_literal_typo.yaml": [
         (
-            "models[0].format: must be 'torchscript', 'skops' or 'pickle', got 'skop'; did you "
+            "models[0].format: must be 'torchscript', 'torch_export', 'skops' or 'pickle', got 'skop'; did you "
             "mean 'skops'?"
         ),
     ],
@@ -254,7 +254,7 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "torchscript_without_preprocessing.yaml": [
         (
-            "models[0]: a torchscript model needs preprocessing: the JSON file declaring how raw "
+            "models[0].preprocessing: a torchscript model needs preprocessing: the JSON file declaring how raw "
             "features are encoded; none is given"
         ),
     ],
@@ -264,7 +264,7 @@ EXPECTED: dict[str, list[str]] = {
     "unknown_nested_key.yaml": [
         (
             "models[0].owner: unknown key; expected one of name, format, path, task, classes, "
-            "positive_class, output, preprocessing, trusted_types, trusted, batch_size"
+            "positive_class, output, preprocessing, trusted_types, trusted, batch_size, layer"
         ),
     ],
     "unknown_nested_key_typo.yaml": [

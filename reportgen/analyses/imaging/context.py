@@ -15,6 +15,7 @@ import pandas as pd
 
 from reportgen._lazy import require
 from reportgen.analyses.imaging import maps as map_methods
+from reportgen.analyses.imaging.occlusion import occlusion
 from reportgen.analyses.sampling import stratified_sample
 from reportgen.inputs.image_models import ImageModel
 from reportgen.inputs.resolve import ResolvedInputs, ResolvedModel
@@ -38,6 +39,8 @@ class ImageData:
     frame: pd.DataFrame
     """The evaluation index (ids, labels, cohort columns), rows as ``images``."""
     policy: Policy
+    ig_gaps: np.ndarray | None = None
+    """Integrated gradients' relative completeness gap per mapped image, once computed."""
     _maps: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _seconds: dict[str, float] = field(default_factory=dict, repr=False)
 
@@ -118,20 +121,20 @@ class ImageData:
         elif method == "ig":
             spec = self.settings.ig
             baseline = torch.from_numpy(self.baseline(spec.baseline, self.images[rows]))
-            found = map_methods.to_2d(
-                map_methods.integrated_gradients(
-                    self.model.network,
-                    images,
-                    targets=targets,
-                    baseline=baseline,
-                    steps=spec.steps,
-                    batch_size=size,
-                )
+            ig = map_methods.integrated_gradients(
+                self.model.network,
+                images,
+                targets=targets,
+                baseline=baseline,
+                steps=spec.steps,
+                batch_size=size,
             )
+            self.ig_gaps = ig.relative_gap()
+            found = map_methods.to_2d(ig.values)
         else:
             spec_o = self.settings.occlusion
             found = map_methods.to_2d(
-                map_methods.occlusion(
+                occlusion(
                     self.model.network,
                     images,
                     targets=targets,

@@ -39,6 +39,7 @@ def run_image_maps(data: ImageData) -> ImageMapsResult:
                         MapFamily(name=name, by=by, groups=_groups(scaled, labels, index))
                         for name, by, labels, index in families
                     ],
+                    completeness=_completeness(data, method),
                     seconds=round(data.seconds(method), 3),
                 )
             )
@@ -108,6 +109,13 @@ def _split(data: ImageData, spec: CohortSpec, rows: np.ndarray) -> tuple[list[st
     if numbers is not None and spec.bands:
         return by_band(numbers, spec.bands)
     return by_level(column, None)
+
+
+def _completeness(data: ImageData, method: str) -> float | None:
+    """Integrated gradients: the median relative completeness gap of the mapped images."""
+    if method != "ig" or data.ig_gaps is None:
+        return None
+    return round(float(np.median(data.ig_gaps)), 6)
 
 
 def _settings(data: ImageData, method: str) -> dict[str, str]:
