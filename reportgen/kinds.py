@@ -20,6 +20,7 @@ from reportgen.analyses.cohorts import ModelCohorts, run_cohorts
 from reportgen.analyses.context import ModelData
 from reportgen.analyses.global_importance import run_global_shap, run_permutation
 from reportgen.analyses.imaging.c8 import run_localisation
+from reportgen.analyses.imaging.cases import run_image_cases
 from reportgen.analyses.imaging.context import ImageData
 from reportgen.analyses.imaging.mean_maps import run_image_maps
 from reportgen.analyses.local import run_local
@@ -128,6 +129,16 @@ KINDS: tuple[AnalysisKind, ...] = (
         run_image_maps,
         PrivacyRule.MEAN_MAPS,
         shards="none (images and integration steps batched on the model)",
+        data="images",
+    ),
+    AnalysisKind(
+        "image_cases",
+        "individual images with their heat-maps (policy opt-in)",
+        lambda policy: policy.privacy.image_cases > 0,
+        _always,
+        run_image_cases,
+        PrivacyRule.IMAGE_CASES,
+        shards="none (reuses the heat-maps)",
         data="images",
     ),
     AnalysisKind(

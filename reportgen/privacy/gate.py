@@ -35,6 +35,7 @@ from reportgen.results.document import (
     Cohort,
     CohortResult,
     Contribution,
+    ImageCasesResult,
     ImageMapsResult,
     LedgerEntry,
     LocalExplanationsResult,
@@ -62,6 +63,7 @@ _PER_PERSON = (
     PerformanceResult,
     CohortResult,
     ImageMapsResult,
+    ImageCasesResult,
 )
 """Results that hold something per person or per small group: never a mere aggregate."""
 
@@ -120,6 +122,8 @@ class PrivacyGate:
             admitted = self._performance(result)
         elif rule is PrivacyRule.MEAN_MAPS and isinstance(result, ImageMapsResult):
             admitted = self._mean_maps(result)
+        elif rule is PrivacyRule.IMAGE_CASES and isinstance(result, ImageCasesResult):
+            admitted = self._image_cases(result)
         elif rule is PrivacyRule.AGGREGATE and not isinstance(result, _PER_PERSON):
             admitted = result
         else:
@@ -333,6 +337,20 @@ class PrivacyGate:
                 families.append(MapFamily(name=family.name, by=family.by, groups=shown))
             methods.append(method.model_copy(update={"families": families}))
         return result.model_copy(update={"methods": methods})
+
+    def _image_cases(self, result: ImageCasesResult) -> ImageCasesResult:
+        """Patient images only where the policy opted in, and under pseudonymous ids.
+
+        Raises:
+            PrivacyError: the policy does not opt in to showing individual images.
+        """
+        if self.spec.image_cases == 0:
+            raise PrivacyError(
+                f"privacy gate: the image_cases result of model '{result.model}' carries patient "
+                "images, which this policy does not publish (privacy.image_cases is 0); refused"
+            )
+        cases = [c.model_copy(update={"case_id": self.pseudonym(c.case_id)}) for c in result.cases]
+        return result.model_copy(update={"cases": cases})
 
     def _declared_labels_of(self, column: str) -> bool:
         return any(c.by == column and c.bands is not None for c in self.spec.cohorts)

@@ -28,3 +28,6 @@ class PrivacyRule(StrEnum):
     """Mean heat-maps per group of images: a group's map is published only when the group
     holds at least the minimum cohort size (with complementary suppression in each family);
     never an individual image or map."""
+    IMAGE_CASES = "image_cases"
+    """Individual patient images with their maps: admitted only when the policy opts in
+    (privacy.image_cases), under pseudonymous ids; refused otherwise."""

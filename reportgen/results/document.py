@@ -289,6 +289,37 @@ class ImageMapsResult(_Doc):
     cost: Cost
 
 
+class ImageCase(_Doc):
+    """One evaluation image with its heat-maps: personal data, shown only when the policy opts
+    in (privacy.image_cases), under a pseudonymous id."""
+
+    case_id: str
+    label: str = Field(description="The true class.")
+    predicted: str
+    probability: float = Field(description="The model's probability of the predicted class.")
+    pixels: list[list[float]] = Field(
+        description="The image's grey levels in [0, 1] (channels averaged), rows of pixels."
+    )
+    maps: dict[str, list[list[float]]] = Field(
+        description="Per method, the map explaining the predicted class: positive relevance "
+        "scaled to [0, 1] by its maximum."
+    )
+    relevance_mass: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per method, the share of positive relevance inside the annotated mask "
+        "(only for images with a mask).",
+    )
+
+
+class ImageCasesResult(_Doc):
+    """Individual images with their maps (policy opt-in only)."""
+
+    kind: Literal["image_cases"] = "image_cases"
+    model: str
+    cases: list[ImageCase]
+    cost: Cost
+
+
 Result = Annotated[
     GlobalShapResult
     | PermutationImportanceResult
@@ -296,7 +327,8 @@ Result = Annotated[
     | LocalExplanationsResult
     | CheckResult
     | CohortResult
-    | ImageMapsResult,
+    | ImageMapsResult
+    | ImageCasesResult,
     Field(discriminator="kind"),
 ]
 
