@@ -15,6 +15,7 @@ _EXTRA_OF = {
     "lime": "explain",
     "sklearn": "explain",
     "scipy": "explain",
+    "skimage": "explain",
     "skops": "sklearn",
     "pyarrow": "parquet",
     "weasyprint": "render",

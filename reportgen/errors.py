@@ -56,3 +56,11 @@ class RegistryError(ReportgenError):
 
 class MissingDependencyError(ReportgenError):
     """An optional dependency needed for this step is not installed."""
+
+
+class MapError(AnalysisError, ValueError):
+    """An image saliency map or map check cannot be computed for this model, layer or input.
+
+    For example Grad-CAM on a TorchScript module, which refuses forward hooks. The message is
+    one sentence a report can state as the reason the map is missing.
+    """

@@ -5,7 +5,18 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ["torch", "shap", "lime", "weasyprint", "matplotlib.pyplot", "sklearn", "skops"]
+HEAVY = [
+    "torch",
+    "captum",
+    "shap",
+    "lime",
+    "weasyprint",
+    "matplotlib.pyplot",
+    "sklearn",
+    "skops",
+    "skimage",
+    "scipy",
+]
 
 
 def test_import_loads_no_heavy_library():
