@@ -18,6 +18,9 @@ install: $(BIN)/reportgen
 demo: install
 	$(BIN)/reportgen run policies/credit.yaml --out $(OUT)
 	$(BIN)/reportgen run policies/medical.yaml --out $(OUT)
+	$(BIN)/reportgen run policies/medical-imaging.yaml --out $(OUT)
+	@# The shortcut model's report fails check C8 on purpose: the run exits 1, make goes on.
+	-$(BIN)/reportgen run examples/imaging/shortcut-policy.yaml --out $(OUT)
 	@echo "Reports are under $(OUT)/ (open report.html or report.pdf in the newest v<N> folder)."
 
 test: install
@@ -38,6 +41,7 @@ bench: install
 examples: install
 	$(BIN)/python examples/credit/train.py
 	$(BIN)/python examples/medical/train.py
+	$(BIN)/python examples/imaging/train.py
 
 clean:
 	rm -rf $(VENV) $(OUT) rendered .pytest_cache

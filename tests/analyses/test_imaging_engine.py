@@ -1,0 +1,153 @@
+"""Issue #10: an imaging policy runs through the engine: mean maps, C8, and the privacy rules
+for patient images (no individual image unless the policy opts in; small groups withheld)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reportgen import engine
+from reportgen.errors import PrivacyError
+from reportgen.policy.loader import load_policy
+from reportgen.privacy.gate import PrivacyGate
+from reportgen.privacy.rules import PrivacyRule
+from reportgen.results.document import (
+    CheckResult,
+    ImageCase,
+    ImageCasesResult,
+    ImageMapsResult,
+    PerformanceResult,
+)
+from tests.inputs.imaging_fixtures import SIZE, export_cnn, imaging_policy
+
+
+@pytest.fixture(scope="module")
+def cnn(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return export_cnn(tmp_path_factory.mktemp("model") / "tiny.pt2")
+
+
+@pytest.fixture(scope="module")
+def document(cnn: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    folder = tmp_path_factory.mktemp("policy")
+    loaded = load_policy(imaging_policy(folder, cnn))
+    return engine.compute(loaded, key_dir=folder / "keys")
+
+
+def test_an_imaging_policy_runs_its_kinds_and_no_tabular_one(document) -> None:  # type: ignore[no-untyped-def]
+    kinds = [r.kind if not isinstance(r, CheckResult) else r.check for r in document.results]
+    assert kinds == ["model_performance", "image_maps", "localisation"]
+    performance = next(r for r in document.results if isinstance(r, PerformanceResult))
+    assert performance.rows == 40 and {m.name for m in performance.metrics} >= {"accuracy"}
+
+
+def test_mean_maps_cover_every_method_and_family(document) -> None:  # type: ignore[no-untyped-def]
+    maps = next(r for r in document.results if isinstance(r, ImageMapsResult))
+    assert [m.method for m in maps.methods] == ["gradcam", "ig", "occlusion"]
+    assert maps.images == 40 and maps.layer == "features.conv2"
+    for method in maps.methods:
+        assert [f.name for f in method.families] == ["predicted class", "site"]
+        for family in method.families:
+            for group in family.groups:
+                if group.values is None:
+                    assert group.suppressed and group.images is None
+                    continue
+                assert group.images is not None and group.images >= 5
+                assert len(group.values) == SIZE and len(group.values[0]) == SIZE
+                flat = [v for row in group.values for v in row]
+                assert 0.0 <= min(flat) and max(flat) <= 1.0
+    ig = next(m for m in maps.methods if m.method == "ig")
+    assert ig.completeness is not None and ig.settings["steps"] == "8"
+
+
+def test_c8_is_gated_with_chance_and_a_random_control(document) -> None:  # type: ignore[no-untyped-def]
+    c8 = next(r for r in document.results if isinstance(r, CheckResult))
+    assert c8.code == "C8" and c8.error is None
+    methods = {m.method for m in c8.metrics}
+    assert methods == {"gradcam", "ig", "random"}
+    gates = [g for g in document.gates if g.check == "localisation"]
+    assert {g.method for g in gates} == {"gradcam", "ig"}
+    mass = next(m for m in c8.metrics if m.method == "random" and m.metric == "relevance_mass")
+    assert mass.chance is not None and abs(mass.median - mass.chance) < 0.1
+
+
+def test_small_groups_lose_their_maps(cnn: Path, tmp_path: Path) -> None:
+    """With a minimum of 15 and sites of 20 images split by prediction, some group is small:
+    its map is withheld and listed in the privacy section."""
+    path = imaging_policy(tmp_path, cnn, privacy={"min_cohort_size": 15, "cohorts": []})
+    document = engine.compute(load_policy(path), key_dir=tmp_path / "keys")
+    maps = next(r for r in document.results if isinstance(r, ImageMapsResult))
+    groups = maps.methods[0].families[0].groups
+    for group in groups:
+        assert (group.values is None) == (group.images is None)
+        if group.images is not None:
+            assert group.images >= 15
+    listed = {(s.family, s.cohort) for s in document.privacy.suppressed}
+    hidden = {("mean maps: predicted class", g.group) for g in groups if g.values is None}
+    assert hidden <= listed
+
+
+def _cases() -> ImageCasesResult:
+    case = ImageCase(
+        case_id="scan-001",
+        label="lesion",
+        predicted="lesion",
+        probability=0.9,
+        pixels=[[0.0]],
+        maps={"gradcam": [[1.0]]},
+    )
+    return ImageCasesResult(
+        model="tiny-cnn",
+        cases=[case],
+        cost=document_cost(),
+    )
+
+
+def document_cost():  # type: ignore[no-untyped-def]
+    from reportgen.results.document import Cost
+
+    return Cost(model_rows=0, model_calls=0, wall_seconds=0.0, model_seconds=0.0)
+
+
+def _gate(cnn: Path, tmp_path: Path, **privacy: object) -> PrivacyGate:
+    from reportgen.inputs.resolve import resolve_inputs
+
+    settings = {"min_cohort_size": 5, **privacy}
+    loaded = load_policy(imaging_policy(tmp_path, cnn, privacy=settings))
+    inputs = resolve_inputs(loaded)
+    return PrivacyGate(
+        loaded.policy,
+        reference=inputs.reference.frame,
+        evaluation=inputs.evaluation.frame,
+        key_dir=tmp_path / "keys",
+    )
+
+
+def test_the_gate_refuses_patient_images_without_opt_in(cnn: Path, tmp_path: Path) -> None:
+    gate = _gate(cnn, tmp_path)
+    with pytest.raises(PrivacyError, match=r"carries patient images.*privacy.image_cases is 0"):
+        gate.admit(_cases(), PrivacyRule.IMAGE_CASES)
+    # nor can any other rule publish images or mean maps
+    for rule in (PrivacyRule.AGGREGATE, PrivacyRule.CHECK, PrivacyRule.CASES):
+        with pytest.raises(PrivacyError, match="no privacy rule that fits it"):
+            gate.admit(_cases(), rule)
+
+
+def test_opted_in_images_carry_pseudonyms(cnn: Path, tmp_path: Path) -> None:
+    gate = _gate(cnn, tmp_path, image_cases=2)
+    admitted = gate.admit(_cases(), PrivacyRule.IMAGE_CASES)
+    assert isinstance(admitted, ImageCasesResult)
+    assert admitted.cases[0].case_id != "scan-001"
+    assert gate.pseudonym.issued(admitted.cases[0].case_id)
+
+
+def test_opted_in_policy_publishes_cases_with_maps(cnn: Path, tmp_path: Path) -> None:
+    path = imaging_policy(tmp_path, cnn, privacy={"min_cohort_size": 5, "image_cases": 4})
+    document = engine.compute(load_policy(path), key_dir=tmp_path / "keys")
+    cases = next(r for r in document.results if isinstance(r, ImageCasesResult))
+    assert len(cases.cases) == 4
+    assert {c.predicted for c in cases.cases} <= {"normal", "lesion"}
+    for case in cases.cases:
+        assert not case.case_id.startswith("scan-")
+        assert set(case.maps) == {"gradcam", "ig", "occlusion"}
+        assert len(case.pixels) == SIZE
