@@ -109,7 +109,8 @@ class ImageModel:
                 f"{len(batch)} image(s); expected ({len(batch)}, {self.n_outputs}) "
                 f"({self.n_outputs} classes)"
             )
-        return self.probabilities(raw).to(torch.float64).numpy()
+        values = self.probabilities(raw).to(torch.float64).numpy()
+        return values / values.sum(axis=1, keepdims=True)  # float32 rounding: rows sum to 1
 
 
 def load_image_model(path: Path, spec: ModelSpec, where: str, shape: tuple[int, ...]) -> ImageModel:

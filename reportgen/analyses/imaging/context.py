@@ -12,10 +12,10 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from reportgen.analyses.imaging.occlusion import occlusion
 
 from reportgen._lazy import require
 from reportgen.analyses.imaging import maps as map_methods
+from reportgen.analyses.imaging.occlusion import occlusion
 from reportgen.analyses.sampling import stratified_sample
 from reportgen.inputs.image_models import ImageModel
 from reportgen.inputs.resolve import ResolvedInputs, ResolvedModel
