@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+import reportgen.analyses.imaging.localisation as loc
 from reportgen.analyses.context import Measure
-from reportgen.analyses.imaging import localisation as loc
 from reportgen.analyses.imaging.context import SALT_CONTROL, ImageData
 from reportgen.results.document import CheckMetric, CheckResult, Cost
 
@@ -34,13 +34,15 @@ def run_localisation(data: ImageData) -> CheckResult:
             cost=Cost(model_rows=0, model_calls=0, wall_seconds=0.0, model_seconds=0.0),
         )
     masks = data.masks[rows]
-    chance = loc.chance(masks)
+    tolerance = spec.tolerance_px
+    chance = loc.chance_levels(masks, tolerance_px=tolerance)
     metrics: list[CheckMetric] = []
     with Measure(data.model) as measure:
         for method in spec.methods:
-            metrics += _metrics(method, data.maps(method, rows), masks, chance, spec.tolerance_px)
-        control = loc.random_maps(masks.shape, data.rng(SALT_CONTROL))
-        metrics += _metrics("random", control, masks, chance, spec.tolerance_px)
+            found = loc.localisation(data.maps(method, rows), masks, tolerance_px=tolerance)
+            metrics += _metrics(method, found, chance)
+        control = loc.random_control(masks, rng=data.rng(SALT_CONTROL), tolerance_px=tolerance)
+        metrics += _metrics("random", control, chance)
     return CheckResult(
         **base,  # type: ignore[arg-type]
         instances=len(rows),
@@ -49,36 +51,34 @@ def run_localisation(data: ImageData) -> CheckResult:
             f"Checked on {len(rows)} correctly classified evaluation images with a mask; the "
             f"pointing game counts a hit when the map's peak lies within {spec.tolerance_px} px "
             "of the mask, and its figure is the hit rate. Chance is |G|/N, the mask's share of "
-            "the image (0.5 for the AUC)."
+            "the image, for mass and rank; the share of pixels within the tolerance of the mask "
+            "for the pointing game; 0.5 for the AUC."
         ],
         cost=measure.cost,
     )
 
 
-def _metrics(
-    method: str, maps: np.ndarray, masks: np.ndarray, chance: np.ndarray, tolerance: int
-) -> list[CheckMetric]:
-    hits = loc.pointing_game(maps, masks, tolerance_px=tolerance).astype(np.float64)
-    mass = loc.relevance_mass(maps, masks)
-    rank = loc.relevance_rank(maps, masks)
-    auc = loc.pixel_auc(maps, masks)
-    median_chance = float(np.median(chance))
+def _metrics(method: str, found: loc.Localisation, chance: loc.Localisation) -> list[CheckMetric]:
     return [
-        _metric(method, "pointing_game", hits, float(hits.mean()), median_chance),
-        _metric(method, "relevance_mass", mass, float(np.median(mass)), median_chance),
-        _metric(method, "relevance_rank", rank, float(np.median(rank)), median_chance),
-        _metric(method, "auc", auc, float(np.median(auc)), 0.5),
+        _metric(method, "pointing_game", found.pointing, float(found.pointing.mean()), chance),
+        _metric(method, "relevance_mass", found.mass, float(np.median(found.mass)), chance),
+        _metric(method, "relevance_rank", found.rank, float(np.median(found.rank)), chance),
+        _metric(method, "auc", found.auc, float(np.median(found.auc)), chance),
     ]
 
 
+_CHANCE_OF = {"pointing_game": "pointing", "relevance_mass": "mass", "relevance_rank": "rank"}
+
+
 def _metric(
-    method: str, name: str, values: np.ndarray, centre: float, chance: float
+    method: str, name: str, values: np.ndarray, centre: float, chance: loc.Localisation
 ) -> CheckMetric:
+    level = getattr(chance, _CHANCE_OF.get(name, "auc"))
     return CheckMetric(
         method=method,
         metric=name,
         median=centre,
         tail=float(np.quantile(values, 0.1)),
-        chance=chance,
+        chance=float(np.mean(level) if name == "pointing_game" else np.median(level)),
         values=[round(float(v), 6) for v in values],
     )

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+import reportgen.analyses.imaging.localisation as loc
 from reportgen.analyses.context import Measure
-from reportgen.analyses.imaging import localisation as loc
 from reportgen.analyses.imaging.context import ImageData
 from reportgen.analyses.imaging.mean_maps import unit_scaled
 from reportgen.analyses.sampling import stratified_sample
