@@ -140,10 +140,26 @@ def local_text(result: LocalExplanationsResult, seed: int) -> str:
 
 
 def check_text(result: CheckResult, seed: int) -> str:
+    if result.check == "localisation":
+        return _localisation_text(result, seed)
     text = (
         f"{check_scope(result)} Each per-instance metric is summarised as its median, its worse "
         "tail (P10 when higher is better, P90 when lower is better) and the share of instances "
         "that meet the policy's per-instance threshold, next to a random-attribution control."
+    )
+    if result.error is not None:
+        text += f" The check could not be computed: {result.error}"
+    return text
+
+
+def _localisation_text(result: CheckResult, seed: int) -> str:
+    text = (
+        f"{check_scope(result)} Per method, each image's map is compared with the outlined "
+        "finding: the pointing game's figure is its hit rate (the share of images whose map "
+        "peaks on the finding, within the tolerance in the notes); relevance mass, relevance "
+        "rank and the pixel AUC are summarised as their median and P10 over the images. Each "
+        "stands next to its chance level (the median share of the image the finding covers; 0.5 "
+        f"for the AUC) and to random maps drawn from the run's seed {seed} (the control)."
     )
     if result.error is not None:
         text += f" The check could not be computed: {result.error}"

@@ -18,10 +18,12 @@ from imaging_fixture import (
     LAYER,
     MARKED,
     MIN_GROUP,
+    MODEL,
     WITHHELD_REASON,
     blob,
     make_image_maps,
     make_imaging_document,
+    make_localisation,
 )
 from page_checks import References, external_references
 from PIL import Image
@@ -49,7 +51,8 @@ from reportgen.render.heatmaps import (
     focus,
 )
 from reportgen.render.html import make_environment, render_template
-from reportgen.render.method_text import image_maps_text
+from reportgen.render.method_text import check_text, image_maps_text
+from reportgen.render.trust import build_trust
 from reportgen.render.views import PageSection
 from reportgen.results.document import ImageMapsResult
 
@@ -313,7 +316,58 @@ def test_the_pdf_holds_the_maps_as_images(page: str) -> None:
     assert "Heat-maps" in text and "0 = no positive relevance" in text
 
 
-# --- appendix ----------------------------------------------------------------------------
+# --- C8 in the trust section -----------------------------------------------------------------
+
+
+def _c8_view():  # type: ignore[no-untyped-def]
+    doc = make_imaging_document()
+    (check,) = build_trust(
+        [make_localisation()], doc.gates, MODEL, "model-1", heading="Trust", template="_trust.html"
+    ).checks
+    return check
+
+
+def test_c8_rows_show_each_metric_with_its_chance_and_the_random_control() -> None:
+    check = _c8_view()
+    assert check.title == "C8 \u00b7 Localisation of the annotated finding"
+    assert check.scope.startswith("120 images checked: correctly classified")
+    table = [(r.metric, r.method, r.median, r.tail, r.chance, r.control) for r in check.rows]
+    assert table[:3] == [
+        ("Relevance mass on the finding", "Grad-CAM", "0.41", "P10 0.32", "0.04", False),
+        ("", "Occlusion", "0.06", "P10 0.00", "0.04", False),
+        ("", "Random (control)", "0.04", "P10 0.00", "0.04", True),
+    ]
+    rates = [
+        r for r in table if r[0] == "Pointing game: hit rate" or (r[0] == "" and r[2].endswith("%"))
+    ]
+    assert rates == [
+        ("Pointing game: hit rate", "Grad-CAM", "91 %", "\u2014", "4 %", False),
+        ("", "Occlusion", "13 %", "\u2014", "4 %", False),
+        ("", "Random (control)", "4 %", "\u2014", "4 %", True),
+    ]
+    metrics = [r.metric for r in check.rows if r.metric]
+    assert metrics == [
+        "Relevance mass on the finding",
+        "Pointing game: hit rate",
+        "Relevance rank on the finding",
+        "AUC of the map against the finding",
+    ]
+    assert [r.chance for r in check.rows if r.metric.startswith("AUC")] == ["0.50"]
+    assert [(b.label, b.status_word) for b in check.badges] == [
+        ("Grad-CAM", "PASS"),
+        ("Occlusion", "FAIL"),
+    ]
+    assert "shortcut such as a marker, a ruler" in check.question
+    assert check.chart is not None and check.chart.controls == (False, False, True)
+
+
+def test_c8_renders_in_the_trust_section(page: str) -> None:
+    assert "C8 \u00b7 Localisation of the annotated finding" in page
+    assert "Pointing game: hit rate" in page and "Random (control)" in page
+    assert ">91 %</td>" in page and ">4 %</td>" in page
+
+
+# --- appendix and summary --------------------------------------------------------------------
 
 
 def test_the_method_text_names_each_methods_settings() -> None:
@@ -335,3 +389,5 @@ def test_the_method_text_names_each_methods_settings() -> None:
         "0.00210",
     ):
         assert words in text, words
+    c8 = check_text(make_localisation(), 7)
+    assert "hit rate" in c8 and "0.5 for the AUC" in c8 and "top 0 features" not in c8
