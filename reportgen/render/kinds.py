@@ -21,7 +21,7 @@ from reportgen import __version__
 from reportgen.errors import RenderError
 from reportgen.render.cases import build_local_cases
 from reportgen.render.cohorts import build_cohorts
-from reportgen.render.heatmaps import build_heatmaps
+from reportgen.render.heatmaps import build_heatmaps, image_maps_of
 from reportgen.render.method_text import (
     check_text,
     cohort_text,
@@ -215,8 +215,11 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         order=20,
         template="_performance.html",
         build=_one_each(
-            lambda entry, result, _: build_performance(
-                result, heading=entry.heading, template=entry.template
+            lambda entry, result, model: build_performance(
+                result,
+                heading=entry.heading,
+                template=entry.template,
+                unit="image" if image_maps_of(model.results) is not None else "row",
             )
         ),
         explain=performance_text,

@@ -14,7 +14,9 @@ import numpy as np
 import pypdf
 import pytest
 from imaging_fixture import (
+    C8_IMAGES,
     ESCAPED_SITE,
+    IMAGES,
     LAYER,
     MARKED,
     MIN_GROUP,
@@ -30,7 +32,7 @@ from PIL import Image
 from render_fixture import META
 
 from reportgen.errors import RenderError
-from reportgen.render import render_html, render_pdf
+from reportgen.render import build_view, render_html, render_pdf
 from reportgen.render.heatmap_png import (
     LEGEND_SIZE,
     PNG_PREFIX,
@@ -52,6 +54,7 @@ from reportgen.render.heatmaps import (
 )
 from reportgen.render.html import make_environment, render_template
 from reportgen.render.method_text import check_text, image_maps_text
+from reportgen.render.summary import build_summary
 from reportgen.render.trust import build_trust
 from reportgen.render.views import PageSection
 from reportgen.results.document import ImageMapsResult
@@ -302,6 +305,7 @@ def test_the_image_models_page_is_self_contained_and_orders_its_sections(page: s
     positions = [page.index(f">{h}</h2>") for h in headings]
     assert positions == sorted(positions)
     assert "Global importance" not in page and "Cohorts</h2>" not in page
+    assert "<dt>Input</dt><dd>images of 64 \u00d7 64 pixels</dd>" in page
 
 
 def test_the_pdf_holds_the_maps_as_images(page: str) -> None:
@@ -391,3 +395,48 @@ def test_the_method_text_names_each_methods_settings() -> None:
         assert words in text, words
     c8 = check_text(make_localisation(), 7)
     assert "hit rate" in c8 and "0.5 for the AUC" in c8 and "top 0 features" not in c8
+
+
+def test_an_image_models_summary_speaks_of_images_maps_and_c8() -> None:
+    doc = make_imaging_document()
+    summary = build_summary(MODEL, doc.models[0], list(doc.results), doc.gates, "model-1")
+    text = " ".join(summary.sentences)
+    assert summary.sentences[0] == (
+        "lesion_cnn is a binary classification model (torch_export) that predicts 'healthy' or "
+        "'lesion' from images of 64 \u00d7 64 pixels."
+    )
+    assert f"On {IMAGES} evaluation images it reaches ROC AUC 0.941 and accuracy 0.885." in text
+    assert (
+        "concentrated in the top-left corner for 'healthy' and in the centre for 'lesion'" in text
+    )
+    assert (
+        f"Check C8 compared the maps with the finding a clinician outlined on {C8_IMAGES} "
+        "correctly classified images: the Grad-CAM maps point at it in 91 % of them, against "
+        "4 % by chance (PASS) and the occlusion maps point at it in 13 %, against 4 % by chance "
+        "(FAIL)."
+    ) in text
+    assert "a marker, a ruler or the scanner" in text
+    assert "feature" not in text.lower()
+    assert summary.estimators == (
+        "Grad-CAM (layer features.3), integrated gradients (32 steps, Gauss-Legendre rule, "
+        "baseline the normalised zero image) and occlusion (8 x 8 px window, stride 4 px): "
+        "mean heat-maps over 392 images",
+    )
+
+
+def test_a_summary_without_c8_or_with_c8_in_error_says_so_plainly() -> None:
+    doc = make_imaging_document(with_c8=False)
+    summary = build_summary(MODEL, doc.models[0], list(doc.results), doc.gates, "model-1")
+    assert not any("C8" in s for s in summary.sentences)
+    broken = make_localisation().model_copy(update={"metrics": [], "error": "only 3 images."})
+    summary = build_summary(MODEL, doc.models[0], [*doc.results, broken], [], "model-1")
+    assert summary.sentences[-1] == (
+        "Check C8 could not compare the maps with outlined findings: only 3 images."
+    )
+
+
+def test_the_performance_section_counts_images(page: str) -> None:
+    (model,) = build_view(make_imaging_document(), META).models
+    performance = next(s for s in model.sections if s.kind == "model_performance")
+    assert performance.intro.startswith(f"Measured on {IMAGES} images of the evaluation data.")  # type: ignore[attr-defined]
+    assert performance.count_heading == "Images"  # type: ignore[attr-defined]
