@@ -1,9 +1,10 @@
 """Render a ResultDocument: typed view-model, then strict Jinja2 HTML, then WeasyPrint PDF.
 
 ``build_view`` is pure data; ``render_html`` returns one self-contained page (inline CSS and
-SVG, no external reference); ``render_pdf`` prints that page without fetching anything;
-``write_report`` writes both into a folder. Rendering reads only :mod:`reportgen.results`.
-matplotlib and WeasyPrint load only when a chart or a PDF is actually made.
+SVG, heat-maps as embedded PNG, no external reference); ``render_pdf`` prints that page without
+fetching anything; ``write_report`` writes both into a folder. Rendering reads only
+:mod:`reportgen.results`. matplotlib and WeasyPrint load only when a chart, a heat-map or a PDF
+is actually made.
 """
 
 from reportgen.render.files import write_report, write_report_into

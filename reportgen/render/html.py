@@ -1,4 +1,5 @@
-"""Render the report as one self-contained HTML page: strict Jinja2, autoescape, inline CSS/SVG."""
+"""Render the report as one self-contained HTML page: strict Jinja2, autoescape, inline CSS/SVG
+and embedded PNG."""
 
 from __future__ import annotations
 

@@ -21,9 +21,11 @@ from reportgen import __version__
 from reportgen.errors import RenderError
 from reportgen.render.cases import build_local_cases
 from reportgen.render.cohorts import build_cohorts
+from reportgen.render.heatmaps import build_heatmaps, image_maps_of
 from reportgen.render.method_text import (
     check_text,
     cohort_text,
+    image_maps_text,
     local_text,
     performance_text,
     permutation_text,
@@ -39,6 +41,7 @@ from reportgen.results.document import (
     CohortResult,
     GateOutcome,
     GlobalShapResult,
+    ImageMapsResult,
     LocalExplanationsResult,
     PerformanceResult,
     PermutationImportanceResult,
@@ -144,6 +147,27 @@ def _cohorts(
     return (view,)
 
 
+def _heatmaps(
+    entry: SectionKind[ImageMapsResult],
+    results: Sequence[ImageMapsResult],
+    model: ModelContext,
+) -> tuple[SectionView, ...]:
+    """One section per heat-maps result, its caveat naming C8 when the model was checked."""
+    checked = any(isinstance(r, CheckResult) and r.check == "localisation" for r in model.results)
+    minimum = model.privacy.min_cohort_size if model.privacy is not None else None
+    return tuple(
+        build_heatmaps(
+            result,
+            model.anchor,
+            min_group_size=minimum,
+            localisation_checked=checked,
+            heading=entry.heading,
+            template=entry.template,
+        )
+        for result in results
+    )
+
+
 def _cases(
     entry: SectionKind[LocalExplanationsResult],
     results: Sequence[LocalExplanationsResult],
@@ -191,11 +215,22 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         order=20,
         template="_performance.html",
         build=_one_each(
-            lambda entry, result, _: build_performance(
-                result, heading=entry.heading, template=entry.template
+            lambda entry, result, model: build_performance(
+                result,
+                heading=entry.heading,
+                template=entry.template,
+                unit="image" if image_maps_of(model.results) is not None else "row",
             )
         ),
         explain=performance_text,
+    ),
+    SectionKind[ImageMapsResult](
+        kind="image_maps",
+        heading="Heat-maps",
+        order=25,
+        template="_heatmaps.html",
+        build=_heatmaps,
+        explain=image_maps_text,
     ),
     SectionKind[GlobalShapResult](
         kind="global_shap",

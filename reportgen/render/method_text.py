@@ -9,12 +9,15 @@ from __future__ import annotations
 from reportgen.render.cases import join_counts
 from reportgen.render.cohorts import NOISE_NOTE
 from reportgen.render.format import fmt_int, fmt_num, join_words, metric_name, plural
+from reportgen.render.heatmap_png import COLORMAP, TARGET_PX
 from reportgen.render.trust import check_scope
 from reportgen.results.document import (
     CheckResult,
     CohortResult,
     GlobalShapResult,
+    ImageMapsResult,
     LocalExplanationsResult,
+    MethodMaps,
     PerformanceResult,
     PermutationImportanceResult,
 )
@@ -60,6 +63,61 @@ def shap_text(result: GlobalShapResult, seed: int) -> str:
     )
 
 
+STORED_SIZE = 32
+"""The results document stores mean maps mean-pooled to at most this many pixels a side."""
+
+
+def image_maps_text(result: ImageMapsResult, seed: int) -> str:
+    methods = " ".join(_map_method_text(m) for m in result.methods)
+    return (
+        f"Heat-maps of {result.explained} on {plural(result.images, 'evaluation image')} "
+        f"({result.height} \u00d7 {result.width} pixels), a sample stratified by predicted class "
+        f"(seed {seed}); each map explains the image's predicted class. {methods} Each image's "
+        "map keeps its positive part and is divided by its own maximum, so its values lie in "
+        "[0, 1] and every image weighs the same (a map with no positive value stays 0). The "
+        "scaled maps are averaged per group: per predicted class, then per cohort of each cohort "
+        f"family. The means are stored mean-pooled to at most {STORED_SIZE} \u00d7 {STORED_SIZE} "
+        f"pixels and drawn enlarged to about {TARGET_PX} pixels by repeating each value (no "
+        f"smoothing), on one colour scale from 0 to 1 ('{COLORMAP}') for every map. A group's "
+        "map is published only when the group holds at least the minimum cohort size stated "
+        "under Privacy, and no group can be worked out from the others; no individual image "
+        "or map is published."
+    )
+
+
+def _map_method_text(method: MethodMaps) -> str:
+    settings = method.settings
+    if method.method == "gradcam":
+        layer = settings.get("layer", "the policy's layer")
+        upsampling = settings.get("upsampling", "bilinear")
+        return (
+            f"Grad-CAM: the activations of layer {layer} weighted by the mean gradient of the "
+            "output over each channel, summed over channels, kept where positive and upsampled "
+            f"({upsampling}) to the image."
+        )
+    if method.method == "ig":
+        text = (
+            f"Integrated gradients: {settings.get('steps', '?')} steps of the "
+            f"{settings.get('rule', 'stated')} rule along the straight path from "
+            f"{settings.get('baseline', 'the baseline')} to the image, summed over channels."
+        )
+        if method.completeness is not None:
+            text += (
+                " The median relative gap between the attributions' sum and "
+                f"f(x) \u2212 f(baseline) is {fmt_num(method.completeness)}."
+            )
+        return text
+    if method.method == "occlusion":
+        return (
+            f"Occlusion: a window of {settings.get('window', '?')} slid over the image with a "
+            f"stride of {settings.get('stride', '?')}, its pixels set to "
+            f"{settings.get('fill', 'the fill value')}; a pixel's relevance is the mean drop in "
+            "the output over the windows that cover it, summed over channels."
+        )
+    listed = ", ".join(f"{key} {value}" for key, value in settings.items())
+    return f"{method.method}: {listed}."
+
+
 def local_text(result: LocalExplanationsResult, seed: int) -> str:
     parts = [
         f"{plural(len(result.cases), 'case')} drawn per predicted class "
@@ -82,10 +140,26 @@ def local_text(result: LocalExplanationsResult, seed: int) -> str:
 
 
 def check_text(result: CheckResult, seed: int) -> str:
+    if result.check == "localisation":
+        return _localisation_text(result, seed)
     text = (
         f"{check_scope(result)} Each per-instance metric is summarised as its median, its worse "
         "tail (P10 when higher is better, P90 when lower is better) and the share of instances "
         "that meet the policy's per-instance threshold, next to a random-attribution control."
+    )
+    if result.error is not None:
+        text += f" The check could not be computed: {result.error}"
+    return text
+
+
+def _localisation_text(result: CheckResult, seed: int) -> str:
+    text = (
+        f"{check_scope(result)} Per method, each image's map is compared with the outlined "
+        "finding: the pointing game's figure is its hit rate (the share of images whose map "
+        "peaks on the finding, within the tolerance in the notes); relevance mass, relevance "
+        "rank and the pixel AUC are summarised as their median and P10 over the images. Each "
+        "stands next to its chance level (the median share of the image the finding covers; 0.5 "
+        f"for the AUC) and to random maps drawn from the run's seed {seed} (the control)."
     )
     if result.error is not None:
         text += f" The check could not be computed: {result.error}"

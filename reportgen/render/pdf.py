@@ -1,13 +1,17 @@
 """Print the report's HTML to PDF with WeasyPrint, never fetching anything from anywhere.
 
 Page size, margins, the running header and "page X of Y" come from the @page rules of the
-inlined stylesheet, so the HTML alone decides how the PDF looks. The PDF is PDF/A-3b, the
+inlined stylesheet, so the HTML alone decides how the PDF looks. The only resources the page
+may carry are PNG images embedded in it as ``data:`` URLs (the heat-maps); any other URL is
+refused. The PDF is PDF/A-3b, the
 archival profile that allows embedded files, so the data behind the report (``results.json``)
 and a manifest can travel inside it.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from types import ModuleType
@@ -27,19 +31,54 @@ def refuse_url(url: str, *args: Any, **kwargs: Any) -> NoReturn:
     raise RenderError(f"the report refers to {url!r}; reports may not load external resources")
 
 
+EMBEDDED_PNG = "data:image/png;base64,"
+"""The one kind of URL a report may hold: a PNG carried in the page itself (a heat-map)."""
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def embedded_png(url: str) -> bytes | None:
+    """The bytes of a ``data:image/png;base64,...`` URL, None for any other URL.
+
+    Raises:
+        RenderError: the URL claims to carry a PNG but its base64 is malformed or the bytes are
+            not a PNG.
+    """
+    if not url.startswith(EMBEDDED_PNG):
+        return None
+    try:
+        data = base64.b64decode(url[len(EMBEDDED_PNG) :], validate=True)
+    except binascii.Error as exc:
+        raise RenderError(f"an embedded image's base64 is malformed: {exc}") from exc
+    if not data.startswith(PNG_SIGNATURE):
+        raise RenderError("an embedded image claims to be a PNG but is not one")
+    return data
+
+
 def _refusing_fetcher(urls: ModuleType) -> Any:
-    """A WeasyPrint URL fetcher whose every fetch goes to :func:`refuse_url`.
+    """A WeasyPrint URL fetcher that hands over the PNGs embedded in the page and sends every
+    other fetch to :func:`refuse_url`.
 
     WeasyPrint 68 and later take a ``URLFetcher`` subclass; earlier versions take a function.
     ``refuse_url`` is looked up at fetch time, so a test can watch the refusals.
     """
     base = getattr(urls, "URLFetcher", None)
     if base is None:
-        return lambda url, *args, **kwargs: refuse_url(url)
+
+        def fetch_embedded(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+            data = embedded_png(url)
+            if data is None:
+                refuse_url(url)
+            return {"string": data, "mime_type": "image/png"}
+
+        return fetch_embedded
+    response = urls.URLFetcherResponse
 
     class RefusingFetcher(base):  # type: ignore[misc, valid-type]  # base known at run time
-        def fetch(self, url: str, headers: Any = None) -> NoReturn:
-            refuse_url(url)
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            data = embedded_png(url)
+            if data is None:
+                refuse_url(url)
+            return response(url, body=data, headers={"Content-Type": "image/png"})
 
     return RefusingFetcher()
 
@@ -58,9 +97,9 @@ def render_pdf(
 ) -> bytes:
     """The PDF/A-3b of a page made by :func:`reportgen.render.render_html`.
 
-    WeasyPrint gets no base URL and a fetcher that refuses every URL (:func:`refuse_url`), so a
-    stray reference can never reach the network or the file system: WeasyPrint logs a warning
-    and leaves the resource out.
+    WeasyPrint gets no base URL and a fetcher that refuses every URL (:func:`refuse_url`) but
+    the PNGs embedded in the page itself, so a stray reference can never reach the network or
+    the file system: WeasyPrint logs a warning and leaves the resource out.
 
     Args:
         html: the page to print.

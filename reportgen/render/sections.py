@@ -42,10 +42,13 @@ def by_rank(importances: list[FeatureImportance]) -> list[FeatureImportance]:
     return sorted(importances, key=lambda item: (item.rank, item.feature))
 
 
-def build_performance(result: PerformanceResult, *, heading: str, template: str) -> PerformanceView:
-    """The performance section: metrics and predicted class counts."""
+def build_performance(
+    result: PerformanceResult, *, heading: str, template: str, unit: str = "row"
+) -> PerformanceView:
+    """The performance section: metrics and predicted class counts; ``unit`` is what the
+    evaluation data holds (``row``, or ``image`` for an image model)."""
     counts = sorted(result.class_counts.items(), key=lambda item: (-item[1], item[0]))
-    intro = f"Measured on {plural(result.rows, 'row')} of the evaluation data."
+    intro = f"Measured on {plural(result.rows, unit)} of the evaluation data."
     if counts:
         intro += " The class counts are the model's predictions, not the recorded outcomes."
     return PerformanceView(
@@ -55,6 +58,7 @@ def build_performance(result: PerformanceResult, *, heading: str, template: str)
         intro=intro,
         metrics=tuple(Fact(metric_label(m.name), fmt_fixed(m.value)) for m in result.metrics),
         class_counts=tuple(Fact(label, fmt_int(count)) for label, count in counts),
+        count_heading=f"{unit.capitalize()}s",
     )
 
 

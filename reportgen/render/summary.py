@@ -15,6 +15,12 @@ from reportgen.render.format import (
     number_word,
     plural,
 )
+from reportgen.render.heatmaps import image_maps_of
+from reportgen.render.imaging_summary import (
+    localisation_sentences,
+    maps_estimator_line,
+    maps_sentences,
+)
 from reportgen.render.sections import by_rank
 from reportgen.render.trust import NO_CHECKS, TRUST_HEADING
 from reportgen.render.trust_views import Status, TrustSummary
@@ -23,6 +29,7 @@ from reportgen.results.document import (
     CheckResult,
     GateOutcome,
     GlobalShapResult,
+    ImageMapsResult,
     LocalExplanationsResult,
     ModelInfo,
     PerformanceResult,
@@ -45,22 +52,24 @@ UNSTABLE_DRIVERS = (
 )
 
 
-def model_sentence(name: str, info: ModelInfo | None) -> str:
-    """What the model is and what it predicts from how many features."""
+def model_sentence(name: str, info: ModelInfo | None, image: ImageMapsResult | None = None) -> str:
+    """What the model is and what it predicts: from how many features, or (``image``: the
+    model's heat-maps, for an image model) from images of what size."""
     if info is None:
         return f"{name} is not described in the results document; only its results are shown."
-    kinds = Counter(f.kind for f in info.features)
-    mix = ", ".join(f"{kinds[k]} {k}" for k in ("numeric", "categorical") if kinds[k])
     task = info.task.replace("_", " ")
     if info.classes:
         target = join_words([f"'{c}'" for c in info.classes], "or")
         predicts = f"predicts {target}"
     else:
         predicts = "predicts a value"
-    return (
-        f"{name} is a {task} model ({info.format}) that {predicts} from "
-        f"{plural(len(info.features), 'feature')} ({mix})."
-    )
+    if image is not None and not info.features:
+        source = f"images of {image.height} \u00d7 {image.width} pixels"
+    else:
+        kinds = Counter(f.kind for f in info.features)
+        mix = ", ".join(f"{kinds[k]} {k}" for k in ("numeric", "categorical") if kinds[k])
+        source = f"{plural(len(info.features), 'feature')} ({mix})"
+    return f"{name} is a {task} model ({info.format}) that {predicts} from {source}."
 
 
 def driver_sentences(results: list[Result], reliable: list[str] | None = None) -> list[str]:
@@ -117,11 +126,12 @@ def _stable_driver_sentences(results: list[Result], reliable: list[str]) -> list
     return [*sentences, UNSTABLE_OTHERS]
 
 
-def _performance_sentence(perf: PerformanceResult) -> str:
+def _performance_sentence(perf: PerformanceResult, unit: str = "row") -> str:
     shown = [f"{metric_name(m.name)} {fmt_fixed(m.value)}" for m in perf.metrics[:3]]
+    measured = plural(perf.rows, f"evaluation {unit}")
     if not shown:
-        return f"Performance was measured on {plural(perf.rows, 'evaluation row')}."
-    return f"On {plural(perf.rows, 'evaluation row')} it reaches {join_words(shown)}."
+        return f"Performance was measured on {measured}."
+    return f"On {measured} it reaches {join_words(shown)}."
 
 
 def estimator_lines(results: list[Result]) -> list[str]:
@@ -141,18 +151,24 @@ def estimator_lines(results: list[Result]) -> list[str]:
         elif isinstance(result, LocalExplanationsResult):
             methods = join_words([m.upper() for m in result.methods])
             lines.append(f"Local {methods} on {plural(len(result.cases), 'audit case')}")
+        elif isinstance(result, ImageMapsResult) and result.methods:
+            lines.append(maps_estimator_line(result))
     return lines
 
 
 def build_summary(
     name: str, info: ModelInfo | None, results: list[Result], gates: list[GateOutcome], anchor: str
 ) -> ModelSummary:
-    sentences = [model_sentence(name, info)]
+    maps = image_maps_of(results)
+    sentences = [model_sentence(name, info, maps)]
     perf = _of_kind(results, PerformanceResult)
     if perf is not None:
-        sentences.append(_performance_sentence(perf))
+        sentences.append(_performance_sentence(perf, "image" if maps is not None else "row"))
     checks = [r for r in results if isinstance(r, CheckResult)]
     sentences.extend(driver_sentences(results, narrative_features(checks, gates)))
+    if maps is not None:
+        sentences.extend(maps_sentences(maps))
+    sentences.extend(localisation_sentences(checks, gates))
     local = _of_kind(results, LocalExplanationsResult)
     if local is not None:
         sentences.append(

@@ -9,8 +9,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from functools import partial
 from itertools import chain
 
+from reportgen.render.cohorts import fmt_percent
 from reportgen.render.format import fmt_fixed, fmt_num, plural
 from reportgen.render.trust_text import (
     CHECK_QUESTIONS,
@@ -45,7 +47,8 @@ LOG_FLOOR = 1e-16
 OFF_SCALE = 1e100
 """Values at or above this size stand for 'could not be computed' and are not drawn."""
 
-_METHOD_ORDER = {"shap": 0, "lime": 1, "ig": 2}
+_METHOD_ORDER = {"shap": 0, "lime": 1, "gradcam": 2, "ig": 3, "occlusion": 4}
+"""Tabular methods, then the heat-map methods in the order the heat-maps section shows them."""
 
 
 def code_key(code: str) -> tuple[int, str]:
@@ -113,6 +116,11 @@ def _intro(checks: Sequence[CheckResult], gates: Sequence[GateOutcome]) -> str:
         "FAIL means the explanations concerned must not be relied on as they stand; WARN means "
         "they may be read only with the caveat given."
     )
+    if any(c.check == "localisation" for c in checks):
+        text += (
+            " For an image model, C8 also tests whether the heat-maps point at the finding a "
+            "clinician outlined."
+        )
     if not gates:
         text += " The checks were computed but not judged against the policy's thresholds."
     return text
@@ -156,6 +164,11 @@ def _check_view(check: CheckResult, gates: Sequence[GateOutcome], anchor: str) -
 
 def check_scope(check: CheckResult) -> str:
     """What the check ran on, in one sentence."""
+    if check.check == "localisation":
+        return (
+            f"{plural(check.instances, 'image').capitalize()} checked: correctly classified "
+            "evaluation images with an outline (mask) of the finding."
+        )
     if check.check == "global_stability":
         return (
             f"Computed on {plural(check.instances, 'row')}; the top {check.k} features of the "
@@ -191,23 +204,33 @@ def fmt_metric(value: float | None, *, bounded: bool) -> str:
     return fmt_fixed(value, 2) if bounded else fmt_num(value)
 
 
+def fmt_rate(value: float | None) -> str:
+    """A hit rate as a whole percentage, ``< 1 %`` when small but not zero; ``—`` if unknown."""
+    if value is None:
+        return "\u2014"
+    if not math.isfinite(value) or abs(value) >= OFF_SCALE:
+        return "n/a"
+    return fmt_percent(value)
+
+
 def _metric_rows(check: CheckResult) -> list[CheckMetricRow]:
     rows = []
     previous = None
     for m in _ordered_metrics(check):
         words = metric_words(m.metric)
-        tail = fmt_metric(m.tail, bounded=words.bounded)
-        if m.tail is not None:
+        show = fmt_rate if words.rate else partial(fmt_metric, bounded=words.bounded)
+        tail = "\u2014" if words.rate else fmt_metric(m.tail, bounded=words.bounded)
+        if m.tail is not None and not words.rate:
             tail = f"{'P90' if words.lower_is_better else 'P10'} {tail}"
         rows.append(
             CheckMetricRow(
                 method=method_label(m.method),
                 metric=words.label.format(k=check.k) if m.metric != previous else "",
                 better="lower" if words.lower_is_better else "higher",
-                median=fmt_metric(m.median, bounded=words.bounded),
+                median=show(m.median),
                 tail=tail,
                 pass_rate="\u2014" if m.pass_rate is None else f"{round(100 * m.pass_rate)} %",
-                chance=fmt_metric(m.chance, bounded=words.bounded),
+                chance=show(m.chance),
                 control=is_control(m.method),
             )
         )

@@ -18,6 +18,7 @@ CHECK_TITLES = {
     "randomisation_sanity": "Dependence on the model",
     "method_agreement": "Agreement between methods",
     "global_stability": "Stability of the global ranking",
+    "localisation": "Localisation of the annotated finding",
 }
 
 CHECK_QUESTIONS = {
@@ -78,6 +79,20 @@ CHECK_QUESTIONS = {
         "features. Features that drop out often are not reliably among the model's main drivers, "
         "and the summary names only the features that hold their place."
     ),
+    "localisation": (
+        "Do the heat-maps point at the finding? On images the model classified correctly and on "
+        "which a clinician outlined the finding (a mask), the check compares each image's map "
+        "with the outline. The pointing game counts how often the map's brightest pixel falls on "
+        "the finding (or within the tolerance given in the notes); relevance mass is the share "
+        "of the map's positive relevance that lies on the finding; relevance rank is the share "
+        "of the map's top pixels, as many as the finding has, that lie on it; the AUC says how "
+        "well the map's values separate the finding from the rest of the image. Each stands "
+        "next to what chance gives (the finding's share of the image; 0.5 for the AUC) and to "
+        "a map of random noise (the control). A model that "
+        "classifies correctly while its maps miss the finding is probably using something else "
+        "in the image, a shortcut such as a marker, a ruler or the scanner's imprint, and its "
+        "decisions should not be relied on until a clinician has reviewed this."
+    ),
 }
 
 HEADLINE = {
@@ -88,6 +103,7 @@ HEADLINE = {
     "randomisation_sanity": "signed_spearman",
     "method_agreement": "feature_agreement",
     "global_stability": "top_k_inclusion_shap",
+    "localisation": "relevance_mass",
 }
 """The metric each check's chart shows."""
 
@@ -101,6 +117,8 @@ class MetricWords:
     """Lies in [-1, 1]: shown with two decimals, otherwise three significant digits."""
     log_scale: bool = False
     """Spans orders of magnitude (errors from 1e-16 to 1): charted on a logarithmic axis."""
+    rate: bool = False
+    """A share of instances (a hit rate), not a median: shown as a percentage, with no tail."""
 
 
 METRICS = {
@@ -125,11 +143,22 @@ METRICS = {
     "top_k_inclusion_shap": MetricWords("Top-{k} inclusion rate, mean |SHAP|", False, True),
     "rel_ci_halfwidth_shap": MetricWords("Relative CI half-width, mean |SHAP|", True, False),
     "top_k_inclusion_permutation": MetricWords("Top-{k} inclusion rate, permutation", False, True),
+    "pointing_game": MetricWords("Pointing game: hit rate", False, True, rate=True),
+    "relevance_mass": MetricWords("Relevance mass on the finding", False, True),
+    "relevance_rank": MetricWords("Relevance rank on the finding", False, True),
+    "auc": MetricWords("AUC of the map against the finding", False, True),
 }
 
 _LOWER_IS_BETTER_PARTS = ("error", "sensitivity", "deletion", "cv", "convergence", "spearman")
 _SAME_WAY = "with the same direction"
-_METHOD_NAMES = {"shap": "SHAP", "lime": "LIME", "ig": "IG", "random": "random"}
+_METHOD_NAMES = {
+    "shap": "SHAP",
+    "lime": "LIME",
+    "ig": "IG",
+    "gradcam": "Grad-CAM",
+    "occlusion": "occlusion",
+    "random": "random",
+}
 
 
 def metric_words(name: str) -> MetricWords:

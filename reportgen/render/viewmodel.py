@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reportgen.render.changes import build_changes, build_review
 from reportgen.render.format import fmt_datetime, fmt_int, fmt_seconds, join_words, plural
+from reportgen.render.heatmaps import image_maps_of
 from reportgen.render.kinds import ModelContext, build_sections, section_kind
 from reportgen.render.method import cost_rows, hash_rows, how_computed
 from reportgen.render.page import page_sections
@@ -38,7 +39,8 @@ def build_view(doc: ResultDocument, meta: ReportMeta) -> ReportView:
 
     Results are grouped per model (in the order the document lists its models) and each model's
     sections follow the reading order of the render registry (:mod:`reportgen.render.kinds`):
-    can the explanations be trusted, performance, global importance, cohorts, audit cases.
+    can the explanations be trusted, performance, heat-maps, global importance, cohorts, audit
+    cases.
     Results the privacy policy withholds (audit cases) are dropped even if the document
     carries them.
 
@@ -152,11 +154,16 @@ def _model_view(
     facts: list[Fact] = []
     features: tuple[Fact, ...] = ()
     if info is not None:
+        maps = image_maps_of(results)
+        if maps is not None and not info.features:
+            inputs = Fact("Input", f"images of {maps.height} \u00d7 {maps.width} pixels")
+        else:
+            inputs = Fact("Features", fmt_int(len(info.features)))
         facts = [
             Fact("Format", info.format),
             Fact("Task", info.task.replace("_", " ")),
             Fact("Classes", ", ".join(info.classes) if info.classes else "none (regression)"),
-            Fact("Features", fmt_int(len(info.features))),
+            inputs,
             Fact("Loaded as", "trusted pickle" if info.trusted else "safe format"),
         ]
         features = tuple(Fact(f.name, f.kind) for f in info.features)

@@ -84,6 +84,8 @@ class PerformanceView:
     intro: str
     metrics: tuple[Fact, ...]
     class_counts: tuple[Fact, ...]
+    count_heading: str = "Rows"
+    """What the class counts count: ``Rows``, or ``Images`` for an image model."""
 
 
 @dataclass(frozen=True)

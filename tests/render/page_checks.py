@@ -20,7 +20,9 @@ URL_ATTRIBUTES = {
     "manifest",
 }
 NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
-FORBIDDEN_TAGS = {"link", "script", "iframe", "object", "embed", "base", "img", "image"}
+FORBIDDEN_TAGS = {"link", "script", "iframe", "object", "embed", "base", "image"}
+EMBEDDED_PNG = "data:image/png;base64,"
+"""An ``<img>`` may only show a PNG the page carries itself (the heat-maps, #10)."""
 
 
 class References(HTMLParser):
@@ -32,9 +34,12 @@ class References(HTMLParser):
         self.namespaces: set[str] = set()
         self.tags: Counter[str] = Counter()
         self.ids: Counter[str] = Counter()
+        self.images: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags[tag] += 1
+        if tag == "img":
+            self.images.append(dict(attrs).get("src") or "")
         for name, value in attrs:
             if value is None:
                 continue
@@ -56,6 +61,9 @@ def external_references(page: str) -> list[str]:
     found.feed(page)
     problems = [u for u in found.urls if not (u.startswith("#") or u.startswith("data:"))]
     problems += [f"<{tag}>" for tag in FORBIDDEN_TAGS if found.tags[tag]]
+    problems += [
+        f"<img src={src[:40]!r}>" for src in found.images if not src.startswith(EMBEDDED_PNG)
+    ]
     problems += [f"@import in {m}" for m in re.findall(r"@import[^;]*", page)]
     # A URL may appear as text only as an SVG namespace name, which is an identifier.
     problems += [

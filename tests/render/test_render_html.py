@@ -30,6 +30,9 @@ def test_the_reference_checker_catches_external_references() -> None:
     assert external_references(svg) == []
     assert external_references('<p style="background: url(data:image/png;base64,AA)"></p>') == []
     assert external_references('<img src="http://example.invalid/x.png">')
+    assert external_references('<img src="data:image/svg+xml;base64,AA">')
+    assert external_references("<img>")
+    assert external_references('<img src="data:image/png;base64,AA" alt="a heat-map">') == []
     assert external_references('<a href="https://example.invalid/">x</a>')
     assert external_references("<style>p { background: url(x.png) }</style>")
     assert external_references("<style>@import 'x.css';</style>")

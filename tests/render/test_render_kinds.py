@@ -4,21 +4,25 @@ and it agrees with the results schema and the engine's registry of kinds (#9).""
 from __future__ import annotations
 
 import dataclasses
+from typing import get_args
 
 import pytest
+from imaging_fixture import make_image_maps, make_localisation
 from privacy_fixture import make_private_document
-from render_fixture import META
+from render_fixture import META, MODEL
 from trust_fixture import make_checked_document
 
 from reportgen import kinds as compute_kinds
-from reportgen.analyses.checks import CHECKS
 from reportgen.errors import RenderError
 from reportgen.render import build_view, render_html
 from reportgen.render import kinds as render_kinds
 from reportgen.render.html import make_environment
 from reportgen.render.kinds import SECTION_KINDS, registry, section_kind
 from reportgen.render.trust_text import CHECK_QUESTIONS, CHECK_TITLES
-from reportgen.results.document import RESULT_KINDS, ResultDocument
+from reportgen.results.document import RESULT_KINDS, CheckName, ResultDocument
+
+CHECK_NAMES = frozenset(get_args(CheckName))
+"""Every trust check the results schema knows, the image checks (C8) included."""
 
 
 def _replaced(kind: str, **changes: object) -> tuple[render_kinds.SectionKind[object], ...]:
@@ -29,15 +33,19 @@ def _replaced(kind: str, **changes: object) -> tuple[render_kinds.SectionKind[ob
 
 
 def _every_kind() -> ResultDocument:
-    """The fixture document with a result of every kind: checks, cohorts and audit cases too."""
+    """The fixture document with a result of every kind: checks, cohorts, audit cases and an
+    image model's heat-maps and check C8 too (all on one model, to keep one set of sections)."""
     doc = make_private_document(local_cases=True)
     checks = [r for r in make_checked_document().results if r.kind == "check"]
-    return doc.model_copy(update={"results": [*doc.results, *checks]})
+    imaging = [
+        r.model_copy(update={"model": MODEL}) for r in (make_image_maps(), make_localisation())
+    ]
+    return doc.model_copy(update={"results": [*doc.results, *checks, *imaging]})
 
 
 def _result_tag(kind: compute_kinds.AnalysisKind) -> str:
     """The tag of a compute kind's results: its name, or ``check`` for a trust check."""
-    return "check" if kind.name in {check.name for check in CHECKS} else kind.name
+    return "check" if kind.name in CHECK_NAMES else kind.name
 
 
 def test_every_result_kind_of_the_schema_has_exactly_one_entry() -> None:
@@ -67,6 +75,7 @@ def test_the_registry_lists_the_kinds_in_reading_order() -> None:
     assert [(entry.kind, entry.heading) for entry in registry().values()] == [
         ("check", "Can these explanations be trusted?"),
         ("model_performance", "Model performance"),
+        ("image_maps", "Heat-maps"),
         ("global_shap", "Global importance: SHAP"),
         ("permutation_importance", "Global importance: permutation"),
         ("cohorts", "Cohorts"),
@@ -79,6 +88,7 @@ def test_a_models_checks_and_its_cohort_families_each_form_one_section() -> None
     assert [s.kind for s in model.sections] == [
         "trust",
         "model_performance",
+        "image_maps",
         "global_shap",
         "permutation_importance",
         "cohorts",

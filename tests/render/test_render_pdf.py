@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 from typing import Any
 
@@ -90,6 +91,41 @@ def test_the_fetcher_refuses_every_scheme() -> None:
     for url in ("https://example.invalid/a.css", "file:///etc/passwd", "data:text/plain,hi"):
         with pytest.raises(RenderError, match="may not load external resources"):
             pdf.refuse_url(url)
+
+
+def test_only_pngs_embedded_in_the_page_get_past_the_fetcher() -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
+    url = pdf.EMBEDDED_PNG + base64.b64encode(png).decode()
+    assert pdf.embedded_png(url) == png
+    assert pdf.embedded_png("data:text/plain,hi") is None
+    assert pdf.embedded_png("data:image/svg+xml;base64,PHN2Zy8+") is None
+    assert pdf.embedded_png("https://example.invalid/x.png") is None
+    with pytest.raises(RenderError, match="base64 is malformed"):
+        pdf.embedded_png(pdf.EMBEDDED_PNG + "%%%")
+    with pytest.raises(RenderError, match="claims to be a PNG but is not one"):
+        pdf.embedded_png(pdf.EMBEDDED_PNG + base64.b64encode(b"GIF89a").decode())
+
+
+def test_an_embedded_png_is_printed_and_no_url_is_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fetcher = _RecordingFetcher()
+    monkeypatch.setattr(pdf, "refuse_url", fetcher)
+    png = _tiny_png()
+    page = (
+        f'<html><body><img src="{pdf.EMBEDDED_PNG}{base64.b64encode(png).decode()}"></body></html>'
+    )
+    reader = pypdf.PdfReader(io.BytesIO(render_pdf(page)))
+    assert fetcher.asked == []
+    assert [image.image.size for image in reader.pages[0].images] == [(2, 1)]
+
+
+def _tiny_png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 1), (200, 10, 10)).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def test_weasyprint_failures_become_render_errors(monkeypatch: pytest.MonkeyPatch) -> None:
