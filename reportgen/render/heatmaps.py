@@ -54,6 +54,7 @@ REGIONS = (
 FOCUS_DENSITY = 2.0
 """A map is 'concentrated' in a region holding at least this many times its area's share."""
 SPREAD = "spread across the image"
+BLANK = "blank (no positive relevance)"
 CONCENTRATED = "concentrated"
 
 
@@ -273,13 +274,16 @@ def _figure(group: MeanMap, family: str, title: str) -> MapFigure:
 def focus(values: Sequence[Sequence[float]]) -> str | None:
     """Where a map's relevance lies, in words: the region of the image (a ninth, by thirds of
     height and width) whose share of the relevance is largest against its area, when it holds
-    at least :data:`FOCUS_DENSITY` times its area's share; else :data:`SPREAD`.
+    at least :data:`FOCUS_DENSITY` times its area's share; else :data:`SPREAD`; :data:`BLANK`
+    for a map with no positive relevance.
 
-    None for a map smaller than 3 x 3 pixels or with no positive relevance.
+    None for a map smaller than 3 x 3 pixels.
     """
     grid = np.clip(np.asarray(values, dtype=np.float64), 0.0, None)
-    if grid.ndim != 2 or min(grid.shape) < 3 or grid.sum() <= 0:
+    if grid.ndim != 2 or min(grid.shape) < 3:
         return None
+    if grid.sum() <= 0:
+        return BLANK
     rows = np.array_split(np.arange(grid.shape[0]), 3)
     columns = np.array_split(np.arange(grid.shape[1]), 3)
     density = np.array(

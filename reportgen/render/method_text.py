@@ -158,8 +158,10 @@ def _localisation_text(result: CheckResult, seed: int) -> str:
         "finding: the pointing game's figure is its hit rate (the share of images whose map "
         "peaks on the finding, within the tolerance in the notes); relevance mass, relevance "
         "rank and the pixel AUC are summarised as their median and P10 over the images. Each "
-        "stands next to its chance level (the median share of the image the finding covers; 0.5 "
-        f"for the AUC) and to random maps drawn from the run's seed {seed} (the control)."
+        "stands next to its chance level, as the check records it (for mass and rank the median "
+        "share of the image the finding covers; for the pointing game the share of pixels within "
+        "the tolerance of the finding; 0.5 for the AUC), and to random maps drawn from the run's "
+        f"seed {seed} (the control)."
     )
     if result.error is not None:
         text += f" The check could not be computed: {result.error}"

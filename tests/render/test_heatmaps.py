@@ -44,6 +44,7 @@ from reportgen.render.heatmap_png import (
     scale_factor,
 )
 from reportgen.render.heatmaps import (
+    BLANK,
     LEGEND_HIGH,
     LEGEND_LOW,
     SPREAD,
@@ -51,6 +52,7 @@ from reportgen.render.heatmaps import (
     MapFigure,
     build_heatmaps,
     focus,
+    method_finding,
 )
 from reportgen.render.html import make_environment, render_template
 from reportgen.render.method_text import check_text, image_maps_text
@@ -257,11 +259,24 @@ def test_the_finding_says_where_each_class_map_lies(view: HeatmapsView) -> None:
     )
 
 
+def test_a_blank_class_map_is_said_to_be_blank() -> None:
+    result = make_image_maps()
+    gradcam = result.methods[0]
+    healthy, lesion = gradcam.families[0].groups
+    blank = healthy.model_copy(update={"values": [[0.0] * 32 for _ in range(32)]})
+    families = [gradcam.families[0].model_copy(update={"groups": [blank, lesion]})]
+    method = gradcam.model_copy(update={"families": families})
+    assert method_finding(method) == (
+        "Averaged per predicted class, the Grad-CAM maps are blank (no positive relevance) for "
+        "'healthy' and concentrated in the centre for 'lesion'."
+    )
+
+
 def test_focus_closed_forms() -> None:
     corner = [[1.0 if r > 20 and c > 20 else 0.0 for c in range(30)] for r in range(30)]
     assert focus(corner) == "concentrated in the bottom-right corner"
     assert focus([[0.3] * 9 for _ in range(9)]) == SPREAD
-    assert focus([[0.0] * 9 for _ in range(9)]) is None
+    assert focus([[0.0] * 9 for _ in range(9)]) == BLANK
     assert focus([[1.0, 0.0]]) is None
     # two thirds of the relevance evenly in one ninth: density 6 -> concentrated
     left = [[1.0 if c < 3 and 3 <= r < 6 else 0.0625 for c in range(9)] for r in range(9)]
