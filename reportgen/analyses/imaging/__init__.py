@@ -8,7 +8,8 @@ and report live elsewhere. Heavy libraries (torch, scipy, scikit-image) load ins
   :func:`chance_levels` and :func:`random_control`;
 * removal curves (§4.3): :func:`removal_curves`, substrates :func:`blur`, :func:`noisy_blur`;
 * randomisation sanity (§4.6): :func:`randomisation_test`, :func:`cascading_randomisation`,
-  :func:`map_similarity`, :func:`smoothed_maps`.
+  :func:`map_similarity`, :func:`smoothed_maps`;
+* stability under input noise (§2.4): :func:`noise_stability`.
 """
 
 from reportgen.analyses.imaging.localisation import (
@@ -37,11 +38,13 @@ from reportgen.analyses.imaging.sanity import (
     randomisation_test,
     smoothed_maps,
 )
+from reportgen.analyses.imaging.stability import MapStability, noise_stability
 
 __all__ = [
     "IntegratedGradients",
     "Localisation",
     "MapFunction",
+    "MapStability",
     "RemovalCurves",
     "Similarity",
     "blur",
@@ -51,6 +54,7 @@ __all__ = [
     "integrated_gradients",
     "localisation",
     "map_similarity",
+    "noise_stability",
     "noisy_blur",
     "occlusion",
     "pointing_game",
