@@ -21,7 +21,8 @@ HEAVY = [
 
 def test_import_loads_no_heavy_library():
     code = (
-        "import sys, reportgen, reportgen.cli, reportgen.pipeline, reportgen.render, reportgen.registry; "
+        "import sys, reportgen, reportgen.cli, reportgen.pipeline, reportgen.render, reportgen.registry, "
+        "reportgen.analyses.imaging; "
         f"print([m for m in {HEAVY!r} if m in sys.modules])"
     )
     loaded = subprocess.run(

@@ -81,3 +81,35 @@ def quadrant_mask(q: int, size: int = 16) -> torch.Tensor:
     r, c = divmod(q, 2)
     mask[r * half : (r + 1) * half, c * half : (c + 1) * half] = True
     return mask
+
+
+def stripes_cnn() -> nn.Sequential:
+    """Like :func:`brightness_cnn`, but its two filters detect vertical and horizontal stripes.
+
+    Class 1 ("vertical") has logit ``mean(A0) - mean(A1)``. What it learned is a selective
+    pattern, not brightness, so random filters do not find the same regions by accident.
+    """
+    conv = nn.Conv2d(1, 2, 3, padding=1)
+    head = nn.Linear(2, 2)
+    vertical = torch.tensor([[-1.0, 1.0, -1.0]] * 3)
+    with torch.no_grad():
+        conv.weight.copy_(torch.stack([vertical, vertical.T])[:, None] / 9)
+        conv.bias.fill_(-0.5)
+        head.weight.copy_(torch.tensor([[-1.0, 1.0], [1.0, -1.0]]))
+        head.bias.zero_()
+    model = nn.Sequential(
+        conv, nn.ReLU(), nn.MaxPool2d(2), nn.AdaptiveAvgPool2d(1), nn.Flatten(), head
+    )
+    return model.eval()
+
+
+def stripe_images(quadrants: list[int], size: int = 16, seed: int = 0) -> torch.Tensor:
+    """Images (N, 1, size, size) of random +-1 pixels, with vertical +-1 stripes in one quadrant."""
+    generator = torch.Generator().manual_seed(seed)
+    images = torch.randint(0, 2, (len(quadrants), 1, size, size), generator=generator) * 2.0 - 1
+    half = size // 2
+    stripes = ((torch.arange(half) % 2) * 2.0 - 1).expand(half, half)
+    for i, q in enumerate(quadrants):
+        r, c = divmod(q, 2)
+        images[i, 0, r * half : (r + 1) * half, c * half : (c + 1) * half] = stripes
+    return images
