@@ -281,6 +281,52 @@ def _localisation(result: CheckResult, c: ChecksSpec) -> list[GateOutcome]:
     return out
 
 
+def _map_robustness(result: CheckResult, c: ChecksSpec) -> list[GateOutcome]:
+    """C3 on maps: the top pixels' agreement under noise, like FA_pert@k."""
+    spec, out = c.perturbation, []
+    for method, m in _by_method(result).items():
+        agreement = m["top_k_agreement"].median
+        status = (
+            "pass"
+            if agreement >= spec.fa_median_min
+            else ("warn" if agreement >= spec.warn_fa_min else "fail")
+        )
+        expected = f"median top-pixel agreement >= {spec.fa_median_min}"
+        out.append(_gate(result, method, (status, f"median {agreement:.2f}", expected)))
+    return out
+
+
+def _map_removal(result: CheckResult, c: ChecksSpec) -> list[GateOutcome]:
+    """C4 on maps: deletion and insertion against random pixel orders."""
+    spec, out = c.removal, []
+    for method, m in _by_method(result).items():
+        dele, ins = m["deletion_ratio"].median, m["insertion_ratio"].median
+        if dele > spec.warn_deletion_ratio_max:
+            status = "fail"
+        elif dele <= spec.deletion_ratio_max and ins >= spec.insertion_ratio_min:
+            status = "pass"
+        else:
+            status = "warn"
+        actual = f"deletion ratio {dele:.2f}, insertion ratio {ins:.2f}"
+        expected = f"deletion <= {spec.deletion_ratio_max}, insertion >= {spec.insertion_ratio_min}"
+        out.append(_gate(result, method, (status, actual, expected)))
+    return out
+
+
+def _map_randomisation(result: CheckResult, c: ChecksSpec) -> list[GateOutcome]:
+    """C5 on maps: signed rank correlation with the maps of the fully randomised model."""
+    spec, out = c.randomisation, []
+    for method, m in _by_method(result).items():
+        rho = m["signed_spearman"].median
+        status = (
+            "pass" if rho <= spec.spearman_max else ("warn" if rho <= spec.fail_above else "fail")
+        )
+        ssim = m["ssim"].median
+        actual = f"Spearman {rho:.2f} (SSIM {ssim:.2f})"
+        out.append(_gate(result, method, (status, actual, f"Spearman <= {spec.spearman_max}")))
+    return out
+
+
 JUDGES: dict[str, Judge] = {
     "completeness": _completeness,
     "rerun_stability": _rerun,
@@ -290,6 +336,9 @@ JUDGES: dict[str, Judge] = {
     "method_agreement": _agreement,
     "global_stability": _global,
     "localisation": _localisation,
+    "map_robustness": _map_robustness,
+    "map_removal": _map_removal,
+    "map_randomisation": _map_randomisation,
 }
 
 
@@ -362,6 +411,23 @@ def meaning(result: CheckResult, method: str | None, status: str) -> str:
             "unreliable or the model decides from something else in the image (a shortcut "
             "such as a marker, a ruler or the scanner); do not rely on its decisions until a "
             "clinician has reviewed this.",
+        ),
+        "map_robustness": (
+            f"{who} maps keep their strongest pixels under tiny, invisible noise.",
+            f"{who} maps move under tiny, invisible noise: read individual maps as "
+            "approximate and rely on the mean maps.",
+        ),
+        "map_removal": (
+            f"Removing the pixels {who} marks first changes the model's output more than "
+            "removing random pixels: the maps reflect what the model uses.",
+            f"Removing the pixels {who} marks first changes the output little more than "
+            "random pixels: do not read the maps as what drives the model.",
+        ),
+        "map_randomisation": (
+            f"{who} maps change when the model's weights are randomised: they depend on "
+            "what the model learned.",
+            f"{who} maps barely change when the model's weights are randomised: they "
+            "reflect the image more than the model; do not rely on them.",
         ),
         "global_stability": (
             f"{who} is stable when the evaluation rows are resampled.",

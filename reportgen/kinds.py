@@ -21,6 +21,12 @@ from reportgen.analyses.context import ModelData
 from reportgen.analyses.global_importance import run_global_shap, run_permutation
 from reportgen.analyses.imaging.c8 import run_localisation
 from reportgen.analyses.imaging.cases import run_image_cases
+from reportgen.analyses.imaging.checks import (
+    checked_methods,
+    run_map_randomisation,
+    run_map_removal,
+    run_map_robustness,
+)
 from reportgen.analyses.imaging.context import ImageData
 from reportgen.analyses.imaging.mean_maps import run_image_maps
 from reportgen.analyses.local import run_local
@@ -150,6 +156,39 @@ KINDS: tuple[AnalysisKind, ...] = (
         PrivacyRule.CHECK,
         shards="none (reuses the heat-maps)",
         judge=JUDGES["localisation"],
+        data="images",
+    ),
+    AnalysisKind(
+        "map_robustness",
+        "C3 map robustness check",
+        lambda policy: policy.checks.perturbation.enabled,
+        lambda data: bool(checked_methods(data)),
+        run_map_robustness,
+        PrivacyRule.CHECK,
+        shards="none (noisy copies batched on the model)",
+        judge=JUDGES["map_robustness"],
+        data="images",
+    ),
+    AnalysisKind(
+        "map_removal",
+        "C4 pixel deletion and insertion check",
+        lambda policy: policy.checks.removal.enabled,
+        lambda data: bool(checked_methods(data)),
+        run_map_removal,
+        PrivacyRule.CHECK,
+        shards="none (curves batched on the model)",
+        judge=JUDGES["map_removal"],
+        data="images",
+    ),
+    AnalysisKind(
+        "map_randomisation",
+        "C5 map randomisation check",
+        lambda policy: policy.checks.randomisation.enabled,
+        lambda data: bool(checked_methods(data)),
+        run_map_randomisation,
+        PrivacyRule.CHECK,
+        shards="none (one randomised copy per layer)",
+        judge=JUDGES["map_randomisation"],
         data="images",
     ),
 )

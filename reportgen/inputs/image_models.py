@@ -24,7 +24,9 @@ from reportgen.policy.schema import ModelSpec
 class ImageModel:
     """A loaded image classifier."""
 
-    def __init__(self, spec: ModelSpec, network: Any, layers: Any, shape: tuple[int, ...]) -> None:
+    def __init__(
+        self, spec: ModelSpec, network: Any, layers: Any, shape: tuple[int, ...], path: Path
+    ) -> None:
         self.name = spec.name
         self.format = spec.format
         self.task = spec.task
@@ -38,6 +40,13 @@ class ImageModel:
         self.network = network
         """The differentiable network: pixels -> raw outputs (n, classes)."""
         self._layers = layers
+        self._path = path
+
+    def fresh(self, *, with_layers: bool) -> Any:
+        """A new, independent copy of the network read again from its file (a torch.export
+        program cannot be deep-copied): the plain network, or the one whose layers take hooks."""
+        network, layers = _load(self._path, self.format, with_layers=with_layers)
+        return layers if with_layers else network
 
     @property
     def n_outputs(self) -> int:
@@ -119,19 +128,22 @@ def load_image_model(path: Path, spec: ModelSpec, where: str, shape: tuple[int, 
     Raises:
         InputError: the file is not a loadable program of its declared format.
     """
-    torch = require("torch")
-    layers = None
     try:
-        if spec.format == "torch_export":
-            program = torch.export.load(str(path))
-            network = program.module()
-            layers = torch.export.unflatten(program) if spec.layer else None
-        else:
-            network = torch.jit.load(str(path), map_location="cpu")
-            network.eval()
+        network, layers = _load(path, spec.format, with_layers=spec.layer is not None)
     except Exception as exc:  # a foreign file: any failure to load is the file's problem
         what = "torch.export program (.pt2)" if spec.format == "torch_export" else "TorchScript"
         raise InputError(
             f"{path}: not a loadable {what} ({where}.path): {model_error_summary(exc)}"
         ) from exc
-    return ImageModel(spec, network, layers, shape)
+    return ImageModel(spec, network, layers, shape, path)
+
+
+def _load(path: Path, fmt: str, *, with_layers: bool) -> tuple[Any, Any]:
+    """(network, network whose layers take hooks, or None) from a file of format ``fmt``."""
+    torch = require("torch")
+    if fmt == "torch_export":
+        program = torch.export.load(str(path))
+        return program.module(), torch.export.unflatten(program) if with_layers else None
+    network = torch.jit.load(str(path), map_location="cpu")
+    network.eval()
+    return network, None

@@ -149,6 +149,9 @@ CheckName = Literal[
     "method_agreement",
     "global_stability",
     "localisation",
+    "map_robustness",
+    "map_removal",
+    "map_randomisation",
 ]
 
 

@@ -36,7 +36,14 @@ def document(cnn: Path, tmp_path_factory: pytest.TempPathFactory):  # type: igno
 
 def test_an_imaging_policy_runs_its_kinds_and_no_tabular_one(document) -> None:  # type: ignore[no-untyped-def]
     kinds = [r.kind if not isinstance(r, CheckResult) else r.check for r in document.results]
-    assert kinds == ["model_performance", "image_maps", "localisation"]
+    assert kinds == [
+        "model_performance",
+        "image_maps",
+        "localisation",
+        "map_robustness",
+        "map_removal",
+        "map_randomisation",
+    ]
     performance = next(r for r in document.results if isinstance(r, PerformanceResult))
     assert performance.rows == 40 and {m.name for m in performance.metrics} >= {"accuracy"}
 
@@ -70,7 +77,7 @@ def test_the_known_answer_cnn_classifies_by_the_patch(document) -> None:  # type
 def test_c8_passes_where_the_evidence_is_the_patch(document) -> None:  # type: ignore[no-untyped-def]
     """The CNN's evidence is the bright patch its mask covers, so Grad-CAM and IG point there
     (pass), while the random control sits at chance."""
-    c8 = next(r for r in document.results if isinstance(r, CheckResult))
+    c8 = next(r for r in document.results if isinstance(r, CheckResult) and r.code == "C8")
     assert c8.code == "C8" and c8.error is None and c8.instances == 20
     metrics = {(m.method, m.metric): m for m in c8.metrics}
     assert {m for m, _ in metrics} == {"gradcam", "ig", "random"}
@@ -84,6 +91,29 @@ def test_c8_passes_where_the_evidence_is_the_patch(document) -> None:  # type: i
     assert abs(random_mass.median - random_mass.chance) < 0.03  # 16 of 256 pixels: 0.0625
     gates = {g.method: g.status for g in document.gates if g.check == "localisation"}
     assert gates == {"gradcam": "pass", "ig": "pass"}
+
+
+def test_the_map_checks_see_a_model_whose_evidence_is_the_patch(document) -> None:  # type: ignore[no-untyped-def]
+    """C3, C4 and C5 on the known-answer CNN: its maps sit on the patch whatever the noise,
+    deleting the patch first removes the evidence at once, and randomising the weights
+    destroys the maps."""
+    checks = {r.check: r for r in document.results if isinstance(r, CheckResult)}
+    for name in ("map_robustness", "map_removal", "map_randomisation"):
+        assert checks[name].error is None, checks[name].error
+    metric = {
+        (r.check, m.method, m.metric): m.median
+        for r in checks.values()
+        for m in r.metrics
+    }
+    for method in ("gradcam", "ig"):
+        assert metric["map_robustness", method, "top_k_agreement"] > 0.8
+        assert metric["map_removal", method, "deletion_ratio"] < 0.8
+        assert metric["map_removal", method, "insertion_ratio"] > 1.0
+        assert metric["map_randomisation", method, "signed_spearman"] < 0.3
+    gates = {(g.check, g.method): g.status for g in document.gates}
+    for name in ("map_robustness", "map_removal", "map_randomisation"):
+        assert gates[name, "gradcam"] in ("pass", "warn") and (name, "ig") in gates
+    assert gates["map_randomisation", "gradcam"] == "pass"
 
 
 def test_small_groups_lose_their_maps(cnn: Path, tmp_path: Path) -> None:

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-import reportgen.analyses.imaging.localisation as loc
 from reportgen.analyses.context import Measure
 from reportgen.analyses.imaging.context import SALT_CONTROL, ImageData
+from reportgen.analyses.imaging.localisation import (
+    Localisation,
+    chance_levels,
+    localisation,
+    random_control,
+)
 from reportgen.results.document import CheckMetric, CheckResult, Cost
 
 MIN_IMAGES = 5
@@ -35,13 +40,13 @@ def run_localisation(data: ImageData) -> CheckResult:
         )
     masks = data.masks[rows]
     tolerance = spec.tolerance_px
-    chance = loc.chance_levels(masks, tolerance_px=tolerance)
+    chance = chance_levels(masks, tolerance_px=tolerance)
     metrics: list[CheckMetric] = []
     with Measure(data.model) as measure:
         for method in spec.methods:
-            found = loc.localisation(data.maps(method, rows), masks, tolerance_px=tolerance)
+            found = localisation(data.maps(method, rows), masks, tolerance_px=tolerance)
             metrics += _metrics(method, found, chance)
-        control = loc.random_control(masks, rng=data.rng(SALT_CONTROL), tolerance_px=tolerance)
+        control = random_control(masks, rng=data.rng(SALT_CONTROL), tolerance_px=tolerance)
         metrics += _metrics("random", control, chance)
     return CheckResult(
         **base,  # type: ignore[arg-type]
@@ -58,7 +63,7 @@ def run_localisation(data: ImageData) -> CheckResult:
     )
 
 
-def _metrics(method: str, found: loc.Localisation, chance: loc.Localisation) -> list[CheckMetric]:
+def _metrics(method: str, found: Localisation, chance: Localisation) -> list[CheckMetric]:
     return [
         _metric(method, "pointing_game", found.pointing, float(found.pointing.mean()), chance),
         _metric(method, "relevance_mass", found.mass, float(np.median(found.mass)), chance),
@@ -71,7 +76,7 @@ _CHANCE_OF = {"pointing_game": "pointing", "relevance_mass": "mass", "relevance_
 
 
 def _metric(
-    method: str, name: str, values: np.ndarray, centre: float, chance: loc.Localisation
+    method: str, name: str, values: np.ndarray, centre: float, chance: Localisation
 ) -> CheckMetric:
     level = getattr(chance, _CHANCE_OF.get(name, "auc"))
     return CheckMetric(

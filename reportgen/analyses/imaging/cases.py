@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-import reportgen.analyses.imaging.localisation as loc
 from reportgen.analyses.context import Measure
 from reportgen.analyses.imaging.context import ImageData
+from reportgen.analyses.imaging.localisation import relevance_mass
 from reportgen.analyses.imaging.mean_maps import unit_scaled
 from reportgen.analyses.sampling import stratified_sample
 from reportgen.inputs.images import denormalise
@@ -37,7 +37,7 @@ def run_image_cases(data: ImageData) -> ImageCasesResult:
         mass = {}
         if data.has_mask[row]:
             masks = data.masks[row][None]
-            mass = {m: float(loc.relevance_mass(maps[m][i][None], masks)[0]) for m in maps}
+            mass = {m: float(relevance_mass(maps[m][i][None], masks)[0]) for m in maps}
         predicted = int(data.predicted[row])
         cases.append(
             ImageCase(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ import pandas as pd
 from reportgen._lazy import require
 from reportgen.analyses.imaging import maps as map_methods
 from reportgen.analyses.imaging.occlusion import occlusion
+from reportgen.analyses.imaging.sanity import MapFunction
 from reportgen.analyses.sampling import stratified_sample
 from reportgen.inputs.image_models import ImageModel
 from reportgen.inputs.resolve import ResolvedInputs, ResolvedModel
@@ -74,7 +76,7 @@ class ImageData:
 
     @cached_property
     def predicted(self) -> np.ndarray:
-        return self.predictions.argmax(axis=1)
+        return np.asarray(self.predictions.argmax(axis=1))
 
     @cached_property
     def explained_rows(self) -> np.ndarray:
@@ -104,6 +106,37 @@ class ImageData:
             self._maps[method] = self._compute(method, self.mapped_rows)
         position = np.searchsorted(self.mapped_rows, rows)
         return self._maps[method][position]
+
+    def map_function(self, method: str) -> tuple[Any, MapFunction]:
+        """``(network, map function)`` for the map checks, which call the function on copies
+        of the network (randomised ones too): Grad-CAM looks its layer up in the network it
+        is given. Occlusion has none (the checks do not run it)."""
+        size = self.settings.batch_size
+        if method == "gradcam":
+            network, _ = self.model.layer()
+            name = str(self.model.layer_name)
+
+            def cam(model: Any, images: Any, targets: np.ndarray) -> np.ndarray:
+                return np.asarray(
+                    map_methods.grad_cam(
+                        model, model.get_submodule(name), images, targets=targets, batch_size=size
+                    )
+                )
+
+            return network, cam
+        if method != "ig":
+            raise ValueError(f"no map function for the checks of method '{method}'")
+        spec = self.settings.ig
+        torch = require("torch")
+
+        def ig(model: Any, images: Any, targets: np.ndarray) -> np.ndarray:
+            baseline = torch.from_numpy(self.baseline(spec.baseline, images.numpy()))
+            found = map_methods.integrated_gradients(
+                model, images, targets=targets, baseline=baseline, steps=spec.steps, batch_size=size
+            )
+            return np.asarray(map_methods.to_2d(found.values))
+
+        return self.model.network, ig
 
     def seconds(self, method: str) -> float:
         """Wall seconds the method's maps took."""

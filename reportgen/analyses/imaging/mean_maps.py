@@ -62,7 +62,7 @@ def unit_scaled(maps: np.ndarray) -> np.ndarray:
     """Each map's positive part divided by its maximum (an all-non-positive map stays 0)."""
     positive = np.clip(maps, 0.0, None)
     top = positive.reshape(len(maps), -1).max(axis=1)
-    return positive / np.where(top > 0, top, 1.0)[:, None, None]
+    return np.asarray(positive / np.where(top > 0, top, 1.0)[:, None, None])
 
 
 def pooled(mean: np.ndarray) -> np.ndarray:
@@ -70,7 +70,7 @@ def pooled(mean: np.ndarray) -> np.ndarray:
     h, w = mean.shape
     fy, fx = max(1, -(-h // STORED_SIZE)), max(1, -(-w // STORED_SIZE))
     h2, w2 = h // fy, w // fx
-    return mean[: h2 * fy, : w2 * fx].reshape(h2, fy, w2, fx).mean(axis=(1, 3))
+    return np.asarray(mean[: h2 * fy, : w2 * fx].reshape(h2, fy, w2, fx).mean(axis=(1, 3)))
 
 
 def _groups(scaled: np.ndarray, labels: list[str], index: np.ndarray) -> list[MeanMap]:

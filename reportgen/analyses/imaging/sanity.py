@@ -32,7 +32,12 @@ MapFunction = Callable[["nn.Module", "Tensor", npt.NDArray[np.int64]], npt.Array
 is given (e.g. ``model.get_submodule("features.3")``), since the randomised model is a copy."""
 
 
-def cascading_randomisation(model: nn.Module, *, seed: int) -> Iterator[tuple[str, nn.Module]]:
+def cascading_randomisation(
+    model: nn.Module,
+    *,
+    seed: int,
+    copy_model: Callable[[nn.Module], nn.Module] = copy.deepcopy,
+) -> Iterator[tuple[str, nn.Module]]:
     """Randomise a copy of ``model`` layer by layer from the top; yield it after each layer.
 
     The layers are the modules that hold parameters of their own, in reverse order of
@@ -45,12 +50,14 @@ def cascading_randomisation(model: nn.Module, *, seed: int) -> Iterator[tuple[st
     Yields:
         ``(layer name, the copy)``. It is the SAME copy each time, randomised one layer further:
         compute its maps before asking for the next. ``model`` itself is never changed.
+        ``copy_model`` makes the copy (default ``copy.deepcopy``; a ``torch.export`` program
+        cannot be deep-copied, its caller reloads it from its file instead).
 
     Raises:
         MapError: the model has no parameters.
     """
     torch = require("torch")
-    copied = copy.deepcopy(model)
+    copied = copy_model(model)
     layers = [
         (name, module)
         for name, module in copied.named_modules()
@@ -168,6 +175,7 @@ def randomisation_test(
     seed: int,
     noise_std: float = 0.0,
     draws: int = 1,
+    copy_model: Callable[[nn.Module], nn.Module] = copy.deepcopy,
 ) -> list[tuple[str, Similarity]]:
     """Cascading model-randomisation test: similarity to the original maps after each layer.
 
@@ -180,5 +188,5 @@ def randomisation_test(
     before = smoothed_maps(map_fn, model, images, seed=seed, **smooth)
     return [
         (name, map_similarity(before, smoothed_maps(map_fn, copy_, images, seed=seed, **smooth)))
-        for name, copy_ in cascading_randomisation(model, seed=seed)
+        for name, copy_ in cascading_randomisation(model, seed=seed, copy_model=copy_model)
     ]
