@@ -14,6 +14,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples" / "imaging"))
 
 import generate
+import make_data
 
 IMAGING = Path(generate.__file__).resolve().parent
 
@@ -57,6 +58,14 @@ def test_another_seed_draws_other_scans(tmp_path) -> None:
     images = [name for name in first if name.startswith("images/")]
     assert all(first[name] != second[name] for name in images)
     assert first["index.csv"] != second["index.csv"]
+
+
+def test_the_shipped_sets_are_what_make_data_writes(tmp_path) -> None:
+    make_data.write_shipped(tmp_path)
+    for entry in make_data.SHIPPED:
+        shipped = _files(IMAGING / "data" / entry.folder)
+        assert len(_rows(IMAGING / "data" / entry.folder / "index.csv")) == entry.rows
+        assert _files(tmp_path / entry.folder) == shipped, entry.folder
 
 
 def test_index_columns_and_relative_paths(tmp_path) -> None:
