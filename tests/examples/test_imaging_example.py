@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 # The example's scripts import each other as top-level modules, the way they run.
@@ -17,6 +18,17 @@ import generate
 import make_data
 
 IMAGING = Path(generate.__file__).resolve().parent
+
+#: Accuracy of each shipped model on each shipped evaluation set, as README.md records it.
+RECORDED_ACCURACY = {
+    ("sound", "sound"): 0.962,
+    ("sound", "shortcut"): 0.954,
+    ("shortcut", "shortcut"): 0.958,
+    ("shortcut", "sound"): 0.550,
+}
+
+# torch.export.unflatten deep-copies tree specs and trips a deprecation inside torch itself.
+unflatten_warning = pytest.mark.filterwarnings("ignore:`isinstance\\(treespec:FutureWarning")
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -187,3 +199,75 @@ def test_the_command_line_refuses_bad_options(tmp_path, capsys, extra, message) 
         generate.main(["--out", str(tmp_path), "--rows", "6", "--seed", "3", *extra])
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+# --- the shipped models -----------------------------------------------------------------------
+
+
+def _evaluation(name: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """A shipped evaluation set under the input contract: (p / 255 - 0.5) / 0.25."""
+    pixels, labels = generate.read(IMAGING / "data" / name / "evaluation" / "index.csv")
+    x = (torch.from_numpy(pixels.astype(np.float32)) / 255.0 - 0.5) / 0.25
+    y = torch.tensor([generate.LABELS.index(label) for label in labels])
+    return x.unsqueeze(1), y
+
+
+def _accuracy(model, x: torch.Tensor, y: torch.Tensor) -> float:
+    with torch.inference_mode():
+        return float((model(x).argmax(dim=1) == y).float().mean())
+
+
+@pytest.mark.parametrize(("model", "data"), list(RECORDED_ACCURACY))
+def test_the_shipped_models_reach_the_recorded_accuracy(model, data) -> None:
+    program = torch.export.load(IMAGING / f"{model}.pt2")
+    accuracy = _accuracy(program.module(), *_evaluation(data))
+    assert accuracy == pytest.approx(RECORDED_ACCURACY[model, data], abs=5e-4)
+
+
+def test_readme_records_the_same_accuracies() -> None:
+    readme = (IMAGING / "README.md").read_text(encoding="utf-8")
+    for (model, data), accuracy in RECORDED_ACCURACY.items():
+        assert f"| `{model}` | `{data}/evaluation` | {accuracy:.3f} |" in readme
+
+
+def test_the_sound_model_finds_lesions_and_the_shortcut_model_only_the_marker() -> None:
+    assert RECORDED_ACCURACY["sound", "sound"] >= 0.9
+    assert RECORDED_ACCURACY["shortcut", "shortcut"] >= 0.9
+    # without the marker the shortcut model is close to guessing
+    assert RECORDED_ACCURACY["shortcut", "sound"] <= 0.7
+    assert RECORDED_ACCURACY["sound", "sound"] - RECORDED_ACCURACY["shortcut", "sound"] > 0.3
+
+
+@unflatten_warning
+@pytest.mark.parametrize("name", ["sound", "shortcut"])
+def test_a_pt2_model_takes_any_batch_size_as_module_and_unflattened(name) -> None:
+    program = torch.export.load(IMAGING / f"{name}.pt2")
+    module, unflat = program.module(), torch.export.unflatten(program)
+    x = torch.randn(512, 1, 64, 64, generator=torch.Generator().manual_seed(0))
+    with torch.inference_mode():
+        full = module(x)
+        for batch in (1, 7, 512):
+            assert module(x[:batch]).shape == (batch, 2)
+            torch.testing.assert_close(unflat(x[:batch]), full[:batch], rtol=1e-5, atol=1e-5)
+
+
+@unflatten_warning
+@pytest.mark.parametrize("name", ["sound", "shortcut"])
+def test_gradcam_layer_is_features_conv3_on_a_16_by_16_grid(name) -> None:
+    unflat = torch.export.unflatten(torch.export.load(IMAGING / f"{name}.pt2"))
+    layer = dict(unflat.named_modules())["features.conv3"]
+    seen: list[torch.Size] = []
+    handle = layer.register_forward_hook(lambda module, args, out: seen.append(out.shape))
+    try:
+        unflat(torch.zeros(3, 1, 64, 64))
+    finally:
+        handle.remove()
+    assert seen == [torch.Size([3, 32, 16, 16])]
+
+
+def test_the_torchscript_copy_is_the_sound_model() -> None:
+    scripted = torch.jit.load(str(IMAGING / "sound.torchscript.pt"))
+    exported = torch.export.load(IMAGING / "sound.pt2").module()
+    x, _ = _evaluation("sound")
+    with torch.inference_mode():
+        torch.testing.assert_close(scripted(x), exported(x), rtol=1e-5, atol=1e-5)
