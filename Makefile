@@ -41,6 +41,7 @@ bench: install
 examples: install
 	$(BIN)/python examples/credit/train.py
 	$(BIN)/python examples/medical/train.py
+	$(BIN)/python examples/imaging/make_data.py
 	$(BIN)/python examples/imaging/train.py
 
 clean:
