@@ -6,7 +6,7 @@ or ERROR; a FAIL or ERROR makes `reportgen run` exit 1 while the report is still
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -125,6 +125,19 @@ class RemovalSpec(Strict):
     """C4: does deleting the top-ranked features move the prediction more than random orders?"""
 
     enabled: bool = Field(default=True, description="Run this check.")
+    images: int = Field(
+        default=20,
+        ge=5,
+        le=1000,
+        description="Image models: images whose pixel deletion and insertion curves are drawn.",
+    )
+    image_substrate: Literal["noisy_blur", "zeros"] = Field(
+        default="noisy_blur",
+        description="Image models: what a deleted pixel becomes in the gated deletion curve. "
+        "noisy_blur: the image blurred plus noise (ROAD-like imputation, in distribution); "
+        "zeros: the normalised mean (RISE), which can leave a uniform blob where a bright "
+        "finding was that still reads as a finding. The other is reported beside it.",
+    )
     random_orders: int = Field(
         default=10, ge=2, le=200, description="Random feature orders compared against."
     )

@@ -122,7 +122,11 @@ class ImageExplanationsSpec(Strict):
         description="Evaluation images explained for the mean maps (all when fewer).",
     )
     batch_size: int = Field(
-        default=256, ge=1, le=100_000, description="Images (times steps) per model pass."
+        default=64,
+        ge=1,
+        le=100_000,
+        description="Images (times steps) per model pass. On a CPU 32 to 64 is fastest "
+        "(bench/bench_imaging_maps.py); on a GPU, larger.",
     )
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from reportgen._lazy import require
 from reportgen.analyses.context import Measure
 from reportgen.analyses.imaging.context import ImageData
-from reportgen.analyses.imaging.removal import noisy_blur, removal_curves
+from reportgen.analyses.imaging.removal import blur, noisy_blur, removal_curves
 from reportgen.analyses.imaging.sanity import randomisation_test
 from reportgen.analyses.imaging.stability import noise_stability
 from reportgen.analyses.sampling import stratified_sample
@@ -26,6 +26,12 @@ from reportgen.results.document import CheckMetric, CheckName, CheckResult, Cost
 
 GRADIENT_METHODS = ("gradcam", "ig")
 SALT_SAMPLE, SALT_NOISE, SALT_ORDERS, SALT_RANDOMISE = 30, 31, 32, 33
+SUBSTRATE_WORDS = {
+    "noisy_blur": "the image blurred plus Gaussian noise (in-distribution imputation)",
+    "zeros": "0 (the normalised mean, as RISE)",
+}
+REMOVAL_STEPS = 32
+"""C4 moves H * W / 32 pixels per step (RISE moves one row per step: H steps)."""
 TOP_SHARE = 0.05
 """C3 compares each map's top 5 % of pixels with the noisy copies' (k = 5 % of H x W)."""
 
@@ -77,55 +83,71 @@ def run_map_removal(data: ImageData) -> CheckResult:
     (and inserting them raise it more)? Zero substrate for deletion, blur for insertion (RISE);
     the noisy-blur substrate is reported beside it (less out of distribution)."""
     spec = data.policy.checks.removal
-    rows = _sample(data, data.policy.checks.audit_sample.size)
-    width = data.images.shape[3]
+    rows = _sample(data, spec.images)
+    height, width = data.images.shape[2:]
+    per_step = max(1, height * width // REMOVAL_STEPS)
 
     def compute() -> tuple[list[CheckMetric], list[str]]:
         torch = require("torch")
         images, targets = torch.from_numpy(data.images[rows]), data.predicted[rows]
+        sigma = width / 8
+        blurred = blur(images, sigma=sigma)
         noisy = noisy_blur(
-            images, rng=data.rng(SALT_NOISE), noise_std=0.1 * float(data.images.std())
+            images,
+            rng=data.rng(SALT_NOISE),
+            noise_std=0.1 * float(data.images.std()),
+            sigma=sigma,
         )
         metrics: list[CheckMetric] = []
+        start_p = float("nan")
         for method in checked_methods(data):
             maps = data.maps(method, rows)
             settings: dict[str, Any] = {
                 "targets": targets,
-                "pixels_per_step": width,
+                "pixels_per_step": per_step,
                 "random_orders": spec.random_orders,
+                "insertion_substrate": blurred,
                 "batch_size": data.settings.batch_size,
             }
-            plain = removal_curves(
-                data.model.network, images, maps, rng=data.rng(SALT_ORDERS), **settings
-            )
-            imputed = removal_curves(
-                data.model.network,
-                images,
-                maps,
-                rng=data.rng(SALT_ORDERS),
-                deletion_substrate=noisy,
-                **settings,
-            )
+            gated = spec.image_substrate
+            curves = {
+                substrate: removal_curves(
+                    data.model.network,
+                    images,
+                    maps,
+                    rng=data.rng(SALT_ORDERS),
+                    deletion_substrate=noisy if substrate == "noisy_blur" else None,
+                    **settings,
+                )
+                for substrate in (gated, "zeros" if gated == "noisy_blur" else "noisy_blur")
+            }
+            chosen, other = curves.values()
+            start_p = float(np.median(chosen.insertion[:, 0]))
             metrics += [
                 _metric(
-                    method, "deletion_ratio", _ratio(plain.deletion_auc, plain.random_deletion_auc)
+                    method,
+                    "deletion_ratio",
+                    _ratio(chosen.deletion_auc, chosen.random_deletion_auc),
                 ),
                 _metric(
                     method,
                     "insertion_ratio",
-                    _ratio(plain.insertion_auc, plain.random_insertion_auc),
+                    _ratio(chosen.insertion_auc, chosen.random_insertion_auc),
                 ),
                 _metric(
                     method,
-                    "deletion_ratio_noisy_substrate",
-                    _ratio(imputed.deletion_auc, imputed.random_deletion_auc),
+                    f"deletion_ratio_{list(curves)[1]}",
+                    _ratio(other.deletion_auc, other.random_deletion_auc),
                 ),
             ]
         note = (
-            f"{len(rows)} images; {width} pixels per step; {spec.random_orders} random orders "
-            "per image as the control; deleted pixels become 0 (the normalised mean), insertion "
-            "starts from the image blurred; the ratio beside it uses a blurred, noisy substrate "
-            "instead (report only)."
+            f"{len(rows)} images; {per_step} pixels per step ({REMOVAL_STEPS} steps); "
+            f"{spec.random_orders} random orders per image as the control; deleted pixels "
+            f"become {SUBSTRATE_WORDS[spec.image_substrate]} (the other substrate's deletion "
+            "ratio is reported beside it, not gated); insertion starts from the image blurred "
+            f"(Gaussian, sigma {sigma:g} px), on which the model's median probability of the "
+            f"explained class is {start_p:.2f} (the substrate must remove the evidence: near "
+            f"{1 / len(data.model.classes):.2f} is good)."
         )
         return metrics, [note]
 
@@ -145,7 +167,10 @@ def run_map_randomisation(data: ImageData) -> CheckResult:
         notes = []
         for method in checked_methods(data):
             model, map_fn = data.map_function(method)
-            hooks = method == "gradcam"  # Grad-CAM reads a layer: the copy must take hooks
+
+            def fresh(_: Any, hooks: bool = method == "gradcam") -> Any:
+                return data.model.fresh(with_layers=hooks)  # Grad-CAM's copy must take hooks
+
             layers = randomisation_test(
                 map_fn,
                 model,
@@ -154,7 +179,7 @@ def run_map_randomisation(data: ImageData) -> CheckResult:
                 seed=data.policy.seed + SALT_RANDOMISE,
                 noise_std=0.1 * float(data.images.std()),
                 draws=min(spec.draws, 10),
-                copy_model=lambda _, hooks=hooks: data.model.fresh(with_layers=hooks),
+                copy_model=fresh,
             )
             final = layers[-1][1]
             metrics += [
