@@ -22,9 +22,11 @@ from reportgen.errors import RenderError
 from reportgen.render.cases import build_local_cases
 from reportgen.render.cohorts import build_cohorts
 from reportgen.render.heatmaps import build_heatmaps, image_maps_of
+from reportgen.render.image_cases import build_image_cases
 from reportgen.render.method_text import (
     check_text,
     cohort_text,
+    image_cases_text,
     image_maps_text,
     local_text,
     performance_text,
@@ -41,6 +43,7 @@ from reportgen.results.document import (
     CohortResult,
     GateOutcome,
     GlobalShapResult,
+    ImageCasesResult,
     ImageMapsResult,
     LocalExplanationsResult,
     PerformanceResult,
@@ -153,7 +156,7 @@ def _heatmaps(
     model: ModelContext,
 ) -> tuple[SectionView, ...]:
     """One section per heat-maps result, its caveat naming C8 when the model was checked."""
-    checked = any(isinstance(r, CheckResult) and r.check == "localisation" for r in model.results)
+    checked = _localisation_checked(model)
     minimum = model.privacy.min_cohort_size if model.privacy is not None else None
     return tuple(
         build_heatmaps(
@@ -161,6 +164,30 @@ def _heatmaps(
             model.anchor,
             min_group_size=minimum,
             localisation_checked=checked,
+            heading=entry.heading,
+            template=entry.template,
+        )
+        for result in results
+    )
+
+
+def _localisation_checked(model: ModelContext) -> bool:
+    """Whether check C8 compared the model's maps with annotated masks."""
+    return any(isinstance(r, CheckResult) and r.check == "localisation" for r in model.results)
+
+
+def _image_cases(
+    entry: SectionKind[ImageCasesResult],
+    results: Sequence[ImageCasesResult],
+    model: ModelContext,
+) -> tuple[SectionView, ...]:
+    """One section per result of individual images (the gate admits them only on opt-in)."""
+    return tuple(
+        build_image_cases(
+            result,
+            model.anchor,
+            pseudonymous=model.privacy is not None,
+            localisation_checked=_localisation_checked(model),
             heading=entry.heading,
             template=entry.template,
         )
@@ -231,6 +258,14 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         template="_heatmaps.html",
         build=_heatmaps,
         explain=image_maps_text,
+    ),
+    SectionKind[ImageCasesResult](
+        kind="image_cases",
+        heading="Individual images (shown by policy opt-in)",
+        order=27,
+        template="_image_cases.html",
+        build=_image_cases,
+        explain=image_cases_text,
     ),
     SectionKind[GlobalShapResult](
         kind="global_shap",
