@@ -54,6 +54,9 @@ from reportgen.results.document import (
 
 R = TypeVar("R")
 
+IMAGE_KINDS = frozenset({"image_maps", "image_cases"})
+"""The result kinds only an image model has."""
+
 
 @dataclass(frozen=True)
 class ModelContext:
@@ -176,6 +179,11 @@ def _localisation_checked(model: ModelContext) -> bool:
     return any(isinstance(r, CheckResult) and r.check == "localisation" for r in model.results)
 
 
+def is_image_model(model: ModelContext) -> bool:
+    """Whether the model explains images: it has a result only an image model has."""
+    return any(r.kind in IMAGE_KINDS for r in model.results)
+
+
 def _image_cases(
     entry: SectionKind[ImageCasesResult],
     results: Sequence[ImageCasesResult],
@@ -200,9 +208,10 @@ def _cases(
     results: Sequence[LocalExplanationsResult],
     model: ModelContext,
 ) -> tuple[SectionView, ...]:
-    """The audit cases, with the caveats of the model's checks; a sentence when withheld."""
+    """The audit cases, with the caveats of the model's checks; a sentence when withheld,
+    except for an image model, which has no tabular audit cases to withhold."""
     if cases_withheld(model.privacy):
-        return (withheld_cases(entry.heading),)
+        return () if is_image_model(model) else (withheld_cases(entry.heading),)
     checks = [r for r in model.results if isinstance(r, CheckResult)]
     caveats = case_caveats(checks, model.gates)
     return tuple(
@@ -349,10 +358,12 @@ def build_sections(model: ModelContext) -> tuple[SectionView, ...]:
 
 
 __all__ = [
+    "IMAGE_KINDS",
     "SECTION_KINDS",
     "ModelContext",
     "SectionKind",
     "build_sections",
+    "is_image_model",
     "registry",
     "section_kind",
 ]

@@ -1,4 +1,5 @@
-"""Individual images with their heat-map overlays, shown only on the policy's opt-in (#10).
+"""Individual images with their heat-map overlays, shown only on the policy's opt-in, and no
+tabular audit-cases section for an image model (#10).
 
 The view-model is tested as a function of a hand-built :class:`ImageCasesResult` whose pixels
 and map values are known, so each overlay pixel has a closed-form colour; the template renders
@@ -25,9 +26,10 @@ from image_cases_fixture import (
     ZERO,
     make_image_cases,
 )
-from imaging_fixture import make_imaging_document
+from imaging_fixture import MODEL, make_imaging_document
 from page_checks import References, external_references
 from PIL import Image
+from privacy_fixture import make_private_document
 from render_fixture import META
 
 from reportgen.errors import RenderError
@@ -44,6 +46,7 @@ from reportgen.render.image_cases import (
 )
 from reportgen.render.method_text import image_cases_text
 from reportgen.render.overlay_png import OVERLAY_ALPHA, grey_png, grid_of, overlay_png
+from reportgen.render.privacy import CASES_WITHHELD
 from reportgen.render.views import PageSection
 from reportgen.results.document import ImageCasesResult, ResultDocument
 
@@ -329,3 +332,25 @@ def test_the_pdf_holds_every_case_image(page: str, view: ImageCasesView) -> None
         assert (grey.mode, grey.size, grey.tobytes()) in held
         for overlay in overlays:
             assert ("RGB", overlay.size, overlay.convert("RGB").tobytes()) in held
+
+
+# --- no tabular audit cases for an image model ------------------------------------------------
+
+
+def test_an_image_model_has_no_audit_cases_section_even_when_cases_are_off() -> None:
+    doc = make_imaging_document()
+    assert doc.privacy is not None and not doc.privacy.local_cases
+    (model,) = build_view(doc, META).models
+    assert model.name == MODEL
+    assert "local_explanations" not in [s.kind for s in model.sections]
+    assert [s.kind for s in model.sections][-2:] == ["model_performance", "image_maps"]
+    page = render_html(doc, META)
+    assert "Audit cases" not in page
+
+
+def test_a_tabular_model_still_says_its_audit_cases_are_withheld() -> None:
+    doc = make_private_document(local_cases=False)
+    sections = build_view(doc, META).models[0].sections
+    assert sections[-1].kind == "local_explanations"
+    assert sections[-1].heading == "Audit cases"
+    assert f">{CASES_WITHHELD}</p>" in render_html(doc, META)
