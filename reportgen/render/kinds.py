@@ -22,9 +22,11 @@ from reportgen.errors import RenderError
 from reportgen.render.cases import build_local_cases
 from reportgen.render.cohorts import build_cohorts
 from reportgen.render.heatmaps import build_heatmaps, image_maps_of
+from reportgen.render.image_cases import build_image_cases
 from reportgen.render.method_text import (
     check_text,
     cohort_text,
+    image_cases_text,
     image_maps_text,
     local_text,
     performance_text,
@@ -41,6 +43,7 @@ from reportgen.results.document import (
     CohortResult,
     GateOutcome,
     GlobalShapResult,
+    ImageCasesResult,
     ImageMapsResult,
     LocalExplanationsResult,
     PerformanceResult,
@@ -50,6 +53,9 @@ from reportgen.results.document import (
 )
 
 R = TypeVar("R")
+
+IMAGE_KINDS = frozenset({"image_maps", "image_cases"})
+"""The result kinds only an image model has."""
 
 
 @dataclass(frozen=True)
@@ -153,7 +159,7 @@ def _heatmaps(
     model: ModelContext,
 ) -> tuple[SectionView, ...]:
     """One section per heat-maps result, its caveat naming C8 when the model was checked."""
-    checked = any(isinstance(r, CheckResult) and r.check == "localisation" for r in model.results)
+    checked = _localisation_checked(model)
     minimum = model.privacy.min_cohort_size if model.privacy is not None else None
     return tuple(
         build_heatmaps(
@@ -168,14 +174,44 @@ def _heatmaps(
     )
 
 
+def _localisation_checked(model: ModelContext) -> bool:
+    """Whether check C8 compared the model's maps with annotated masks."""
+    return any(isinstance(r, CheckResult) and r.check == "localisation" for r in model.results)
+
+
+def is_image_model(model: ModelContext) -> bool:
+    """Whether the model explains images: it has a result only an image model has."""
+    return any(r.kind in IMAGE_KINDS for r in model.results)
+
+
+def _image_cases(
+    entry: SectionKind[ImageCasesResult],
+    results: Sequence[ImageCasesResult],
+    model: ModelContext,
+) -> tuple[SectionView, ...]:
+    """One section per result of individual images (the gate admits them only on opt-in)."""
+    return tuple(
+        build_image_cases(
+            result,
+            model.anchor,
+            pseudonymous=model.privacy is not None,
+            localisation_checked=_localisation_checked(model),
+            heading=entry.heading,
+            template=entry.template,
+        )
+        for result in results
+    )
+
+
 def _cases(
     entry: SectionKind[LocalExplanationsResult],
     results: Sequence[LocalExplanationsResult],
     model: ModelContext,
 ) -> tuple[SectionView, ...]:
-    """The audit cases, with the caveats of the model's checks; a sentence when withheld."""
+    """The audit cases, with the caveats of the model's checks; a sentence when withheld,
+    except for an image model, which has no tabular audit cases to withhold."""
     if cases_withheld(model.privacy):
-        return (withheld_cases(entry.heading),)
+        return () if is_image_model(model) else (withheld_cases(entry.heading),)
     checks = [r for r in model.results if isinstance(r, CheckResult)]
     caveats = case_caveats(checks, model.gates)
     return tuple(
@@ -231,6 +267,14 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         template="_heatmaps.html",
         build=_heatmaps,
         explain=image_maps_text,
+    ),
+    SectionKind[ImageCasesResult](
+        kind="image_cases",
+        heading="Individual images (shown by policy opt-in)",
+        order=27,
+        template="_image_cases.html",
+        build=_image_cases,
+        explain=image_cases_text,
     ),
     SectionKind[GlobalShapResult](
         kind="global_shap",
@@ -314,10 +358,12 @@ def build_sections(model: ModelContext) -> tuple[SectionView, ...]:
 
 
 __all__ = [
+    "IMAGE_KINDS",
     "SECTION_KINDS",
     "ModelContext",
     "SectionKind",
     "build_sections",
+    "is_image_model",
     "registry",
     "section_kind",
 ]

@@ -6,15 +6,19 @@ One function per result kind, each taking the result and the run's seed; the ren
 
 from __future__ import annotations
 
+from collections import Counter
+
 from reportgen.render.cases import join_counts
 from reportgen.render.cohorts import NOISE_NOTE
 from reportgen.render.format import fmt_int, fmt_num, join_words, metric_name, plural
 from reportgen.render.heatmap_png import COLORMAP, TARGET_PX
+from reportgen.render.overlay_png import OVERLAY_ALPHA
 from reportgen.render.trust import check_scope
 from reportgen.results.document import (
     CheckResult,
     CohortResult,
     GlobalShapResult,
+    ImageCasesResult,
     ImageMapsResult,
     LocalExplanationsResult,
     MethodMaps,
@@ -82,6 +86,23 @@ def image_maps_text(result: ImageMapsResult, seed: int) -> str:
         "map is published only when the group holds at least the minimum cohort size stated "
         "under Privacy, and no group can be worked out from the others; no individual image "
         "or map is published."
+    )
+
+
+def image_cases_text(result: ImageCasesResult, seed: int) -> str:
+    counts = Counter(case.predicted for case in result.cases)
+    return (
+        f"{plural(len(result.cases), 'image')} drawn per predicted class "
+        f"({join_counts(sorted(counts.items()))}) with seed {seed} from the evaluation images "
+        "the heat-maps explained. Each image is shown in grey: its channels averaged, the "
+        "policy's normalisation undone. Each method's map explains the image's predicted class, "
+        "keeps its positive part and is divided by its own maximum; it is laid over the image "
+        f"in the colours of the report's one scale ('{COLORMAP}') with an opacity of "
+        f"{fmt_num(OVERLAY_ALPHA, 1)} times its value. Image and overlays are drawn enlarged to "
+        f"about {TARGET_PX} pixels by repeating each pixel (no smoothing). For an image with an "
+        "outlined finding, relevance mass is the share of the map's positive relevance inside "
+        "the outline. These images are published only because the policy opts in "
+        "(privacy.image_cases); their ids are pseudonyms (keyed hash) set by the privacy gate."
     )
 
 

@@ -7,6 +7,7 @@ import dataclasses
 from typing import get_args
 
 import pytest
+from image_cases_fixture import make_image_cases
 from imaging_fixture import make_image_maps, make_localisation
 from privacy_fixture import make_private_document
 from render_fixture import META, MODEL
@@ -34,11 +35,13 @@ def _replaced(kind: str, **changes: object) -> tuple[render_kinds.SectionKind[ob
 
 def _every_kind() -> ResultDocument:
     """The fixture document with a result of every kind: checks, cohorts, audit cases and an
-    image model's heat-maps and check C8 too (all on one model, to keep one set of sections)."""
+    image model's heat-maps, individual images and check C8 too (all on one model, to keep one
+    set of sections)."""
     doc = make_private_document(local_cases=True)
     checks = [r for r in make_checked_document().results if r.kind == "check"]
     imaging = [
-        r.model_copy(update={"model": MODEL}) for r in (make_image_maps(), make_localisation())
+        r.model_copy(update={"model": MODEL})
+        for r in (make_image_maps(), make_image_cases(), make_localisation())
     ]
     return doc.model_copy(update={"results": [*doc.results, *checks, *imaging]})
 
@@ -76,6 +79,7 @@ def test_the_registry_lists_the_kinds_in_reading_order() -> None:
         ("check", "Can these explanations be trusted?"),
         ("model_performance", "Model performance"),
         ("image_maps", "Heat-maps"),
+        ("image_cases", "Individual images (shown by policy opt-in)"),
         ("global_shap", "Global importance: SHAP"),
         ("permutation_importance", "Global importance: permutation"),
         ("cohorts", "Cohorts"),
@@ -89,6 +93,7 @@ def test_a_models_checks_and_its_cohort_families_each_form_one_section() -> None
         "trust",
         "model_performance",
         "image_maps",
+        "image_cases",
         "global_shap",
         "permutation_importance",
         "cohorts",
