@@ -168,7 +168,9 @@ class PrivacyGate:
         return PrivacyReport(
             min_cohort_size=self.spec.min_cohort_size,
             rules=self._rules(),
-            local_cases=self.local_cases,
+            local_cases=self.local_cases and self.policy.data.kind == "tabular",
+            images=self.policy.data.kind == "images",
+            image_cases=self.spec.image_cases if self.policy.data.kind == "images" else 0,
             suppressed=self.suppressed,
             dp_enabled=ledger is not None,
             epsilon=dp.epsilon if ledger is not None else None,
@@ -428,7 +430,13 @@ class PrivacyGate:
             + (", ".join(sorted(self.sensitive)) or "none declared")
             + ") appear only as cohort labels, never as a case's explanation input.",
         ]
-        if self.policy.data.kind == "images":
+        if self.policy.data.kind == "images" and self.spec.image_cases:
+            rules.append(
+                f"Up to {self.spec.image_cases} individual images are shown with their "
+                "heat-maps, only because the policy opts in (privacy.image_cases), under "
+                f"pseudonymous ids; every other map is a mean over at least {k} images."
+            )
+        elif self.policy.data.kind == "images":
             rules.append(
                 "No patient image or individual heat-map is published: maps are means over a "
                 f"group of at least {k} images (each image's map scaled to [0, 1] first)."

@@ -84,8 +84,8 @@ def image_maps_text(result: ImageMapsResult, seed: int) -> str:
         f"pixels and drawn enlarged to about {TARGET_PX} pixels by repeating each value (no "
         f"smoothing), on one colour scale from 0 to 1 ('{COLORMAP}') for every map. A group's "
         "map is published only when the group holds at least the minimum cohort size stated "
-        "under Privacy, and no group can be worked out from the others; no individual image "
-        "or map is published."
+        "under Privacy, and no group can be worked out from the others. Individual images and "
+        "their maps appear only where the policy opts in (privacy.image_cases)."
     )
 
 

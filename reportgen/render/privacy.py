@@ -92,7 +92,7 @@ def build_privacy(privacy: PrivacyReport | None) -> PrivacyView:
         facts=(
             Fact("Minimum cohort size", plural(privacy.min_cohort_size, "row")),
             Fact("Cohorts suppressed", fmt_int(len(privacy.suppressed))),
-            Fact("Individual audit cases", "shown" if privacy.local_cases else "not shown"),
+            _cases_fact(privacy),
             Fact("Differential privacy", "on" if dp is not None else "off"),
         ),
         cases_sentence=_cases_sentence(privacy),
@@ -105,8 +105,19 @@ def build_privacy(privacy: PrivacyReport | None) -> PrivacyView:
     )
 
 
+def _cases_fact(privacy: PrivacyReport) -> Fact:
+    """What of individuals is shown: audit cases (tabular) or images (opt-in)."""
+    if privacy.images:
+        shown = f"up to {privacy.image_cases} (policy opt-in)" if privacy.image_cases else "none"
+        return Fact("Individual images", shown)
+    return Fact("Individual audit cases", "shown" if privacy.local_cases else "not shown")
+
+
 def _cases_sentence(privacy: PrivacyReport) -> str | None:
-    """Whether individual cases are shown, unless a rule already says it in the same words."""
+    """Whether individual cases are shown, unless a rule already says it in the same words
+    (an image policy's rules always say what of its images is shown)."""
+    if privacy.images:
+        return None
     sentence = PSEUDONYMOUS if privacy.local_cases else CASES_WITHHELD
     return None if sentence in privacy.rules else sentence
 

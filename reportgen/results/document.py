@@ -369,6 +369,10 @@ class PrivacyReport(_Doc):
     min_cohort_size: int
     rules: list[str] = Field(description="Each rule applied, in words.")
     local_cases: bool = Field(description="Whether individual audit cases are shown.")
+    images: bool = Field(default=False, description="Whether the data are images.")
+    image_cases: int = Field(
+        default=0, description="Images: how many individual images the policy opts to show."
+    )
     suppressed: list[Suppressed] = Field(default_factory=list)
     dp_enabled: bool = False
     epsilon: float | None = None

@@ -30,7 +30,9 @@ def cnn(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def document(cnn: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     folder = tmp_path_factory.mktemp("policy")
-    loaded = load_policy(imaging_policy(folder, cnn))
+    # 16-pixel images: a blur of sigma 2 keeps the patch, so C4 deletes to the zero substrate
+    checks = {"removal": {"image_substrate": "zeros"}}
+    loaded = load_policy(imaging_policy(folder, cnn, checks=checks))
     return engine.compute(loaded, key_dir=folder / "keys")
 
 
@@ -46,6 +48,19 @@ def test_an_imaging_policy_runs_its_kinds_and_no_tabular_one(document) -> None: 
     ]
     performance = next(r for r in document.results if isinstance(r, PerformanceResult))
     assert performance.rows == 40 and {m.name for m in performance.metrics} >= {"accuracy"}
+
+
+def test_the_privacy_report_says_no_patient_image_is_shown(document) -> None:  # type: ignore[no-untyped-def]
+    from reportgen.render.privacy import build_privacy
+
+    privacy = document.privacy
+    assert privacy.images and privacy.image_cases == 0 and not privacy.local_cases
+    assert any(
+        r.startswith("No patient image or individual heat-map is published") for r in privacy.rules
+    )
+    view = build_privacy(privacy)
+    assert ("Individual images", "none") in [(f.label, f.value) for f in view.facts]
+    assert view.cases_sentence is None
 
 
 def test_mean_maps_cover_every_method_and_family(document) -> None:  # type: ignore[no-untyped-def]
@@ -100,14 +115,11 @@ def test_the_map_checks_see_a_model_whose_evidence_is_the_patch(document) -> Non
     checks = {r.check: r for r in document.results if isinstance(r, CheckResult)}
     for name in ("map_robustness", "map_removal", "map_randomisation"):
         assert checks[name].error is None, checks[name].error
-    metric = {
-        (r.check, m.method, m.metric): m.median
-        for r in checks.values()
-        for m in r.metrics
-    }
+    metric = {(r.check, m.method, m.metric): m.median for r in checks.values() for m in r.metrics}
     for method in ("gradcam", "ig"):
         assert metric["map_robustness", method, "top_k_agreement"] > 0.8
         assert metric["map_removal", method, "deletion_ratio"] < 0.8
+        assert ("map_removal", method, "deletion_ratio_noisy_blur") in metric
         assert metric["map_removal", method, "insertion_ratio"] > 1.0
         assert metric["map_randomisation", method, "signed_spearman"] < 0.3
     gates = {(g.check, g.method): g.status for g in document.gates}
@@ -192,6 +204,10 @@ def test_opted_in_policy_publishes_cases_with_maps(cnn: Path, tmp_path: Path) ->
     cases = next(r for r in document.results if isinstance(r, ImageCasesResult))
     assert len(cases.cases) == 4
     assert {c.predicted for c in cases.cases} <= {"normal", "lesion"}
+    rules = document.privacy.rules
+    assert document.privacy.image_cases == 4
+    assert any(r.startswith("Up to 4 individual images are shown") for r in rules)
+    assert not any(r.startswith("No patient image") for r in rules)
     for case in cases.cases:
         assert not case.case_id.startswith("scan-")
         assert set(case.maps) == {"gradcam", "ig", "occlusion"}
