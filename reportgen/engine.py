@@ -72,15 +72,14 @@ def compute(
         )
     inputs = resolve_inputs(loaded)
     fingerprint = input_fingerprint(loaded)
-    if loaded.policy.data.kind == "images" and executor != "in-process":
-        (progress or print)(
-            f"image analyses run in this process: they batch images and steps on the model "
-            f"rather than sharding rows, so --executor {executor} is not used"
-        )
-        executor = "in-process"
+    requested = executor
+    if loaded.policy.data.kind == "images":
+        executor = "in-process"  # image analyses batch images and steps; they do not shard
     with open_executor(executor, workers=workers) as pool, _one_torch_thread():
         produced = run_plan(inputs, pool, progress or (lambda _message: None))
         ran_on = pool.name
+    if requested != executor:
+        ran_on += f" (image analyses batch on the model here; --executor {requested} not used)"
     gate = PrivacyGate(
         loaded.policy,
         reference=inputs.reference.frame,

@@ -212,3 +212,13 @@ def test_opted_in_policy_publishes_cases_with_maps(cnn: Path, tmp_path: Path) ->
         assert not case.case_id.startswith("scan-")
         assert set(case.maps) == {"gradcam", "ig", "occlusion"}
         assert len(case.pixels) == SIZE
+
+
+def test_image_analyses_stay_in_process_and_say_so(cnn: Path, tmp_path: Path) -> None:
+    """Image analyses batch on the model instead of sharding rows: another executor is not
+    started, and the run records why."""
+    path = imaging_policy(tmp_path, cnn, checks={"localisation": {"enabled": False}})
+    loaded = load_policy(path)
+    document = engine.compute(loaded, key_dir=tmp_path / "keys", executor="processes")
+    assert document.run.executor.startswith("in-process (image analyses batch on the model")
+    assert "--executor processes not used" in document.run.executor
