@@ -37,6 +37,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/bench_reports.py
 	$(BIN)/python bench/bench_executors.py
+	$(BIN)/python bench/bench_imaging_maps.py
 
 examples: install
 	$(BIN)/python examples/credit/train.py
