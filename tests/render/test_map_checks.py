@@ -14,6 +14,7 @@ from map_checks_fixture import (
     REMOVAL_NOTE,
     ROBUSTNESS_NOTE,
     K,
+    make_map_checks,
     make_map_checks_document,
     make_map_randomisation,
     make_map_removal,
@@ -22,6 +23,7 @@ from render_fixture import META
 
 from reportgen.render import build_view, render_html
 from reportgen.render.html import make_environment, render_template
+from reportgen.render.method_text import check_text
 from reportgen.render.trust import build_trust
 from reportgen.render.trust_text import (
     CHECK_QUESTIONS,
@@ -114,6 +116,8 @@ def test_c4_with_zeros_gated_by_the_policy_says_so() -> None:
         "Deletion ratio, pixels set to 0 (against random order)",
         "Deletion ratio, pixels replaced by a noisy blur (shown, not gated)",
     ]
+    text = check_text(gated_zeros, 7)
+    assert "The policy gates the deletion ratio with pixels set to 0" in text
 
 
 def test_c5_reads_lower_as_better_with_chance_zero_and_the_worse_tail() -> None:
@@ -161,6 +165,9 @@ def test_a_map_check_in_error_shows_its_reason_and_no_table() -> None:
     )
     (check,) = build_trust([broken], [], MODEL, "m", heading="T", template="_trust.html").checks
     assert (check.error, check.rows, check.chart) == ("MapError: no parameters.", (), None)
+    assert check_text(broken, 7).endswith(
+        "The check could not be computed: MapError: no parameters"
+    )
 
 
 def test_the_map_metrics_are_worded_only_within_their_check() -> None:
@@ -207,6 +214,45 @@ def test_the_page_and_appendix_carry_the_map_checks() -> None:
         "Check C4: pixel deletion and insertion",
         "Check C5: model randomisation of the maps",
     }
+
+
+# --- the method appendix -----------------------------------------------------------------------
+
+
+def test_the_appendix_names_the_settings_of_each_check() -> None:
+    robustness, removal, randomisation = (check_text(c, 7) for c in make_map_checks())
+    for words in (
+        f"top k = {K} pixels",
+        "5 % of the image, k / (H \u00d7 W)",
+        "Gaussian noise",
+        "sd 0.1 of the pixels' sd",  # the engine's note, quoted
+        "10 draws",
+        "occlusion is read through C8",
+    ):
+        assert words in robustness, words
+    for words in (
+        "softmax probability",
+        "random pixel orders",
+        "The gated deletion ratio is the one with pixels replaced by a noisy blur; the ratio "
+        "with pixels set to 0 is reported beside it, not gated.",
+        "leave a uniform blob where a bright finding was, which still reads as a finding",
+        "0.97 with zeros against 0.67 with the noisy blur",
+        "RISE (Petsiuk et al. 2018)",
+        "ROAD (Rong et al. 2022)",
+        "128 pixels per step",
+        "median probability of the explained class is 0.52",
+    ):
+        assert words in removal, words
+    for words in (
+        "from the output layer down to the input",
+        "cascading, Adebayo et al. 2018",
+        "smooth MPRT, Hedstr\u00f6m et al. 2023",
+        "Binder et al. 2023",
+        "seed 7",
+        "SSIM",
+        "median and P90",
+    ):
+        assert words in randomisation, words
 
 
 # --- the registry ------------------------------------------------------------------------------
