@@ -23,7 +23,9 @@ from render_fixture import META
 
 from reportgen.render import build_view, render_html
 from reportgen.render.html import make_environment, render_template
+from reportgen.render.imaging_summary import map_check_sentences
 from reportgen.render.method_text import check_text
+from reportgen.render.summary import build_summary
 from reportgen.render.trust import build_trust
 from reportgen.render.trust_text import (
     CHECK_QUESTIONS,
@@ -253,6 +255,37 @@ def test_the_appendix_names_the_settings_of_each_check() -> None:
         "median and P90",
     ):
         assert words in randomisation, words
+
+
+# --- the summary ---------------------------------------------------------------------------------
+
+
+def test_the_summary_says_in_one_sentence_each_which_map_check_failed() -> None:
+    doc = make_map_checks_document()
+    checks = [r for r in doc.results if isinstance(r, CheckResult)]
+    assert map_check_sentences(checks, doc.gates) == [
+        "Check C4 found that the integrated-gradients maps mark pixels whose removal lowers the "
+        "model's output little more than removing random pixels, so they do not show what "
+        "drives the model.",
+        "Check C5 found that the integrated-gradients maps barely change when the model's "
+        "learned weights are replaced by random ones, so they show the image more than the "
+        "model and must not be relied on.",
+    ]
+    summary = build_summary(MODEL, doc.models[0], list(doc.results), doc.gates, "model-1")
+    assert summary.sentences[-2:] == tuple(map_check_sentences(checks, doc.gates))
+
+
+def test_a_warning_or_a_pass_adds_no_sentence() -> None:
+    doc = make_map_checks_document()
+    checks = [r for r in doc.results if isinstance(r, CheckResult)]
+    passing = [g.model_copy(update={"status": "pass"}) for g in doc.gates if g.status == "fail"]
+    warned = [g for g in doc.gates if g.status == "warn"]
+    assert warned and map_check_sentences(checks, [*passing, *warned]) == []
+    both = [g.model_copy(update={"status": "fail"}) for g in doc.gates if g.code == "C3"]
+    (sentence,) = map_check_sentences(checks, both)
+    assert sentence.startswith(
+        "Check C3 found that the Grad-CAM and integrated-gradients maps move under noise"
+    )
 
 
 # --- the registry ------------------------------------------------------------------------------
