@@ -2,7 +2,8 @@
 
 An image model has no feature drivers to name; in their place the summary says which heat-map
 methods ran, where the mean maps per predicted class lie, and whether check C8 found the maps
-pointing at the outlined finding, with the shortcut warning in plain words when they do not.
+pointing at the outlined finding, with the shortcut warning in plain words when they do not;
+a check of the maps themselves (C3, C4, C5) that failed gets one plain sentence.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 
 from reportgen.render.format import join_words, plural
 from reportgen.render.heatmaps import METHOD_NOUNS, METHOD_WORDS, method_finding
-from reportgen.render.trust import fmt_rate, gate_status, method_key, status_word
+from reportgen.render.trust import code_key, fmt_rate, gate_status, method_key, status_word
 from reportgen.render.trust_text import is_control
 from reportgen.results.document import CheckResult, GateOutcome, ImageMapsResult, MethodMaps
 
@@ -75,6 +76,44 @@ def localisation_sentences(
     return [sentence, SHORTCUT_WARNING] if failed else [sentence]
 
 
+MAP_FAILURES = {
+    "map_robustness": (
+        "move under noise too small to see, so a single image's map is only approximate"
+    ),
+    "map_removal": (
+        "mark pixels whose removal lowers the model's output little more than removing random "
+        "pixels, so they do not show what drives the model"
+    ),
+    "map_randomisation": (
+        "barely change when the model's learned weights are replaced by random ones, so they "
+        "show the image more than the model and must not be relied on"
+    ),
+}
+"""What a failed check of the maps (C3, C4, C5) means, after ``the ... maps``."""
+
+
+def map_check_sentences(checks: Sequence[CheckResult], gates: Sequence[GateOutcome]) -> list[str]:
+    """One plain sentence per check of the maps that a method failed, naming those methods."""
+    sentences = []
+    for check in sorted(checks, key=lambda c: code_key(c.code)):
+        if check.check not in MAP_FAILURES:
+            continue
+        failed = sorted(
+            {
+                g.method
+                for g in gates
+                if (g.check, g.model, g.status) == (check.check, check.model, "fail") and g.method
+            },
+            key=method_key,
+        )
+        if failed:
+            nouns = join_words([METHOD_NOUNS.get(m, m) for m in failed])
+            sentences.append(
+                f"Check {check.code} found that the {nouns} maps {MAP_FAILURES[check.check]}."
+            )
+    return sentences
+
+
 def maps_estimator_line(maps: ImageMapsResult) -> str:
     """The heat-map methods and their settings, in one line."""
     described = join_words([_method_settings(m) for m in maps.methods])
@@ -99,4 +138,9 @@ def _method_settings(method: MethodMaps) -> str:
     return title
 
 
-__all__ = ["localisation_sentences", "maps_estimator_line", "maps_sentences"]
+__all__ = [
+    "localisation_sentences",
+    "map_check_sentences",
+    "maps_estimator_line",
+    "maps_sentences",
+]

@@ -12,8 +12,10 @@ from reportgen.render.cases import join_counts
 from reportgen.render.cohorts import NOISE_NOTE
 from reportgen.render.format import fmt_int, fmt_num, join_words, metric_name, plural
 from reportgen.render.heatmap_png import COLORMAP, TARGET_PX
+from reportgen.render.map_check_text import map_check_text
 from reportgen.render.overlay_png import OVERLAY_ALPHA
 from reportgen.render.trust import check_scope
+from reportgen.render.trust_text import MAP_CHECK_SCOPES
 from reportgen.results.document import (
     CheckResult,
     CohortResult,
@@ -163,6 +165,8 @@ def local_text(result: LocalExplanationsResult, seed: int) -> str:
 def check_text(result: CheckResult, seed: int) -> str:
     if result.check == "localisation":
         return _localisation_text(result, seed)
+    if result.check in MAP_CHECK_SCOPES:
+        return map_check_text(result, seed)
     text = (
         f"{check_scope(result)} Each per-instance metric is summarised as its median, its worse "
         "tail (P10 when higher is better, P90 when lower is better) and the share of instances "

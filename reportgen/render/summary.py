@@ -18,6 +18,7 @@ from reportgen.render.format import (
 from reportgen.render.heatmaps import image_maps_of
 from reportgen.render.imaging_summary import (
     localisation_sentences,
+    map_check_sentences,
     maps_estimator_line,
     maps_sentences,
 )
@@ -169,6 +170,7 @@ def build_summary(
     if maps is not None:
         sentences.extend(maps_sentences(maps))
     sentences.extend(localisation_sentences(checks, gates))
+    sentences.extend(map_check_sentences(checks, gates))
     local = _of_kind(results, LocalExplanationsResult)
     if local is not None:
         sentences.append(

@@ -13,15 +13,20 @@ from functools import partial
 from itertools import chain
 
 from reportgen.render.cohorts import fmt_percent
-from reportgen.render.format import fmt_fixed, fmt_num, plural
+from reportgen.render.format import fmt_fixed, fmt_num, join_words, plural
 from reportgen.render.trust_text import (
     CHECK_QUESTIONS,
     CHECK_TITLES,
     HEADLINE,
+    MAP_CHECK_SCOPES,
+    MAP_CHECK_TESTS,
+    MetricWords,
     caveat_text,
+    gated_substrate,
     is_control,
     method_label,
     metric_words,
+    substrate_words,
 )
 from reportgen.render.trust_views import (
     Badge,
@@ -121,9 +126,20 @@ def _intro(checks: Sequence[CheckResult], gates: Sequence[GateOutcome]) -> str:
             " For an image model, C8 also tests whether the heat-maps point at the finding a "
             "clinician outlined."
         )
+    text += _maps_intro(checks)
     if not gates:
         text += " The checks were computed but not judged against the policy's thresholds."
     return text
+
+
+def _maps_intro(checks: Sequence[CheckResult]) -> str:
+    """`` On the heat-maps, C3 and C5 test whether they ...``; empty without such checks."""
+    tests = [(c.code, MAP_CHECK_TESTS[c.check]) for c in checks if c.check in MAP_CHECK_TESTS]
+    if not tests:
+        return ""
+    codes = join_words([code for code, _ in tests])
+    verb = "tests" if len(tests) == 1 else "test"
+    return f" On the heat-maps, {codes} {verb} whether they {join_words([t for _, t in tests])}."
 
 
 def _check_title(check: str) -> str:
@@ -137,7 +153,7 @@ def _verdict(gate: GateOutcome) -> VerdictLine:
         method=method_label(gate.method) if gate.method else "",
         status=gate.status,
         status_word=status_word(gate.status),
-        meaning=gate.meaning,
+        meaning=_sentence(gate.meaning),
         measured=f"Measured: {gate.actual.rstrip('.')}. Required: {gate.expected.rstrip('.')}.",
     )
 
@@ -162,8 +178,21 @@ def _check_view(check: CheckResult, gates: Sequence[GateOutcome], anchor: str) -
     )
 
 
+def is_image_check(check: CheckResult) -> bool:
+    """Whether the check ran on an image model's maps (C8 and the maps' C3, C4 and C5)."""
+    return check.check == "localisation" or check.check in MAP_CHECK_SCOPES
+
+
 def check_scope(check: CheckResult) -> str:
     """What the check ran on, in one sentence."""
+    if check.check in MAP_CHECK_SCOPES:
+        chance = next((m.chance for m in check.metrics if m.metric == "top_k_agreement"), None)
+        share = f" ({fmt_percent(chance)} of the image)" if chance else ""
+        compared = MAP_CHECK_SCOPES[check.check].format(k=check.k, share=share)
+        return (
+            f"{plural(check.instances, 'image').capitalize()} checked, a sample of the explained "
+            f"images stratified by predicted class; {compared}"
+        )
     if check.check == "localisation":
         return (
             f"{plural(check.instances, 'image').capitalize()} checked: correctly classified "
@@ -213,11 +242,22 @@ def fmt_rate(value: float | None) -> str:
     return fmt_percent(value)
 
 
+def metric_label(check: CheckResult, words: MetricWords) -> str:
+    """A metric's name in ``check``, its ``{k}`` and ``{substrate}`` filled in."""
+    substrate = substrate_words(gated_substrate(m.metric for m in check.metrics))
+    return words.label.format(k=check.k, substrate=substrate)
+
+
+def _chance(metric: CheckMetric, words: MetricWords) -> float | None:
+    """The chance level the check recorded, else the one the metric has by construction."""
+    return words.chance if metric.chance is None else metric.chance
+
+
 def _metric_rows(check: CheckResult) -> list[CheckMetricRow]:
     rows = []
     previous = None
     for m in _ordered_metrics(check):
-        words = metric_words(m.metric)
+        words = metric_words(m.metric, check.check)
         show = fmt_rate if words.rate else partial(fmt_metric, bounded=words.bounded)
         tail = "\u2014" if words.rate else fmt_metric(m.tail, bounded=words.bounded)
         if m.tail is not None and not words.rate:
@@ -225,12 +265,12 @@ def _metric_rows(check: CheckResult) -> list[CheckMetricRow]:
         rows.append(
             CheckMetricRow(
                 method=method_label(m.method),
-                metric=words.label.format(k=check.k) if m.metric != previous else "",
+                metric=metric_label(check, words) if m.metric != previous else "",
                 better="lower" if words.lower_is_better else "higher",
                 median=show(m.median),
                 tail=tail,
                 pass_rate="\u2014" if m.pass_rate is None else f"{round(100 * m.pass_rate)} %",
-                chance=show(m.chance),
+                chance=show(_chance(m, words)),
                 control=is_control(m.method),
             )
         )
@@ -247,7 +287,7 @@ def _chart(check: CheckResult, chart_id: str) -> DistributionSpec | None:
     )
     if headline is None or not shown:
         return None
-    words = metric_words(headline)
+    words = metric_words(headline, check.check)
     series = [tuple(v for v in m.values if math.isfinite(v) and abs(v) < OFF_SCALE) for m in shown]
     dropped = sum(len(m.values) for m in shown) - sum(len(s) for s in series)
     x_range = None
@@ -262,17 +302,30 @@ def _chart(check: CheckResult, chart_id: str) -> DistributionSpec | None:
         labels=tuple(method_label(m.method) for m in shown),
         series=tuple(series),
         controls=tuple(is_control(m.method) for m in shown),
-        chance=tuple(m.chance for m in shown),
+        chance=tuple(_chance(m, words) for m in shown),
         x_range=x_range,
         log_scale=words.log_scale,
-        axis_label=f"{words.label.format(k=check.k)} ({better} is better)",
-        caption=_caption(shown, dropped, log_scale=words.log_scale),
+        axis_label=f"{metric_label(check, words)} ({better} is better)",
+        caption=_caption(
+            shown,
+            dropped,
+            log_scale=words.log_scale,
+            chance=words.chance,
+            unit="image" if is_image_check(check) else "instance",
+        ),
     )
 
 
-def _caption(shown: Sequence[CheckMetric], dropped: int, *, log_scale: bool) -> str:
+def _caption(
+    shown: Sequence[CheckMetric],
+    dropped: int,
+    *,
+    log_scale: bool,
+    chance: float | None,
+    unit: str,
+) -> str:
     caption = (
-        "Each dot is one checked instance; the box spans the middle half of the instances with "
+        f"Each dot is one checked {unit}; the box spans the middle half of the {unit}s with "
         "the median marked, and the whiskers reach P10 and P90."
     )
     if log_scale:
@@ -285,7 +338,7 @@ def _caption(shown: Sequence[CheckMetric], dropped: int, *, log_scale: bool) -> 
             " Grey rows are the random control, an explanation that carries no information: a "
             "method worth trusting sits clearly apart from it."
         )
-    if any(m.chance is not None for m in shown):
+    if chance is not None or any(m.chance is not None for m in shown):
         caption += " The dashed line marks the value expected by chance."
     if dropped:
         verb = "is" if dropped == 1 else "are"

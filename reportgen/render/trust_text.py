@@ -6,6 +6,7 @@ or metric is worded in one place. Pure functions of plain values.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reportgen.render.format import join_words
@@ -19,6 +20,9 @@ CHECK_TITLES = {
     "method_agreement": "Agreement between methods",
     "global_stability": "Stability of the global ranking",
     "localisation": "Localisation of the annotated finding",
+    "map_robustness": "Stability of the maps under noise",
+    "map_removal": "Pixel deletion and insertion",
+    "map_randomisation": "Model randomisation of the maps",
 }
 
 CHECK_QUESTIONS = {
@@ -94,7 +98,61 @@ CHECK_QUESTIONS = {
         "in the image, a shortcut such as a marker, a ruler or the scanner's imprint, and its "
         "decisions should not be relied on until a clinician has reviewed this."
     ),
+    "map_robustness": (
+        "Does a heat-map stay put when the image changes in a way nobody could see? Each image "
+        "is copied several times with a little random noise added to its pixels (its size is "
+        "given in the notes), and each copy's map is computed for the same class. The check "
+        "measures how many of the map's strongest pixels, the top few per cent of the image, "
+        "stay among the strongest (1 means the same pixels every time; two unrelated maps share "
+        "only the chance level shown) and the rank correlation of all pixels between the maps. "
+        "A map whose bright spots move under invisible changes cannot be relied on for a single "
+        "image; the mean maps are steadier. Grad-CAM and integrated gradients give the same map "
+        "when rerun on the same image, so rerun stability (C2) does not apply to them."
+    ),
+    "map_removal": (
+        "Do the pixels a heat-map marks really matter to the model? The check removes the "
+        "image's pixels in the order the map ranks them, strongest first, a small batch at a "
+        "time, and follows the model's probability of the explained class; then it does the "
+        "same in random orders. The deletion ratio compares the areas under the two curves: 1 "
+        "is what a random order gives, below 1 means the map finds what the model uses faster "
+        "than chance, and lower is better. Insertion runs the other way, from the image blurred "
+        "until the finding is gone, putting the map's pixels back first: above 1 is better "
+        "than chance. What a removed pixel becomes matters. Set to 0 (the average), a bright "
+        "finding leaves a flat patch in its place that can still look like a finding to the "
+        "model, so by default the gated deletion ratio replaces pixels by a blurred, noisy copy "
+        "of the image, closer to the images the model learned from; the ratio with the other "
+        "replacement is shown beside it, not gated. Maps that move the probability no faster "
+        "than random pixels do not show what drives the model."
+    ),
+    "map_randomisation": (
+        "Does the heat-map depend on what the model learned? The check replaces the model's "
+        "learned weights by random ones, layer by layer from the output down, and computes the "
+        "maps of the same images again. A map that explains the model must then change, so its "
+        "rank correlation with the original map should be near 0, as for unrelated maps; a "
+        "value near 1 means the map mostly shows the image (its edges and bright areas), not "
+        "the model. The signed rank correlation is gated. The correlation of the maps' absolute "
+        "values and their structural similarity (SSIM, 1 = the same picture) are shown beside "
+        "it: a method that multiplies by the image, such as integrated gradients, keeps some of "
+        "the image's structure in its absolute values even for a random model. Both sets of "
+        "maps are averaged over noisy copies of each image, so that noise alone cannot make two "
+        "maps look different."
+    ),
 }
+
+MAP_CHECK_SCOPES = {
+    "map_robustness": "the top {k} pixels of each map{share} are compared with its noisy copies'.",
+    "map_removal": "the pixels of each image are removed and put back in the order of its map.",
+    "map_randomisation": "each image's map is compared, pixel by pixel, with the randomised "
+    "model's map.",
+}
+"""The checks of an image model's maps: what each compares, after the images it ran on."""
+
+MAP_CHECK_TESTS = {
+    "map_robustness": "hold under invisible noise",
+    "map_removal": "mark the pixels the model uses",
+    "map_randomisation": "change when the model's weights are randomised",
+}
+"""What each check of the maps tests, for the section's introduction."""
 
 HEADLINE = {
     "completeness": "relative_error",
@@ -105,8 +163,11 @@ HEADLINE = {
     "method_agreement": "feature_agreement",
     "global_stability": "top_k_inclusion_shap",
     "localisation": "relevance_mass",
+    "map_robustness": "top_k_agreement",
+    "map_removal": "deletion_ratio",
+    "map_randomisation": "signed_spearman",
 }
-"""The metric each check's chart shows."""
+"""The metric each check's chart shows: the one its gate reads first."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +181,9 @@ class MetricWords:
     """Spans orders of magnitude (errors from 1e-16 to 1): charted on a logarithmic axis."""
     rate: bool = False
     """A share of instances (a hit rate), not a median: shown as a percentage, with no tail."""
+    chance: float | None = None
+    """The value chance gives by construction (1 for a ratio against random orders), shown
+    where the result records no chance level of its own."""
 
 
 METRICS = {
@@ -131,8 +195,10 @@ METRICS = {
     "fa_perturbed": MetricWords("Top-{k} overlap after a small input change", False, True),
     "fa_perturbed_worst": MetricWords("Worst top-{k} overlap over input changes", False, True),
     "relative_max_sensitivity": MetricWords("Relative maximum sensitivity", True, False),
-    "deletion_ratio": MetricWords("Deletion ratio (against random order)", True, False),
-    "insertion_ratio": MetricWords("Insertion ratio (against random order)", False, False),
+    "deletion_ratio": MetricWords("Deletion ratio (against random order)", True, False, chance=1.0),
+    "insertion_ratio": MetricWords(
+        "Insertion ratio (against random order)", False, False, chance=1.0
+    ),
     "faithfulness_correlation": MetricWords("Faithfulness correlation", False, True),
     "signed_spearman": MetricWords("Rank correlation after randomising the model", True, True),
     "normalised_spearman": MetricWords("Rank correlation, input-normalised", True, True),
@@ -150,6 +216,43 @@ METRICS = {
     "auc": MetricWords("AUC of the map against the finding", False, True),
 }
 
+_RANDOMISED = "with the randomised model's maps"
+CHECK_METRICS = {
+    "map_robustness": {
+        "top_k_agreement": MetricWords("Top-{k} pixel overlap under small noise", False, True),
+        "spearman": MetricWords("Rank correlation of the maps under small noise", False, True),
+    },
+    "map_removal": {
+        "deletion_ratio": MetricWords(
+            "Deletion ratio, {substrate} (against random order)", True, False, chance=1.0
+        ),
+        "insertion_ratio": MetricWords(
+            "Insertion ratio, from the blurred image (against random order)",
+            False,
+            False,
+            chance=1.0,
+        ),
+        "deletion_ratio_zeros": MetricWords(
+            "Deletion ratio, pixels set to 0 (shown, not gated)", True, False, chance=1.0
+        ),
+        "deletion_ratio_noisy_blur": MetricWords(
+            "Deletion ratio, pixels replaced by a noisy blur (shown, not gated)",
+            True,
+            False,
+            chance=1.0,
+        ),
+    },
+    "map_randomisation": {
+        "signed_spearman": MetricWords(f"Rank correlation {_RANDOMISED}", True, True),
+        "abs_spearman": MetricWords(f"Rank correlation of |map| {_RANDOMISED}", True, True),
+        "ssim": MetricWords(f"Structural similarity (SSIM) {_RANDOMISED}", True, True),
+    },
+}
+"""Words of a metric that reads differently in one check (the image maps' C3, C4 and C5)."""
+
+SUBSTRATES = {"noisy_blur": "pixels replaced by a noisy blur", "zeros": "pixels set to 0"}
+"""What a deleted pixel becomes in the image maps' C4, by the substrate's name."""
+
 _LOWER_IS_BETTER_PARTS = ("error", "sensitivity", "deletion", "cv", "convergence", "spearman")
 _SAME_WAY = "with the same direction"
 _METHOD_NAMES = {
@@ -162,14 +265,28 @@ _METHOD_NAMES = {
 }
 
 
-def metric_words(name: str) -> MetricWords:
-    """How to name and read metric ``name``; unknown names are guessed from their parts."""
-    known = METRICS.get(name)
+def metric_words(name: str, check: str = "") -> MetricWords:
+    """How to name and read metric ``name`` of ``check``; unknown names are guessed from their
+    parts."""
+    known = CHECK_METRICS.get(check, {}).get(name) or METRICS.get(name)
     if known is not None:
         return known
     lower = any(part in name for part in _LOWER_IS_BETTER_PARTS) or "halfwidth" in name
     words = name.replace("_", " ")
     return MetricWords(words[:1].upper() + words[1:], lower, False)
+
+
+def gated_substrate(metrics: Iterable[str]) -> str | None:
+    """The substrate of the image maps' gated deletion ratio, given the check's metric names:
+    the one its report-only ratio (``deletion_ratio_<substrate>``) does not name."""
+    shown = {name.removeprefix("deletion_ratio_") for name in metrics}
+    others = [s for s in SUBSTRATES if s not in shown]
+    return others[0] if len(others) == 1 else None
+
+
+def substrate_words(substrate: str | None) -> str:
+    """``noisy_blur`` -> ``pixels replaced by a noisy blur``; unknown -> ``pixels removed``."""
+    return SUBSTRATES.get(substrate or "", "pixels removed")
 
 
 def is_control(method: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from reportgen import engine
@@ -126,6 +127,20 @@ def test_the_map_checks_see_a_model_whose_evidence_is_the_patch(document) -> Non
     for name in ("map_robustness", "map_removal", "map_randomisation"):
         assert gates[name, "gradcam"] in ("pass", "warn") and (name, "ig") in gates
     assert gates["map_randomisation", "gradcam"] == "pass"
+
+
+def test_each_map_metric_records_its_worse_tail(document) -> None:  # type: ignore[no-untyped-def]
+    """P90 where lower is better (deletion ratios, similarity to the randomised model's maps),
+    else P10: the report labels the tail by the metric's direction."""
+    checks = [
+        r for r in document.results if isinstance(r, CheckResult) and r.check != "localisation"
+    ]
+    for check in checks:
+        for m in check.metrics:
+            lower = m.metric.startswith("deletion") or check.check == "map_randomisation"
+            assert m.tail is not None and (m.tail >= m.median if lower else m.tail <= m.median)
+            quantile = float(np.quantile(m.values, 0.9 if lower else 0.1))
+            assert m.tail == pytest.approx(quantile, abs=1e-6)  # values are kept to 6 decimals
 
 
 def test_small_groups_lose_their_maps(cnn: Path, tmp_path: Path) -> None:

@@ -128,6 +128,7 @@ def run_map_removal(data: ImageData) -> CheckResult:
                     method,
                     "deletion_ratio",
                     _ratio(chosen.deletion_auc, chosen.random_deletion_auc),
+                    lower_is_better=True,
                 ),
                 _metric(
                     method,
@@ -138,6 +139,7 @@ def run_map_removal(data: ImageData) -> CheckResult:
                     method,
                     f"deletion_ratio_{list(curves)[1]}",
                     _ratio(other.deletion_auc, other.random_deletion_auc),
+                    lower_is_better=True,
                 ),
             ]
         note = (
@@ -183,9 +185,12 @@ def run_map_randomisation(data: ImageData) -> CheckResult:
             )
             final = layers[-1][1]
             metrics += [
-                _metric(method, "signed_spearman", final.spearman, chance=0.0),
-                _metric(method, "abs_spearman", final.abs_spearman, chance=0.0),
-                _metric(method, "ssim", final.ssim, chance=0.0),
+                _metric(method, name, values, chance=0.0, lower_is_better=True)
+                for name, values in (
+                    ("signed_spearman", final.spearman),
+                    ("abs_spearman", final.abs_spearman),
+                    ("ssim", final.ssim),
+                )
             ]
             curve = ", ".join(f"{name}: {float(np.median(s.spearman)):.2f}" for name, s in layers)
             notes.append(f"{method}: median Spearman after randomising each layer: {curve}.")
@@ -235,8 +240,14 @@ def _ratio(found: np.ndarray, control: np.ndarray) -> np.ndarray:
 
 
 def _metric(
-    method: str, name: str, values: np.ndarray, *, chance: float | None = None
+    method: str,
+    name: str,
+    values: np.ndarray,
+    *,
+    chance: float | None = None,
+    lower_is_better: bool = False,
 ) -> CheckMetric:
+    """Median and worse tail (P90 when lower is better, else P10) of the finite values."""
     finite = np.asarray(values, dtype=np.float64)
     finite = finite[np.isfinite(finite)]
     if not len(finite):
@@ -245,7 +256,7 @@ def _metric(
         method=method,
         metric=name,
         median=float(np.median(finite)),
-        tail=float(np.quantile(finite, 0.9 if name.startswith("deletion") else 0.1)),
+        tail=float(np.quantile(finite, 0.9 if lower_is_better else 0.1)),
         chance=chance,
         values=[round(float(v), 6) for v in finite],
     )
