@@ -175,7 +175,9 @@ class RandomisationSpec(Strict):
         default=3,
         ge=1,
         le=20,
-        description="Independent weight randomisations; correlations are averaged over them.",
+        description="Tabular models: independent weight randomisations; correlations are "
+        "averaged over them. Image maps: noisy copies each map is averaged over before the "
+        "comparison (smooth MPRT; at most 10 are used).",
     )
     spearman_max: float = Field(
         default=0.3,

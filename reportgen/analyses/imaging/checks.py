@@ -80,8 +80,9 @@ def run_map_robustness(data: ImageData) -> CheckResult:
 
 def run_map_removal(data: ImageData) -> CheckResult:
     """C4: does deleting the pixels a map ranks first lower the output more than random orders
-    (and inserting them raise it more)? Zero substrate for deletion, blur for insertion (RISE);
-    the noisy-blur substrate is reported beside it (less out of distribution)."""
+    (and inserting them raise it more)? Deleted pixels become the policy's substrate (default
+    the noisy blur, in distribution; zeros as RISE), the other substrate's ratio is reported
+    beside it; insertion starts from a blur that removes the evidence."""
     spec = data.policy.checks.removal
     rows = _sample(data, spec.images)
     height, width = data.images.shape[2:]
@@ -194,6 +195,13 @@ def run_map_randomisation(data: ImageData) -> CheckResult:
             ]
             curve = ", ".join(f"{name}: {float(np.median(s.spearman)):.2f}" for name, s in layers)
             notes.append(f"{method}: median Spearman after randomising each layer: {curve}.")
+        notes.insert(
+            0,
+            f"{len(rows)} images; each map averaged over {min(spec.draws, 10)} noisy copies "
+            "of its image (Gaussian noise of sd 0.1 times the pixels' sd, the same for the "
+            "original and the randomised model: smooth MPRT); layers randomised from the top "
+            "down (re-initialised, or redrawn at their own scale).",
+        )
         return metrics, notes
 
     return _run("map_randomisation", "C5", data, rows, 0, compute)
