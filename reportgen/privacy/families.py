@@ -19,6 +19,12 @@ from reportgen.privacy.suppression import suppress
 
 OTHER_VALUES = "(other values)"
 """The one label of a data-labelled family's suppressed cohorts."""
+WHOLE_FAMILY = "all cohorts"
+"""The cohort named when a whole family is withheld."""
+UNPROTECTABLE = (
+    "withheld: with the published total, one of its small cohorts could be worked out whatever "
+    "else is suppressed"
+)
 
 
 @dataclass(frozen=True)

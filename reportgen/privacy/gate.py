@@ -23,8 +23,9 @@ from reportgen.inputs.codec import Feature, FeatureCodec
 from reportgen.policy.privacy import PREDICTED_CLASS, CohortSpec, local_cases_enabled
 from reportgen.policy.schema import Policy
 from reportgen.privacy.dp import Ledger, noisy_count, noisy_mean
-from reportgen.privacy.families import OTHER_VALUES, plan_family
+from reportgen.privacy.families import OTHER_VALUES, UNPROTECTABLE, WHOLE_FAMILY, plan_family
 from reportgen.privacy.generalise import Generaliser
+from reportgen.privacy.image_maps import publish_mean_maps
 from reportgen.privacy.pseudonym import Pseudonymizer, load_or_create_key
 from reportgen.privacy.rules import PrivacyRule
 from reportgen.privacy.suppression import reason, suppress
@@ -39,8 +40,6 @@ from reportgen.results.document import (
     ImageMapsResult,
     LedgerEntry,
     LocalExplanationsResult,
-    MapFamily,
-    MeanMap,
     MethodExplanation,
     MetricWithInterval,
     PerformanceResult,
@@ -50,11 +49,6 @@ from reportgen.results.document import (
 )
 
 DP_FEATURES = 3  # features whose cohort means are released under differential privacy
-WHOLE_FAMILY = "all cohorts"
-UNPROTECTABLE = (
-    "withheld: with the published total, one of its small cohorts could be worked out whatever "
-    "else is suppressed"
-)
 
 
 _PER_PERSON = (
@@ -307,38 +301,15 @@ class PrivacyGate:
         return self.ledger.epsilon / max(releases, 1)
 
     def _mean_maps(self, result: ImageMapsResult) -> ImageMapsResult:
-        """Each family's groups planned like cohorts: a map only for a group of at least the
-        minimum size that cannot be derived from the others; a family that cannot be
-        protected is left out whole. Suppressions are listed once per family."""
-        k = self.spec.min_cohort_size
-        methods = []
-        for number, method in enumerate(result.methods):
-            families = []
-            for family in method.families:
-                plan = plan_family(
-                    {g.group: g.images or 0 for g in family.groups},
-                    total=result.images,
-                    minimum=k,
-                    declared=family.by == PREDICTED_CLASS or self._declared_labels_of(family.by),
-                )
-                first = number == 0
-                if plan.withheld:
-                    if first:
-                        self._suppress(f"mean maps: {family.name}", result.model, WHOLE_FAMILY)
-                    continue
-                groups = {g.group: g for g in family.groups}
-                shown = [
-                    groups[label]
-                    if label in plan.published
-                    else MeanMap(group=label, images=None, suppressed=reason(k))
-                    for label in plan.rows
-                ]
-                if first:
-                    for label in plan.suppressed:
-                        self._suppress(f"mean maps: {family.name}", result.model, label)
-                families.append(MapFamily(name=family.name, by=family.by, groups=shown))
-            methods.append(method.model_copy(update={"families": families}))
-        return result.model_copy(update={"methods": methods})
+        published, withheld = publish_mean_maps(
+            result,
+            minimum=self.spec.min_cohort_size,
+            banded=lambda column: any(
+                c.by == column and c.bands is not None for c in self.spec.cohorts
+            ),
+        )
+        self.suppressed += withheld
+        return published
 
     def _image_cases(self, result: ImageCasesResult) -> ImageCasesResult:
         """Patient images only where the policy opted in, and under pseudonymous ids.
@@ -353,14 +324,6 @@ class PrivacyGate:
             )
         cases = [c.model_copy(update={"case_id": self.pseudonym(c.case_id)}) for c in result.cases]
         return result.model_copy(update={"cases": cases})
-
-    def _declared_labels_of(self, column: str) -> bool:
-        return any(c.by == column and c.bands is not None for c in self.spec.cohorts)
-
-    def _suppress(self, family: str, model: str, cohort: str) -> None:
-        k = self.spec.min_cohort_size
-        why = UNPROTECTABLE if cohort == WHOLE_FAMILY else reason(k)
-        self.suppressed.append(Suppressed(family=family, model=model, cohort=cohort, reason=why))
 
     def _local(self, result: LocalExplanationsResult) -> LocalExplanationsResult:
         cases = [self._case(case) for case in result.cases]
