@@ -30,6 +30,7 @@ def cross_key_problems(policy: Policy, *, memory_budget: int | None = None) -> l
         return [*_cohort_problems(policy), *_image_problems(policy)]
     return [
         *_cohort_problems(policy),
+        *_decision_problems(policy),
         *_tabular_model_problems(policy),
         *_top_k_problems(policy),
         *_memory_problems(policy, budget),
@@ -73,6 +74,34 @@ def _cohort_problems(policy: Policy) -> Iterator[Problem]:
                 (*where, "bands"),
                 (f"'{cohort.by}' is a numeric feature: give band edges, e.g. bands: [25, 35, 50]"),
             )
+
+
+def _decision_problems(policy: Policy) -> Iterator[Problem]:
+    """A decision needs a binary classifier with the adverse class among its classes, and no
+    sensitive attribute among the model's inputs (a prohibited basis cannot be scored)."""
+    if policy.decision is None:
+        return
+    where = ("decision",)
+    for i, model in enumerate(policy.models):
+        if model.task != "classification" or (model.classes and len(model.classes) != 2):
+            yield (
+                ("models", i, "task"),
+                "a credit decision needs a binary classifier; this model is not one",
+            )
+        elif model.classes and policy.decision.adverse_class not in model.classes:
+            yield (
+                (*where, "adverse_class"),
+                f"'{policy.decision.adverse_class}' is not one of the classes {model.classes} "
+                f"of model '{model.name}'",
+            )
+    scored = [c for c in policy.data.sensitive if c in policy.data.feature_names]
+    for column in scored:
+        yield (
+            ("data", "sensitive"),
+            f"'{column}' is a sensitive attribute and also a model input (data.features): a "
+            "prohibited basis cannot be scored in a credit decision; remove it from the "
+            "features",
+        )
 
 
 def _tabular_model_problems(policy: Policy) -> Iterator[Problem]:

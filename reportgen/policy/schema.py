@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, 
 
 from reportgen.policy.base import Strict as _Strict
 from reportgen.policy.checks import ChecksSpec
+from reportgen.policy.credit import DecisionSpec
 from reportgen.policy.images import ImageExplanationsSpec, ImageSpec
 from reportgen.policy.privacy import PrivacySpec
 from reportgen.policy.trail import ReviewSpec, ScheduleSpec
@@ -377,6 +378,11 @@ class Policy(_Strict):
     )
     privacy: PrivacySpec = Field(
         default_factory=PrivacySpec, description="What may reach the report about individuals."
+    )
+    decision: DecisionSpec | None = Field(
+        default=None,
+        description="Credit policies: how the score becomes a decision (reason codes, fair "
+        "lending and calibration read it).",
     )
     schedule: ScheduleSpec | None = Field(
         default=None, description="Optional schedule for `reportgen schedule`."
