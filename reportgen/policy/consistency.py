@@ -94,6 +94,20 @@ def _decision_problems(policy: Policy) -> Iterator[Problem]:
                 f"'{policy.decision.adverse_class}' is not one of the classes {model.classes} "
                 f"of model '{model.name}'",
             )
+    recourse = policy.decision.recourse
+    numeric = set(policy.data.features.numeric)
+    for key, names in (("immutable", recourse.immutable), ("monotone", list(recourse.monotone))):
+        for name in names:
+            if name not in policy.data.feature_names:
+                yield (
+                    (*where, "recourse", key),
+                    f"'{name}' is not a model feature (data.features)",
+                )
+            elif key == "monotone" and name not in numeric:
+                yield (
+                    (*where, "recourse", key),
+                    f"'{name}' is categorical: only numeric features take a direction",
+                )
     scored = [c for c in policy.data.sensitive if c in policy.data.feature_names]
     for column in scored:
         yield (

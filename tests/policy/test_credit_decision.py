@@ -52,3 +52,17 @@ def test_the_adverse_class_is_one_of_the_models_classes(tmp_path: Path) -> None:
 def test_the_cutoff_lies_strictly_between_0_and_1(tmp_path: Path, cutoff: float) -> None:
     problems = _problems(tmp_path, lambda p: p["decision"].update(cutoff=cutoff))
     assert len(problems) == 1 and problems[0].startswith("decision.cutoff: ")
+
+
+def test_recourse_names_model_features_and_directions_only_for_numbers(tmp_path: Path) -> None:
+    def change(policy: dict[str, Any]) -> None:
+        policy["decision"]["recourse"] = {
+            "immutable": ["credit_histroy"],
+            "monotone": {"purpose": "decrease"},
+        }
+
+    assert _problems(tmp_path, change) == [
+        "decision.recourse.immutable: 'credit_histroy' is not a model feature (data.features)",
+        "decision.recourse.monotone: 'purpose' is categorical: only numeric features take a "
+        "direction",
+    ]
