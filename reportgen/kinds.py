@@ -31,6 +31,7 @@ from reportgen.analyses.imaging.context import ImageData
 from reportgen.analyses.imaging.mean_maps import run_image_maps
 from reportgen.analyses.local import run_local
 from reportgen.analyses.performance import run_performance
+from reportgen.analyses.recourse import run_recourse
 from reportgen.conditions import JUDGES, Judge
 from reportgen.policy.schema import Policy
 from reportgen.privacy.rules import PrivacyRule
@@ -118,6 +119,15 @@ KINDS: tuple[AnalysisKind, ...] = (
         shards="the audit cases and checked rows",
     ),
     *(_check_kind(check) for check in CHECKS),
+    AnalysisKind(
+        "recourse",
+        "recourse for declined audit cases",
+        lambda policy: policy.decision is not None and policy.decision.recourse.enabled,
+        lambda data: bool(data.model.classes),
+        run_recourse,
+        PrivacyRule.CASES,
+        shards="none (each case's candidates batched on the model)",
+    ),
     AnalysisKind(
         "cohorts",
         "cohorts",

@@ -44,6 +44,7 @@ from reportgen.results.document import (
     MetricWithInterval,
     PerformanceResult,
     PrivacyReport,
+    RecourseResult,
     Result,
     Suppressed,
 )
@@ -53,6 +54,7 @@ DP_FEATURES = 3  # features whose cohort means are released under differential p
 
 _PER_PERSON = (
     LocalExplanationsResult,
+    RecourseResult,
     CheckResult,
     PerformanceResult,
     CohortResult,
@@ -60,6 +62,20 @@ _PER_PERSON = (
     ImageCasesResult,
 )
 """Results that hold something per person or per small group: never a mere aggregate."""
+
+
+def _case_values(result: Result) -> Iterator[tuple[str, str, str]]:
+    """(case id, feature, shown value) of every individual value a result shows."""
+    if isinstance(result, LocalExplanationsResult):
+        for case in result.cases:
+            for explanation in case.explanations:
+                for item in explanation.top:
+                    yield case.case_id, item.feature, item.value
+    elif isinstance(result, RecourseResult):
+        for recourse in result.cases:
+            for change in recourse.changes:
+                yield recourse.case_id, change.feature, change.current
+                yield recourse.case_id, change.feature, change.suggested
 
 
 class PrivacyGate:
@@ -108,6 +124,8 @@ class PrivacyGate:
         admitted: Result | None
         if rule is PrivacyRule.CASES and isinstance(result, LocalExplanationsResult):
             admitted = self._local(result) if self.local_cases else None
+        elif rule is PrivacyRule.CASES and isinstance(result, RecourseResult):
+            admitted = self._recourse(result) if self.local_cases else None
         elif rule is PrivacyRule.CHECK and isinstance(result, CheckResult):
             admitted = result.model_copy(
                 update={"caveats": [self._caveat(c) for c in result.caveats]}
@@ -146,15 +164,12 @@ class PrivacyGate:
                 raise PrivacyError(
                     f"{what} carries a case id that is not a pseudonym at {path}; refused"
                 )
-        if isinstance(result, LocalExplanationsResult):
-            for case in result.cases:
-                for explanation in case.explanations:
-                    for item in explanation.top:
-                        if item.value not in self.generaliser.coverage(item.feature):
-                            raise PrivacyError(
-                                f"privacy gate: case {case.case_id} of model '{result.model}' "
-                                f"shows an ungeneralised value for '{item.feature}'; refused"
-                            )
+        for case_id, feature, value in _case_values(result):
+            if value not in self.generaliser.coverage(feature):
+                raise PrivacyError(
+                    f"privacy gate: case {case_id} of model '{result.model}' shows an "
+                    f"ungeneralised value for '{feature}'; refused"
+                )
 
     def report(self) -> PrivacyReport:
         dp = self.spec.differential_privacy
@@ -324,6 +339,31 @@ class PrivacyGate:
             )
         cases = [c.model_copy(update={"case_id": self.pseudonym(c.case_id)}) for c in result.cases]
         return result.model_copy(update={"cases": cases})
+
+    def _recourse(self, result: RecourseResult) -> RecourseResult:
+        """Pseudonymous ids; current and suggested values as generalised labels."""
+        cases = [
+            case.model_copy(
+                update={
+                    "case_id": self.pseudonym(case.case_id),
+                    "changes": [
+                        change.model_copy(
+                            update={
+                                "current": self._shown(change.feature, change.current),
+                                "suggested": self._shown(change.feature, change.suggested),
+                            }
+                        )
+                        for change in case.changes
+                    ],
+                }
+            )
+            for case in result.cases
+        ]
+        return result.model_copy(update={"cases": cases})
+
+    def _shown(self, feature: str, value: str) -> str:
+        numeric = feature in self.generaliser.numeric
+        return self.generaliser.display(feature, float(value) if numeric else value)
 
     def _local(self, result: LocalExplanationsResult) -> LocalExplanationsResult:
         cases = [self._case(case) for case in result.cases]

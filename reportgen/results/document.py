@@ -323,6 +323,47 @@ class ImageCasesResult(_Doc):
     cost: Cost
 
 
+class RecourseChange(_Doc):
+    """One feature the recourse changes, its values as displayed (generalised at the gate)."""
+
+    feature: str
+    current: str
+    suggested: str
+    direction: Literal["lower", "higher", "another level"]
+
+
+class RecourseCase(_Doc):
+    """A declined audit case and the nearest actionable change that flips its decision."""
+
+    case_id: str
+    adverse_probability: float = Field(description="The model's probability of decline now.")
+    found: bool = Field(description="Whether a change of at most max_changes features flips it.")
+    changes: list[RecourseChange] = Field(default_factory=list)
+    new_probability: float | None = Field(
+        default=None, description="Re-scored probability of the adverse class after the change."
+    )
+    distance: float | None = Field(
+        default=None,
+        description="Size of the change: numeric steps in median absolute deviations of the "
+        "reference data, 1 per changed category.",
+    )
+
+
+class RecourseResult(_Doc):
+    """Recourse for the declined audit cases (shown where individual cases are)."""
+
+    kind: Literal["recourse"] = "recourse"
+    model: str
+    adverse_class: str
+    cutoff: float
+    max_changes: int
+    grid: int
+    immutable: list[str]
+    monotone: dict[str, str]
+    cases: list[RecourseCase]
+    cost: Cost
+
+
 Result = Annotated[
     GlobalShapResult
     | PermutationImportanceResult
@@ -331,7 +372,8 @@ Result = Annotated[
     | CheckResult
     | CohortResult
     | ImageMapsResult
-    | ImageCasesResult,
+    | ImageCasesResult
+    | RecourseResult,
     Field(discriminator="kind"),
 ]
 
