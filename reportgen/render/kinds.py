@@ -34,6 +34,7 @@ from reportgen.render.method_text import (
     shap_text,
 )
 from reportgen.render.privacy import cases_withheld, withheld_cases
+from reportgen.render.recourse import build_recourse, recourse_text
 from reportgen.render.sections import build_global_shap, build_performance, build_permutation
 from reportgen.render.trust import TRUST_HEADING, build_trust, case_caveats
 from reportgen.render.trust_text import CHECK_TITLES
@@ -49,6 +50,7 @@ from reportgen.results.document import (
     PerformanceResult,
     PermutationImportanceResult,
     PrivacyReport,
+    RecourseResult,
     Result,
 )
 
@@ -316,6 +318,19 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         template="_local_cases.html",
         build=_cases,
         explain=local_text,
+        withheld=cases_withheld,
+    ),
+    SectionKind[RecourseResult](
+        kind="recourse",
+        heading="Recourse for declined cases",
+        order=65,
+        template="_recourse.html",
+        build=_one_each(
+            lambda entry, result, _: build_recourse(
+                result, heading=entry.heading, template=entry.template
+            )
+        ),
+        explain=recourse_text,
         withheld=cases_withheld,
     ),
 )

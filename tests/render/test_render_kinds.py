@@ -10,6 +10,7 @@ import pytest
 from image_cases_fixture import make_image_cases
 from imaging_fixture import make_image_maps, make_localisation
 from privacy_fixture import make_private_document
+from recourse_fixture import make_recourse
 from render_fixture import META, MODEL
 from trust_fixture import make_checked_document
 
@@ -43,6 +44,7 @@ def _every_kind() -> ResultDocument:
         r.model_copy(update={"model": MODEL})
         for r in (make_image_maps(), make_image_cases(), make_localisation())
     ]
+    imaging.append(make_recourse())
     return doc.model_copy(update={"results": [*doc.results, *checks, *imaging]})
 
 
@@ -84,6 +86,7 @@ def test_the_registry_lists_the_kinds_in_reading_order() -> None:
         ("permutation_importance", "Global importance: permutation"),
         ("cohorts", "Cohorts"),
         ("local_explanations", "Audit cases"),
+        ("recourse", "Recourse for declined cases"),
     ]
 
 
@@ -98,6 +101,7 @@ def test_a_models_checks_and_its_cohort_families_each_form_one_section() -> None
         "permutation_importance",
         "cohorts",
         "local_explanations",
+        "recourse",
     ]
     assert [s.template for s in model.sections] == [e.template for e in registry().values()]
     assert [s.heading for s in model.sections] == [e.heading for e in registry().values()]
