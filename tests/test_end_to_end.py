@@ -67,6 +67,14 @@ def external_references(html: str) -> list[str]:
     return [t for t in targets if not (t.startswith("#") or t.startswith("data:"))]
 
 
+def validate_results(document: dict) -> None:
+    """Raises jsonschema's ValidationError unless ``document`` fits the committed schema."""
+    import jsonschema
+
+    schema = json.loads((ROOT / "policies" / "results-schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(document)
+
+
 def check_version(folder: Path, title: str) -> None:
     manifest = json.loads((folder / "manifest.json").read_text())
     expected = ARTIFACTS | ({"changes.json"} if manifest["version"] > 1 else set())
@@ -76,6 +84,7 @@ def check_version(folder: Path, title: str) -> None:
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
     assert set(manifest["files"]) == expected - {"manifest.json"}
+    validate_results(json.loads((folder / "results.json").read_text()))  # the exported schema
     html = (folder / "report.html").read_text()
     assert external_references(html) == []
     assert "<script" not in html.lower()
@@ -112,8 +121,9 @@ def test_results_record_costs_hashes_and_additivity(quick_credit, tmp_path):
     doc = json.loads((tmp_path / "r" / "credit-scoring" / "v1" / "results.json").read_text())
     kinds = [r["kind"] for r in doc["results"]]
     analyses = ["model_performance", "global_shap", "permutation_importance", "local_explanations"]
-    assert kinds == analyses + ["cohorts"] * 4  # the credit policy's four cohort families
-    for result in doc["results"][:4]:
+    # recourse for the declined audit cases, then the credit policy's four cohort families
+    assert kinds == [*analyses, "recourse", *["cohorts"] * 4]
+    for result in doc["results"][:5]:
         assert result["cost"]["model_rows"] > 0
     shap = doc["results"][1]
     assert shap["estimator"] == "permutation" and shap["evals_per_row"] == 2 * (2 * 17 + 1)
