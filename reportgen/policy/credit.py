@@ -10,6 +10,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from reportgen.policy.base import Strict
+from reportgen.policy.fair_lending import CalibrationSpec, FairLendingSpec
 
 
 class DecisionSpec(Strict):
@@ -24,4 +25,14 @@ class DecisionSpec(Strict):
         lt=1,
         description="Applicants whose probability of the adverse class is at or above this are "
         "declined.",
+    )
+    fair_lending: FairLendingSpec | None = Field(
+        default=None,
+        description="Compare approval rates across the groups of each sensitive attribute "
+        "(adverse impact ratio, four-fifths rule) and decompose a score gap into features.",
+    )
+    calibration: CalibrationSpec | None = Field(
+        default=None,
+        description="Measure how well the adverse-class probability matches observed outcomes, "
+        "overall and per group.",
     )
