@@ -129,7 +129,7 @@ def _per_group(data: ModelData, decision: Decision) -> list[CalibrationGroups]:
             _figures(data, decision, np.flatnonzero(groups == label), label, item.attribute)
             for label in labels
         ]
-        found.append(CalibrationGroups(attribute=item.attribute, groups=figures))
+        found.append(CalibrationGroups(attribute=item.attribute, bands=item.bands, groups=figures))
     return found
 
 

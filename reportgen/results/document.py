@@ -441,6 +441,7 @@ class CalibrationGroups(_Doc):
     """Calibration per group of one sensitive attribute."""
 
     attribute: str
+    bands: list[float] | None = Field(description="Band edges of a numeric attribute.")
     groups: list[CalibrationFigures]
 
 
