@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from reportgen import kinds
 from reportgen.conditions import evaluate_gates
 from reportgen.conditions_credit import judge_fair_lending
 from reportgen.policy.checks import ChecksSpec
@@ -116,5 +117,8 @@ def test_a_reference_that_approves_nobody_is_an_error() -> None:
 def test_evaluate_gates_judges_a_kind_of_result_with_its_own_judge() -> None:
     result = _result(0.7)
     assert evaluate_gates([result], ChecksSpec()) == []  # by default only the trust checks
-    (gate,) = evaluate_gates([result], ChecksSpec(), lambda r: judge_fair_lending)
+    registry = kinds.registry()
+    assert registry["fair_lending"].judge is judge_fair_lending
+    assert registry["calibration"].judge is None  # reported, not gated
+    (gate,) = evaluate_gates([result], ChecksSpec(), lambda r: registry[r.kind].judge)
     assert gate.status == "fail"
