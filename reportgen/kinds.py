@@ -36,6 +36,7 @@ from reportgen.analyses.performance import run_performance
 from reportgen.conditions import JUDGES, Judge
 from reportgen.conditions_credit import judge_fair_lending
 from reportgen.policy.schema import Policy
+from reportgen.privacy.group_figures import publishable_groups
 from reportgen.privacy.rules import PrivacyRule
 from reportgen.results.document import CheckResult, Result
 
@@ -126,7 +127,7 @@ KINDS: tuple[AnalysisKind, ...] = (
         "fair lending (approval rates, adverse impact ratios, score gap)",
         lambda policy: policy.decision is not None and policy.decision.fair_lending is not None,
         _always,
-        run_fair_lending,
+        partial(run_fair_lending, publishable=publishable_groups),
         PrivacyRule.FAIR_LENDING,
         shards="the decomposed groups' rows missing from the global SHAP rows",
         judge=judge_fair_lending,

@@ -27,6 +27,7 @@ depends on them).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -152,15 +153,35 @@ def decompose_gap(
     return gap, contributions, gap - float(contributions.sum())
 
 
-def run_fair_lending(data: ModelData) -> FairLendingResult:
-    """Approval rates, AIR, SMD and a decomposed score gap for every fair-lending attribute."""
+Publishable = Callable[[Mapping[str, int], int, bool], frozenset[str]]
+"""Which groups the privacy gate will publish, from every group's size, the minimum cohort size
+and whether the labels are declared (bands) rather than values from the data."""
+
+
+def at_least_minimum(sizes: Mapping[str, int], minimum: int, declared: bool) -> frozenset[str]:
+    """The groups of at least ``minimum`` applicants (ignoring complementary suppression)."""
+    return frozenset(label for label, n in sizes.items() if n >= minimum)
+
+
+def run_fair_lending(
+    data: ModelData, *, publishable: Publishable = at_least_minimum
+) -> FairLendingResult:
+    """Approval rates, AIR, SMD and a decomposed score gap for every fair-lending attribute.
+
+    Args:
+        publishable: the groups the report may show; the reference group and the decomposed
+            pair are chosen among them, so that the gate does not have to withhold the ratios
+            of a whole attribute because its reference was suppressed. The kind registry passes
+            the privacy gate's own plan; the gate enforces it whatever this says.
+    """
     decision = decision_of(data)
     spec = decision.spec.fair_lending
     if spec is None:
         raise ValueError("the policy's decision has no fair_lending settings")
     with Measure(data.model) as measure:
         attributes = [
-            _attribute(data, decision, item) for item in assessed(spec, data.policy.data.sensitive)
+            _attribute(data, decision, item, publishable)
+            for item in assessed(spec, data.policy.data.sensitive)
         ]
     return FairLendingResult(
         model=data.model.name,
@@ -198,7 +219,7 @@ def _draws(data: ModelData, decision: Decision, rows: np.ndarray, *names: str) -
 
 
 def _attribute(
-    data: ModelData, decision: Decision, item: FairLendingAttribute
+    data: ModelData, decision: Decision, item: FairLendingAttribute, publishable: Publishable
 ) -> AttributeFairness:
     labels, groups = groups_of(data, item)
     stats = group_stats(decision.approved, decision.scores, groups, labels)
@@ -209,15 +230,15 @@ def _attribute(
         for label in labels
         if stats[label].size > 0
     }
-    minimum = data.policy.privacy.min_cohort_size
-    reference = _reference(item, labels, stats, minimum)
+    declared = item.bands is not None or item.attribute in data.policy.data.features.categorical
+    sizes = {label: stats[label].size for label in labels}
+    published = publishable(sizes, data.policy.privacy.min_cohort_size, declared)
+    reference = _reference(item, labels, stats, published)
     notes = []
-    if reference is None:
-        notes.append(
-            f"No group holds at least {minimum} applicants, so no reference group could be chosen."
-        )
+    if reference is None and item.reference == HIGHEST_APPROVAL:
+        notes.append("No group can be published, so no reference group could be chosen.")
     rows = [_group(label, stats, draws, reference) for label in labels]
-    pair = _pair(item, reference, rows, minimum)
+    pair = _pair(item, reference, rows, published)
     return AttributeFairness(
         attribute=item.attribute,
         bands=item.bands,
@@ -230,14 +251,17 @@ def _attribute(
 
 
 def _reference(
-    item: FairLendingAttribute, labels: list[str], stats: dict[str, GroupStats], minimum: int
+    item: FairLendingAttribute,
+    labels: list[str],
+    stats: dict[str, GroupStats],
+    published: frozenset[str],
 ) -> str | None:
-    """The policy's reference group, or the group of at least ``minimum`` applicants approved
-    most often (ties: the larger group, then the first listed)."""
+    """The policy's reference group, or the published group approved most often (ties: the
+    larger group, then the first listed)."""
     if item.reference != HIGHEST_APPROVAL:
         named = band_named(item.reference, item.bands) if item.bands else item.reference
         return named if named in labels else None
-    eligible = [label for label in labels if stats[label].size >= minimum]
+    eligible = [label for label in labels if label in published and stats[label].size > 0]
     if not eligible:
         return None
     return max(eligible, key=lambda label: (stats[label].approval_rate or 0.0, stats[label].size))
@@ -290,11 +314,11 @@ def _pair(
     item: FairLendingAttribute,
     reference: str | None,
     groups: list[FairLendingGroup],
-    minimum: int,
+    published: frozenset[str],
 ) -> tuple[str, str] | None:
-    """The two groups whose score gap is decomposed: the policy's pair, else the group with the
-    lowest AIR against the reference; None when there is none, or a group is too small."""
-    sizes = {g.label: g.size or 0 for g in groups}
+    """The two groups whose score gap is decomposed: the policy's pair, else the published group
+    with the lowest AIR against the reference; None when there is none, or one of the two
+    would not be published."""
     if item.decompose is not None:
         first, second = (
             band_named(x, item.bands) or x if item.bands else x for x in item.decompose
@@ -305,13 +329,13 @@ def _pair(
             g
             for g in groups
             if not g.reference
-            and (g.size or 0) >= minimum
+            and g.label in published
             and g.adverse_impact_ratio is not None
             and g.adverse_impact_ratio.value is not None
         ]
         lowest = min(judged, key=_air, default=None)
         pair = None if lowest is None or reference is None else (lowest.label, reference)
-    if pair is None or min(sizes.get(pair[0], 0), sizes.get(pair[1], 0)) < minimum:
+    if pair is None or not set(pair) <= published:
         return None
     return pair
 
@@ -355,7 +379,9 @@ def _decomposition(
 
 __all__ = [
     "GroupStats",
+    "Publishable",
     "adverse_impact_ratio",
+    "at_least_minimum",
     "decompose_gap",
     "group_stats",
     "run_fair_lending",

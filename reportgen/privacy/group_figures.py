@@ -20,7 +20,7 @@ suppress the same groups. On top of that:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from reportgen.privacy.families import UNPROTECTABLE, WHOLE_FAMILY, FamilyPlan, plan_family
 from reportgen.privacy.suppression import reason
@@ -128,6 +128,13 @@ _WITHHELD = (
 )
 
 
+def publishable_groups(sizes: Mapping[str, int], minimum: int, declared: bool) -> frozenset[str]:
+    """The groups of one attribute this module publishes, given their sizes: what the
+    fair-lending analysis chooses its reference group and decomposed pair among."""
+    plan = _plan(list(sizes.items()), minimum, declared)
+    return frozenset() if plan.withheld else plan.published
+
+
 def publish_calibration(
     result: CalibrationResult, *, minimum: int, declared: Declared
 ) -> tuple[CalibrationResult, list[Suppressed]]:
@@ -210,4 +217,5 @@ __all__ = [
     "fair_lending_family",
     "publish_calibration",
     "publish_fair_lending",
+    "publishable_groups",
 ]

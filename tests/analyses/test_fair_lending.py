@@ -22,6 +22,7 @@ from reportgen.analyses.fair_lending import (
     run_fair_lending,
     standardized_mean_difference,
 )
+from reportgen.privacy.group_figures import publishable_groups
 from reportgen.results.document import AttributeFairness, FairLendingResult
 from tests.analyses.fair_lending_fixture import FAIR, model_data, policy
 
@@ -194,3 +195,25 @@ def test_the_same_seed_gives_the_same_intervals_and_another_seed_other_ones() ->
     assert [g.approval_rate for g in moved.attributes[0].groups] != [
         g.approval_rate for g in first.attributes[0].groups
     ]
+
+
+def test_the_reference_is_a_group_the_gate_publishes() -> None:
+    """A band of 12 approved applicants is suppressed to protect a band of 4: the reference (and
+    the decomposed pair) must then come from the bands the report shows."""
+    data = model_data()
+    ages = data.frame["age"].to_numpy()
+    scores = data.predictions[:, 1].copy()
+    old = np.flatnonzero(ages >= 50)
+    data.frame.loc[old, "age"] = 45.0  # every 50+ applicant moves to 35-50...
+    data.frame.loc[old[:12], "age"] = 55.0  # ...but twelve, all approved, in 50-65
+    data.frame.loc[old[12:16], "age"] = 70.0  # and four in 65+
+    scores[old[:12]] = 0.01
+    data.__dict__["predictions"] = np.column_stack([1 - scores, scores])
+    naive = _attribute(run_fair_lending(data), "age")
+    assert naive.reference == "50\u201365"  # approved most often, of 11 or more
+    found = _attribute(run_fair_lending(data, publishable=publishable_groups), "age")
+    assert found.reference not in (None, "50\u201365", "65+")
+    assert found.decomposition is not None
+    assert {found.decomposition.group, found.decomposition.compared_with}.isdisjoint(
+        {"50\u201365", "65+"}
+    )
