@@ -4,7 +4,8 @@ One gate per attribute, judged by its lowest published AIR (a group's approval r
 reference group's): below ``air_fail_below`` (the four-fifths rule: 0.8) it fails, below
 ``air_warn_below`` it warns, else it passes. The bands are read from the result, which records
 the policy's ``decision.fair_lending.air`` it was computed under. The point estimate is judged,
-as the four-fifths rule does; its bootstrap interval is reported beside it.
+as the four-fifths rule does; its bootstrap interval is reported beside it, and the verdict's
+meaning says when the interval reaches parity (the shortfall could be chance on this sample).
 
 An attribute no ratio can be computed for because its groups are too small to publish (or its
 reference is suppressed) WARNs: the report cannot say whether approval rates differ, which a
@@ -54,6 +55,7 @@ def _judge(result: FairLendingResult, attribute: AttributeFairness) -> GateOutco
         status = "fail" if air < fail else ("warn" if air < warn else "pass")
         actual = f"lowest AIR {air:.2f}{_interval(worst)}: {worst.label} against {reference}"
         meaning = _meaning(status, name, worst.label, reference, air, warn)
+        meaning += _chance(worst, status, fail)
     return GateOutcome(
         code=CODE,
         check="adverse_impact",
@@ -76,6 +78,21 @@ def _interval(group: FairLendingGroup) -> str:
     if air is None or air.low is None or air.high is None:
         return ""
     return f" (95% interval {air.low:.2f} to {air.high:.2f})"
+
+
+def _chance(group: FairLendingGroup, status: str, fail: float) -> str:
+    """For a shortfall: whether its 95 % interval shows it could be chance on this sample."""
+    air = group.adverse_impact_ratio
+    if status == "pass" or air is None or air.low is None or air.high is None:
+        return ""
+    if air.high >= 1:
+        return (
+            f" Its 95% interval ({air.low:.2f} to {air.high:.2f}) reaches parity, so on this "
+            "sample the shortfall could be chance: confirm it on more applicants."
+        )
+    if status == "fail" and air.high < fail:
+        return f" Its 95% interval ({air.low:.2f} to {air.high:.2f}) lies wholly below the line."
+    return ""
 
 
 def _words(attribute: str) -> str:

@@ -98,6 +98,32 @@ def test_the_lowest_ratio_decides_and_the_bands_are_the_results() -> None:
         "Applicants in group g1 are approved only 72% as often as those in ref, below the "
         "four-fifths line: evidence of adverse impact on a prohibited basis (age in years)."
     )
+    # its interval (0.62 to 0.82) neither reaches parity nor lies wholly below the line
+    assert gate.meaning.endswith("that no less discriminatory alternative would meet.")
+
+
+def test_the_meaning_says_when_the_interval_reaches_parity() -> None:
+    (wide,) = judge_fair_lending(_result(0.95, 0.92), ChecksSpec())
+    assert wide.status == "pass" and "interval" not in wide.meaning
+    low = _result(0.72)
+    group = low.attributes[0].groups[1]
+    reaching = group.model_copy(
+        update={
+            "adverse_impact_ratio": group.adverse_impact_ratio.model_copy(update={"high": 1.01})
+        }  # type: ignore[union-attr]
+    )
+    attribute = low.attributes[0].model_copy(
+        update={"groups": [low.attributes[0].groups[0], reaching]}
+    )
+    (gate,) = judge_fair_lending(low.model_copy(update={"attributes": [attribute]}), ChecksSpec())
+    assert gate.status == "fail"
+    assert gate.meaning.endswith(
+        "Its 95% interval (0.62 to 1.01) reaches parity, so on this sample the shortfall could be "
+        "chance: confirm it on more applicants."
+    )
+    below = _result(0.6)  # interval 0.5 to 0.7
+    (gate,) = judge_fair_lending(below, ChecksSpec())
+    assert gate.meaning.endswith("Its 95% interval (0.50 to 0.70) lies wholly below the line.")
 
 
 def test_an_attribute_without_a_published_comparison_warns_that_it_is_not_judged() -> None:
