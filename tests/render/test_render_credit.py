@@ -3,6 +3,7 @@ tested on the view-model and the page built from hand-made published results."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -17,6 +18,7 @@ from reportgen.render.credit_views import CalibrationView, FairLendingView
 from reportgen.render.fair_lending import build_fair_lending
 from reportgen.render.trust_views import TrustView
 from reportgen.render.viewmodel import BOTH_BANNER, FAILED_BANNER, FAIR_LENDING_BANNER
+from reportgen.results import canonical_json, load_results
 from reportgen.results.document import GateOutcome
 
 EN_DASH = "\u2013"
@@ -203,3 +205,11 @@ def test_the_page_shows_both_sections_in_reading_order_and_escapes_labels() -> N
         in method["Fair lending"]
     )
     assert "equal-width bins" in method["Calibration"]
+
+
+def test_the_results_round_trip_byte_for_byte(tmp_path) -> None:
+    first = canonical_json(make_credit_document())
+    (tmp_path / "results.json").write_bytes(first)
+    assert canonical_json(load_results(tmp_path / "results.json")) == first
+    kinds = [r["kind"] for r in json.loads(first)["results"]]
+    assert kinds[-2:] == ["fair_lending", "calibration"]
