@@ -245,7 +245,9 @@ def _attribute(
         reference=reference,
         reference_rule="highest_approval_rate" if item.reference == HIGHEST_APPROVAL else "policy",
         groups=rows,
-        decomposition=None if pair is None else _decomposition(data, decision, groups, pair),
+        decomposition=None
+        if pair is None
+        else _decomposition(data, decision, groups, pair, item.attribute),
         notes=notes,
     )
 
@@ -346,15 +348,20 @@ def _air(group: FairLendingGroup) -> float:
 
 
 def _decomposition(
-    data: ModelData, decision: Decision, groups: np.ndarray, pair: tuple[str, str]
+    data: ModelData,
+    decision: Decision,
+    groups: np.ndarray,
+    pair: tuple[str, str],
+    attribute: str,
 ) -> GapDecomposition:
     """The gap between the pair's mean scores, by feature (see the module docstring)."""
     spec = decision.spec.fair_lending
-    need = max(spec.decomposition_rows if spec else 0, data.policy.privacy.min_cohort_size)
+    cap = spec.decomposition_rows if spec else 500
     every = [np.flatnonzero(groups == label) for label in pair]
-    among_global = [np.intersect1d(rows, data.global_rows) for rows in every]
-    use_global = all(len(rows) >= need for rows in among_global)
-    used = among_global if use_global else every
+    used = [
+        _explained(data, rows, cap, attribute, label)
+        for rows, label in zip(every, pair, strict=True)
+    ]
     shap = data.shap_of(np.concatenate(used))
     values, scores = shap.values[:, :, decision.index], shap.output[:, decision.index]
     m = len(used[0])
@@ -364,7 +371,7 @@ def _decomposition(
     return GapDecomposition(
         group=pair[0],
         compared_with=pair[1],
-        rows="global" if use_global else "all",
+        rows="all" if all(len(u) == len(e) for u, e in zip(used, every, strict=True)) else "sample",
         group_rows=len(used[0]),
         compared_rows=len(used[1]),
         gap=gap,
@@ -375,6 +382,22 @@ def _decomposition(
             for rank, j in enumerate(order, start=1)
         ],
     )
+
+
+def _explained(
+    data: ModelData, rows: np.ndarray, cap: int, attribute: str, label: str
+) -> np.ndarray:
+    """The rows of one group the decomposition explains: all of them up to ``cap``, else a
+    seeded sample of ``cap`` that takes the group's global SHAP rows first (already explained)."""
+    if len(rows) <= cap:
+        return rows
+    rng = stream(data.seed, "fair lending sample", attribute, label)
+    explained = np.intersect1d(rows, data.global_rows)
+    if len(explained) >= cap:
+        return np.sort(rng.choice(explained, size=cap, replace=False))
+    others = np.setdiff1d(rows, explained)
+    extra = rng.choice(others, size=cap - len(explained), replace=False)
+    return np.sort(np.concatenate([explained, extra]))
 
 
 __all__ = [

@@ -116,12 +116,13 @@ class FairLendingSpec(Strict):
         "size kept) from the policy seed, one stream per attribute and group; 0: no intervals.",
     )
     decomposition_rows: int = Field(
-        default=30,
-        ge=2,
+        default=500,
+        ge=11,
         le=100_000,
-        description="The score gap is decomposed on the global SHAP rows when each of the two "
-        "groups holds at least this many of them (and privacy.min_cohort_size); otherwise every "
-        "evaluation row of both groups is explained.",
+        description="Most rows of one group explained to decompose a score gap: a group with at "
+        "most this many is explained in full, so the decomposed gap is the gap in its mean "
+        "score; a larger one through a seeded sample of this many (its global SHAP rows first). "
+        "Bounds the work: SHAP values cost model evaluations per row.",
     )
 
     @model_validator(mode="after")

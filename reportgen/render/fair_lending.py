@@ -213,9 +213,9 @@ def _gap(
     if gap is None:
         return None, None
     rows = (
-        "their rows among the global SHAP rows"
-        if gap.rows == "global"
-        else "every evaluation row of both groups"
+        "every evaluation row of both groups"
+        if gap.rows == "all"
+        else "a seeded sample of the larger group's rows"
     )
     direction = "higher" if gap.gap >= 0 else "lower"
     text = (

@@ -372,9 +372,10 @@ class GapDecomposition(_Doc):
 
     group: str
     compared_with: str
-    rows: Literal["global", "all"] = Field(
-        description="global: the group's rows among the global SHAP rows; all: every evaluation "
-        "row of both groups."
+    rows: Literal["all", "sample"] = Field(
+        description="all: every evaluation row of both groups is explained; sample: a group "
+        "larger than the policy's decomposition_rows is explained through a seeded sample of "
+        "that many rows (its global SHAP rows first)."
     )
     group_rows: int = Field(description="Explained rows of the group.")
     compared_rows: int = Field(description="Explained rows of the group it is compared with.")

@@ -70,7 +70,6 @@ def policy(shap: dict[str, Any] | None = None, **decision: Any) -> Policy:
 FAIR = {
     "attributes": [{"attribute": "sex"}, {"attribute": "age", "bands": [25, 35, 50, 65]}],
     "bootstrap": 400,
-    "decomposition_rows": 11,
 }
 
 
