@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from reportgen.render.cohorts import DASH
 from reportgen.render.credit_views import BinRow, CalibrationRow, CalibrationView, ReliabilitySpec
-from reportgen.render.format import fmt_fixed, fmt_int, fmt_num, plural
+from reportgen.render.format import fmt_fixed, fmt_int, plural
 from reportgen.render.views import Fact
 from reportgen.results.document import (
     CalibrationFigures,
@@ -59,8 +59,10 @@ def calibration_intro(result: CalibrationResult) -> str:
         "the risk. The expected calibration error (ECE) is the row-weighted mean distance "
         "between the two over the bins (0 is perfect); the Brier score is the mean squared "
         "difference between score and outcome (lower is better; it also rewards a score that "
-        "separates the outcomes). Calibration is reported, not gated: there is no accepted "
-        "threshold for a credit score, as both figures depend on the base rate and the bins."
+        "separates the outcomes). ECE is biased upward on few rows (the noise in each bin's "
+        "observed share adds to the distance), so its bootstrap interval lies mostly above the "
+        "figure. Calibration is reported, not gated: there is no accepted threshold for a "
+        "credit score, as both figures depend on the base rate and the bins."
     )
 
 
@@ -96,7 +98,7 @@ def _three(metric: MetricWithInterval | None) -> str:
 
 
 def _bin(b: ReliabilityBin) -> BinRow:
-    scores = f"{fmt_num(b.low)}{EN_DASH}{fmt_num(b.high)}"
+    scores = f"{b.low:g}{EN_DASH}{b.high:g}"
     if b.count is None:
         reason = (b.suppressed or "suppressed").strip().rstrip(".")
         return BinRow(scores, "", "", "", f"suppressed: {reason}")
@@ -133,7 +135,7 @@ def _chart(result: CalibrationResult, chart_id: str) -> ReliabilitySpec | None:
 
 
 def _notes(result: CalibrationResult) -> tuple[str, ...]:
-    cuts = " and ".join(fmt_num(t) for t in result.thresholds)
+    cuts = " and ".join(f"{t:g}" for t in result.thresholds)
     return (
         f"The diagram's bins are the ECE's bins, also split at {cuts} (where the decisions and "
         "the predicted classes change), so that a suppressed bin cannot be worked out from the "
@@ -145,7 +147,7 @@ def _notes(result: CalibrationResult) -> tuple[str, ...]:
 
 def calibration_text(result: CalibrationResult, seed: int) -> str:
     """How the calibration figures were computed, for the method appendix."""
-    cuts = " and ".join(fmt_num(t) for t in result.thresholds)
+    cuts = " and ".join(f"{t:g}" for t in result.thresholds)
     intervals = (
         "no intervals (no bootstrap)"
         if result.bootstrap == 0

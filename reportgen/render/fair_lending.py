@@ -53,11 +53,10 @@ def build_fair_lending(
         intro=fair_lending_intro(result),
         facts=(
             Fact("Score", result.score),
-            Fact("Approved when", f"score below {fmt_num(result.cutoff)}"),
+            Fact("Approved when", f"score below {_g(result.cutoff)}"),
             Fact(
                 "AIR bands",
-                f"fail below {fmt_num(result.air_fail_below)}, warn below "
-                f"{fmt_num(result.air_warn_below)}",
+                f"fail below {_g(result.air_fail_below)}, warn below {_g(result.air_warn_below)}",
             ),
             Fact("Intervals", _interval_words(result.bootstrap)),
         ),
@@ -72,15 +71,20 @@ def fair_lending_intro(result: FairLendingResult) -> str:
     return (
         "Do applicants of some groups get approved less often? For each sensitive attribute, "
         "the table gives each group's approval rate (the share whose "
-        f"{result.score} is below {fmt_num(result.cutoff)}), its adverse impact ratio (AIR: its "
+        f"{result.score} is below {_g(result.cutoff)}), its adverse impact ratio (AIR: its "
         "approval rate divided by the reference group's) and the standardized mean difference "
         "of the scores (SMD: the difference of mean scores over the pooled standard deviation; "
         "positive means the group is scored as riskier). By the four-fifths rule an AIR below "
-        f"{fmt_num(result.air_fail_below)} is evidence of adverse impact. The score gap between "
+        f"{_g(result.air_fail_below)} is evidence of adverse impact. The score gap between "
         "two groups is then split into what each feature contributes, so a reviewer can see "
         "which inputs drive a difference. The model does not use the sensitive attributes; a "
         "difference arises through features associated with them."
     )
+
+
+def _g(value: float) -> str:
+    """A policy's threshold as written: 0.5, not 0.500."""
+    return f"{value:g}"
 
 
 def _interval_words(resamples: int) -> str:
@@ -175,7 +179,8 @@ def fmt_ratio(metric: MetricWithInterval | None, *, signed: bool = False) -> str
     text = show(metric.value, 2)
     if metric.low is None or metric.high is None:
         return text
-    return f"{text} ({fmt_fixed(metric.low, 2)}{EN_DASH}{fmt_fixed(metric.high, 2)})"
+    joint = " to " if metric.low < 0 else EN_DASH  # "-0.29-0.19" would read as a subtraction
+    return f"{text} ({fmt_fixed(metric.low, 2)}{joint}{fmt_fixed(metric.high, 2)})"
 
 
 def _chart(
@@ -199,9 +204,9 @@ def _chart(
         axis_label=f"approval rate relative to {shorten(item.reference or '', 28)} (AIR)",
         caption=(
             "Each dot is a group's adverse impact ratio with its 95 % interval. Left of the "
-            f"solid line at {fmt_num(result.air_fail_below)} (the four-fifths rule) a group is "
+            f"solid line at {_g(result.air_fail_below)} (the four-fifths rule) a group is "
             f"approved too rarely; between it and the dashed line at "
-            f"{fmt_num(result.air_warn_below)} the gate warns; 1 means the same rate as the "
+            f"{_g(result.air_warn_below)} the gate warns; 1 means the same rate as the "
             "reference."
         ),
     )
@@ -263,11 +268,11 @@ def fair_lending_text(result: FairLendingResult, seed: int) -> str:
             f"score (largest residual {fmt_num(max(residuals))})."
         )
     return (
-        f"Applicants are approved when the {result.score} is below {fmt_num(result.cutoff)}. "
+        f"Applicants are approved when the {result.score} is below {_g(result.cutoff)}. "
         f"Per group of each sensitive attribute ({attributes}), the approval rate is "
         "fairlearn's selection_rate through MetricFrame; the adverse impact ratio is a group's "
         "approval rate over the reference group's (fail below "
-        f"{fmt_num(result.air_fail_below)}, warn below {fmt_num(result.air_warn_below)}); the "
+        f"{_g(result.air_fail_below)}, warn below {_g(result.air_warn_below)}); the "
         "standardized mean difference is (mean score of the group - mean score of the "
         "reference) / pooled standard deviation, pooled as sqrt(((n_g - 1) s_g^2 + (n_r - 1) "
         "s_r^2) / (n_g + n_r - 2)) with sample variances. Intervals: "

@@ -15,11 +15,11 @@ from reportgen.render import build_view, render_html
 from reportgen.render.calibration import build_calibration
 from reportgen.render.credit_summary import fair_lending_sentences
 from reportgen.render.credit_views import CalibrationView, FairLendingView
-from reportgen.render.fair_lending import build_fair_lending
+from reportgen.render.fair_lending import build_fair_lending, fmt_ratio
 from reportgen.render.trust_views import TrustView
 from reportgen.render.viewmodel import BOTH_BANNER, FAILED_BANNER, FAIR_LENDING_BANNER
 from reportgen.results import canonical_json, load_results
-from reportgen.results.document import GateOutcome
+from reportgen.results.document import GateOutcome, MetricWithInterval
 
 EN_DASH = "\u2013"
 
@@ -213,3 +213,10 @@ def test_the_results_round_trip_byte_for_byte(tmp_path) -> None:
     assert canonical_json(load_results(tmp_path / "results.json")) == first
     kinds = [r["kind"] for r in json.loads(first)["results"]]
     assert kinds[-2:] == ["fair_lending", "calibration"]
+
+
+def test_an_interval_below_zero_reads_with_to_not_a_dash() -> None:
+    smd = MetricWithInterval(name="standardized_mean_difference", value=-0.04, low=-0.29, high=0.19)
+    assert fmt_ratio(smd, signed=True) == "\u22120.04 (\u22120.29 to 0.19)"
+    air = MetricWithInterval(name="adverse_impact_ratio", value=0.98, low=0.86, high=1.14)
+    assert fmt_ratio(air) == f"0.98 (0.86{EN_DASH}1.14)"
