@@ -116,7 +116,10 @@ def _type(info: FieldInfo, nested: list[tuple[type[BaseModel], str]]) -> str:
 
 
 def _limits(info: FieldInfo) -> list[str]:
-    is_list = get_origin(info.annotation) is list
+    annotation = info.annotation
+    is_list = get_origin(annotation) is list or any(
+        get_origin(member) is list for member in get_args(annotation)
+    )  # an optional list (``list[float] | None``) counts its items too
     limits = []
     for meta in info.metadata:
         for attr, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
