@@ -16,7 +16,9 @@ $(BIN)/reportgen: pyproject.toml
 install: $(BIN)/reportgen
 
 demo: install
-	$(BIN)/reportgen run policies/credit.yaml --out $(OUT)
+	@# The credit model's approvals fail the four-fifths rule for applicants under 25 (AIR 0.78,
+	@# the fair-lending gate): the report is published, the run exits 1, make goes on.
+	-$(BIN)/reportgen run policies/credit.yaml --out $(OUT)
 	$(BIN)/reportgen run policies/medical.yaml --out $(OUT)
 	$(BIN)/reportgen run policies/medical-imaging.yaml --out $(OUT)
 	@# The shortcut model's report fails check C8 on purpose: the run exits 1, make goes on.

@@ -23,6 +23,7 @@ _EXTRA_OF = {
     "matplotlib": "render",
     "distributed": "dask",
     "dask": "dask",
+    "fairlearn": "fairness",
 }
 
 

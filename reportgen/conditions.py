@@ -3,11 +3,14 @@
 Conditions read result values only, never data. Each gate is one check for one method (or one
 pair of methods) with PASS, WARN, FAIL or ERROR, what was measured, what the policy expects, and
 one sentence telling a reader what to do with it. The random control is reported, never gated.
+The gates of other kinds of result live beside this module (fair lending's adverse impact
+ratios in :mod:`reportgen.conditions_credit`); :func:`evaluate_gates` runs them all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from reportgen.policy.checks import ChecksSpec
 from reportgen.results.document import CheckMetric, CheckResult, GateOutcome, Result
@@ -23,8 +26,13 @@ LABEL = {
 }
 
 
-Judge = Callable[[CheckResult, ChecksSpec], list[GateOutcome]]
-"""A kind's gate rule: its result and the policy's thresholds -> its gates."""
+Judge = Callable[[Any, ChecksSpec], list[GateOutcome]]
+"""A kind's gate rule: one of its results and the policy's check thresholds -> its gates.
+
+A trust check's judge takes a :class:`CheckResult` and reads its thresholds from the checks. A
+judge of another kind of result takes that result, which records the policy's thresholds it was
+computed under (fair lending's AIR bands), so a stored document says what it was judged against.
+"""
 
 
 def evaluate_gates(
@@ -34,16 +42,16 @@ def evaluate_gates(
 ) -> list[GateOutcome]:
     """Every gate of every result, in result order.
 
-    ``judge_for`` gives a result's gate rule (the engine takes it from the kind registry); by
-    default the trust checks are judged and nothing else. A check that could not be computed
-    is one ERROR gate.
+    ``judge_for`` gives a result's gate rule (the engine takes it from the kind registry, where
+    a kind's judge may judge its own type of result); by default the trust checks are judged
+    and nothing else. A check that could not be computed is one ERROR gate.
     """
     gates: list[GateOutcome] = []
     for result in results:
         judge = (judge_for or _check_judge)(result)
-        if judge is None or not isinstance(result, CheckResult):
+        if judge is None:
             continue
-        if result.error is not None:
+        if isinstance(result, CheckResult) and result.error is not None:
             gates.append(_gate(result, None, ("error", result.error, "the check to run")))
         else:
             gates += judge(result, checks)

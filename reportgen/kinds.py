@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from reportgen.analyses.calibration import run_calibration
 from reportgen.analyses.checks import CHECKS, Check, run_check
 from reportgen.analyses.cohorts import ModelCohorts, run_cohorts
 from reportgen.analyses.context import ModelData
+from reportgen.analyses.fair_lending import run_fair_lending
 from reportgen.analyses.global_importance import run_global_shap, run_permutation
 from reportgen.analyses.imaging.c8 import run_localisation
 from reportgen.analyses.imaging.cases import run_image_cases
@@ -33,7 +35,9 @@ from reportgen.analyses.local import run_local
 from reportgen.analyses.performance import run_performance
 from reportgen.analyses.recourse import run_recourse
 from reportgen.conditions import JUDGES, Judge
+from reportgen.conditions_credit import judge_fair_lending
 from reportgen.policy.schema import Policy
+from reportgen.privacy.group_figures import publishable_groups
 from reportgen.privacy.rules import PrivacyRule
 from reportgen.results.document import CheckResult, Result
 
@@ -127,6 +131,25 @@ KINDS: tuple[AnalysisKind, ...] = (
         run_recourse,
         PrivacyRule.CASES,
         shards="none (each case's candidates batched on the model)",
+    ),
+    AnalysisKind(
+        "fair_lending",
+        "fair lending (approval rates, adverse impact ratios, score gap)",
+        lambda policy: policy.decision is not None and policy.decision.fair_lending is not None,
+        _always,
+        partial(run_fair_lending, publishable=publishable_groups),
+        PrivacyRule.FAIR_LENDING,
+        shards="the decomposed groups' rows missing from the global SHAP rows",
+        judge=judge_fair_lending,
+    ),
+    AnalysisKind(
+        "calibration",
+        "calibration (ECE, Brier score, reliability diagram)",
+        lambda policy: policy.decision is not None and policy.decision.calibration is not None,
+        _always,
+        run_calibration,
+        PrivacyRule.CALIBRATION,
+        shards="none (one pass over the scores)",
     ),
     AnalysisKind(
         "cohorts",

@@ -16,6 +16,7 @@ HEAVY = [
     "skops",
     "skimage",
     "scipy",
+    "fairlearn",
 ]
 
 
@@ -44,3 +45,20 @@ def test_missing_extra_is_named():
         )
     else:
         raise AssertionError("require() imported a module that does not exist")
+
+
+def test_fairlearn_names_the_fairness_extra(monkeypatch):
+    """The fair-lending analysis needs fairlearn (issue #11): a missing one names its extra."""
+    from reportgen._lazy import require
+    from reportgen.errors import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, "fairlearn.metrics", None)  # import of it now fails
+    try:
+        require("fairlearn.metrics")
+    except MissingDependencyError as exc:
+        assert str(exc) == (
+            "fairlearn is needed for this step but is not installed; "
+            "install it with: pip install 'reportgen[fairness]'"
+        )
+    else:
+        raise AssertionError("require() imported fairlearn although it was made unimportable")

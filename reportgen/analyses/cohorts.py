@@ -29,7 +29,6 @@ profile (total variation distance of the normalised profiles).
 from __future__ import annotations
 
 import hashlib
-import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from reportgen._lazy import require
 from reportgen.analyses.context import SALT_BOOTSTRAP, Measure, ModelData
 from reportgen.errors import AnalysisError
 from reportgen.inputs.columns import numeric_values
+from reportgen.policy.bands import band_labels
 from reportgen.policy.privacy import PREDICTED_CLASS, CohortSpec
 from reportgen.results.document import Cost
 
@@ -50,7 +50,6 @@ Z_95 = 1.959963984540054  # standard normal quantile at 0.975
 BOOTSTRAP_RESAMPLES = 200
 TOP_FEATURES = 5
 _BOOTSTRAP_CELLS = 4_000_000  # resampled values held in memory at once
-_EN_DASH = "\u2013"
 
 # (labels, scores) each (r, m) -> (r,): one statistic per resample, NaN where undefined
 _Statistic = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -270,10 +269,7 @@ def by_level(column: pd.Series, levels: list[str] | None) -> tuple[list[str], np
 def by_band(values: np.ndarray, bands: list[float]) -> tuple[list[str], np.ndarray]:
     """Band labels ("<25", "25-35", ..., "65+") and each row's band index."""
     edges = np.asarray(bands, dtype=np.float64)  # strictly increasing: CohortSpec checks it
-    text = [f"{e:g}" for e in edges]
-    labels = [f"<{text[0]}"]
-    labels += [f"{a}{_EN_DASH}{b}" for a, b in itertools.pairwise(text)]
-    labels.append(f"{text[-1]}+")
+    labels = band_labels(bands)
     missing = np.isnan(values)
     index = np.searchsorted(edges, values, side="right").astype(np.int64)
     return _with_missing(labels, index, missing)

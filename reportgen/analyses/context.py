@@ -8,7 +8,7 @@ displayed cases and every per-instance trust check.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from types import TracebackType
 from typing import Protocol
@@ -68,6 +68,7 @@ class ModelData:
     runner: Runner | None = None
     """Where row-sharded work runs; None runs it here (:class:`InProcess`)."""
     _attributions: dict[str, Attribution] = field(default_factory=dict, repr=False)
+    _row_shap: dict[int, ShapValues] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -251,6 +252,37 @@ class ModelData:
         )
         return ShapValues.from_rows(found, estimator=spec.estimator, permutations=spec.permutations)
 
+    def shap_of(self, rows: np.ndarray) -> ShapValues:
+        """SHAP values of every output for the evaluation ``rows``, in that order.
+
+        The global estimator, background and per-row seeds: a row's values are the same
+        whichever analysis asks for them, so rows among the global rows reuse those values once
+        they are computed, and any other row is explained once (then kept).
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        known: dict[int, ShapValues] = dict(self._row_shap)
+        if "global_shap" in self.__dict__:  # computed already: reuse, never compute it for this
+            found = self.global_shap
+            for i, row in enumerate(self.global_rows):
+                known[int(row)] = _one_row(found, i)
+        missing = np.array(sorted({int(r) for r in rows} - set(known)), dtype=np.int64)
+        if len(missing):
+            spec = self.settings.shap
+            shared = {
+                "background": self.background,
+                "estimator": spec.estimator,
+                "permutations": spec.permutations,
+            }
+            codes = {"codes": self.evaluation[missing], "seed": self.seeds(SALT_SHAP, missing)}
+            computed = ShapValues.from_rows(
+                self.work.map(shap_task, shared, codes),
+                estimator=spec.estimator,
+                permutations=spec.permutations,
+            )
+            for i, row in enumerate(missing):
+                self._row_shap[int(row)] = known[int(row)] = _one_row(computed, i)
+        return _stacked([known[int(r)] for r in rows])
+
     def output_name(self, index: int | None) -> str:
         """The explained output in words."""
         if not self.model.classes:
@@ -258,6 +290,27 @@ class ModelData:
         if index is None:
             return "probability of each class (averaged over classes)"
         return f"probability of class '{self.model.classes[index]}'"
+
+
+def _one_row(values: ShapValues, i: int) -> ShapValues:
+    return replace(
+        values,
+        values=values.values[i : i + 1],
+        output=values.output[i : i + 1],
+        standard_error=values.standard_error[i : i + 1],
+    )
+
+
+def _stacked(rows: list[ShapValues]) -> ShapValues:
+    """One-row values stacked; every row shares the background, hence the base value."""
+    if not rows:
+        raise ValueError("no rows to stack")
+    return replace(
+        rows[0],
+        values=np.concatenate([r.values for r in rows]),
+        output=np.concatenate([r.output for r in rows]),
+        standard_error=np.concatenate([r.standard_error for r in rows]),
+    )
 
 
 class Metered(Protocol):

@@ -3,7 +3,8 @@
 Everything that can be checked before the expensive work is checked here, so `reportgen
 validate` catches it: every file loads, the model runs on every row of both datasets and returns
 finite outputs of the declared shape, the evaluation data is large enough to publish anything
-about it, and each cohort column reads the way its cohort family expects.
+about it, and each cohort column (and fair-lending attribute) reads the way the policy splits
+it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from reportgen.errors import InputError, PolicyError, PrivacyError
 from reportgen.inputs.codec import Feature, FeatureCodec
 from reportgen.inputs.columns import numeric_values
 from reportgen.inputs.datasets import load_dataset
+from reportgen.inputs.groups import check_fair_lending_columns
 from reportgen.inputs.image_models import ImageModel, load_image_model
 from reportgen.inputs.images import ImageSet, image_dataset_sha256, load_images
 from reportgen.inputs.models import (
@@ -132,7 +134,8 @@ def resolve_inputs(loaded: LoadedPolicy) -> ResolvedInputs:
     Raises:
         InputError: a file is missing or malformed, or model and data disagree.
         PrivacyError: the evaluation data holds fewer rows than the minimum cohort size.
-        PolicyError: a cohort family does not fit the column it splits by.
+        PolicyError: a cohort family, or a fair-lending attribute, does not fit the column it
+            splits by.
     """
     policy = loaded.policy
     if policy.data.kind == "images":
@@ -151,6 +154,7 @@ def resolve_inputs(loaded: LoadedPolicy) -> ResolvedInputs:
         for dataset in datasets.values():
             _check_fit(model.tabular, dataset, loaded)
     _check_cohort_columns(loaded, datasets["evaluation"])
+    check_fair_lending_columns(loaded, datasets["evaluation"].frame)
     return ResolvedInputs(loaded, datasets["reference"], datasets["evaluation"], models)
 
 
@@ -181,6 +185,7 @@ def _resolve_images(loaded: LoadedPolicy) -> ResolvedInputs:
             _check_image_fit(model, dataset, loaded)
         models.append(ResolvedModel(spec, model, sha256_file(path), None))
     _check_cohort_columns(loaded, datasets["evaluation"])
+    check_fair_lending_columns(loaded, datasets["evaluation"].frame)
     return ResolvedInputs(loaded, datasets["reference"], datasets["evaluation"], models)
 
 

@@ -12,6 +12,7 @@ import difflib
 import os
 from collections.abc import Iterator
 
+from reportgen.policy.fair_lending_rules import fair_lending_problems
 from reportgen.policy.privacy import PREDICTED_CLASS, CohortSpec
 from reportgen.policy.schema import TORCH_FORMATS, Policy
 
@@ -31,6 +32,7 @@ def cross_key_problems(policy: Policy, *, memory_budget: int | None = None) -> l
     return [
         *_cohort_problems(policy),
         *_decision_problems(policy),
+        *fair_lending_problems(policy),
         *_tabular_model_problems(policy),
         *_top_k_problems(policy),
         *_memory_problems(policy, budget),

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field
 
 from reportgen.policy.base import Strict
+from reportgen.policy.fair_lending import CalibrationSpec, FairLendingSpec
 
 
 class RecourseSpec(Strict):
@@ -57,4 +58,14 @@ class DecisionSpec(Strict):
     recourse: RecourseSpec = Field(
         default_factory=RecourseSpec,
         description="Recourse for declined audit cases (shown where individual cases are).",
+    )
+    fair_lending: FairLendingSpec | None = Field(
+        default=None,
+        description="Compare approval rates across the groups of each sensitive attribute "
+        "(adverse impact ratio, four-fifths rule) and decompose a score gap into features.",
+    )
+    calibration: CalibrationSpec | None = Field(
+        default=None,
+        description="Measure how well the adverse-class probability matches observed outcomes, "
+        "overall and per group.",
     )

@@ -100,6 +100,8 @@ def _walk(model: type[BaseModel], path: str, found: list[Section]) -> None:
             nested.append((get_args(annotation)[0], f"{key}[]"))
         elif _is_model(annotation):
             nested.append((annotation, key))
+        elif _optional_model(annotation) is not None:
+            nested.append((_optional_model(annotation), key))
         section.rows.append(Row(key, _type(info, nested), _default(info), info.description or ""))
     for child, child_path in nested:
         _walk(child, child_path, found)
@@ -114,7 +116,10 @@ def _type(info: FieldInfo, nested: list[tuple[type[BaseModel], str]]) -> str:
 
 
 def _limits(info: FieldInfo) -> list[str]:
-    is_list = get_origin(info.annotation) is list
+    annotation = info.annotation
+    is_list = get_origin(annotation) is list or any(
+        get_origin(member) is list for member in get_args(annotation)
+    )  # an optional list (``list[float] | None``) counts its items too
     limits = []
     for meta in info.metadata:
         for attr, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
@@ -192,6 +197,14 @@ _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 
 def _is_model(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _optional_model(annotation: Any) -> Any:
+    """The mapping of an optional one (``DecisionSpec | None``), else None."""
+    members = [a for a in get_args(annotation) if a is not type(None)]
+    if len(members) == 1 and len(get_args(annotation)) == 2 and _is_model(members[0]):
+        return members[0]
+    return None
 
 
 def generated_files(root: Path) -> dict[Path, str]:

@@ -10,9 +10,9 @@ returned as a PrivacyReport for the report's Privacy section.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -25,17 +25,20 @@ from reportgen.policy.schema import Policy
 from reportgen.privacy.dp import Ledger, noisy_count, noisy_mean
 from reportgen.privacy.families import OTHER_VALUES, UNPROTECTABLE, WHOLE_FAMILY, plan_family
 from reportgen.privacy.generalise import Generaliser
+from reportgen.privacy.group_figures import publish_calibration, publish_fair_lending
 from reportgen.privacy.image_maps import publish_mean_maps
 from reportgen.privacy.pseudonym import Pseudonymizer, load_or_create_key
 from reportgen.privacy.rules import PrivacyRule
 from reportgen.privacy.suppression import reason, suppress
 from reportgen.results.document import (
+    CalibrationResult,
     CaseCaveat,
     CaseExplanation,
     CheckResult,
     Cohort,
     CohortResult,
     Contribution,
+    FairLendingResult,
     ImageCasesResult,
     ImageMapsResult,
     LedgerEntry,
@@ -50,6 +53,12 @@ from reportgen.results.document import (
 )
 
 DP_FEATURES = 3  # features whose cohort means are released under differential privacy
+_NOT_DP = (
+    "withheld: the policy publishes under differential privacy, and these figures per group "
+    "carry no noise"
+)
+_G = TypeVar("_G", FairLendingResult, CalibrationResult)
+_Publish = Callable[..., tuple[_G, list[Suppressed]]]
 
 
 _PER_PERSON = (
@@ -60,6 +69,8 @@ _PER_PERSON = (
     CohortResult,
     ImageMapsResult,
     ImageCasesResult,
+    FairLendingResult,
+    CalibrationResult,
 )
 """Results that hold something per person or per small group: never a mere aggregate."""
 
@@ -136,6 +147,10 @@ class PrivacyGate:
             admitted = self._mean_maps(result)
         elif rule is PrivacyRule.IMAGE_CASES and isinstance(result, ImageCasesResult):
             admitted = self._image_cases(result)
+        elif rule is PrivacyRule.FAIR_LENDING and isinstance(result, FairLendingResult):
+            admitted = self._groups(result, publish_fair_lending, "fair lending")
+        elif rule is PrivacyRule.CALIBRATION and isinstance(result, CalibrationResult):
+            admitted = self._groups(result, publish_calibration, "calibration")
         elif rule is PrivacyRule.AGGREGATE and not isinstance(result, _PER_PERSON):
             admitted = result
         else:
@@ -365,6 +380,25 @@ class PrivacyGate:
         numeric = feature in self.generaliser.numeric
         return self.generaliser.display(feature, float(value) if numeric else value)
 
+    def _groups(self, result: _G, publish: _Publish[_G], name: str) -> _G | None:
+        """Figures per group of the sensitive attributes, suppressed like cohorts (see
+        :mod:`reportgen.privacy.group_figures`); None under differential privacy, whose promise
+        their un-noised figures would break."""
+        if self.ledger is not None:
+            self.suppressed.append(
+                Suppressed(family=name, model=result.model, cohort=WHOLE_FAMILY, reason=_NOT_DP)
+            )
+            return None
+        published, suppressed = publish(
+            result, minimum=self.spec.min_cohort_size, declared=self._declared_groups
+        )
+        self.suppressed += suppressed
+        return published
+
+    def _declared_groups(self, attribute: str, bands: list[float] | None) -> bool:
+        """Whether an attribute's groups are policy bands or a feature's levels, not data."""
+        return bands is not None or attribute in self.policy.data.features.categorical
+
     def _local(self, result: LocalExplanationsResult) -> LocalExplanationsResult:
         cases = [self._case(case) for case in result.cases]
         return result.model_copy(update={"cases": cases})
@@ -450,6 +484,15 @@ class PrivacyGate:
             f"A cohort's explanation profile is shown only when at least {k} of its rows were "
             "explained."
         )
+        decision = self.policy.decision
+        if decision is not None and (decision.fair_lending or decision.calibration):
+            rules.append(
+                "Fair-lending and calibration figures per group of a sensitive attribute are "
+                "suppressed like cohorts; a ratio is shown only against a published reference "
+                "group, a score gap is decomposed only between two published groups, and small "
+                "bins of the reliability diagram are suppressed, complementarily within the bins "
+                "on each side of the decision cutoff and of 0.5."
+            )
         dp = self.spec.differential_privacy
         if self.ledger is not None:
             rules.append(

@@ -31,3 +31,14 @@ class PrivacyRule(StrEnum):
     IMAGE_CASES = "image_cases"
     """Individual patient images with their maps: admitted only when the policy opts in
     (privacy.image_cases), under pseudonymous ids; refused otherwise."""
+    FAIR_LENDING = "fair_lending"
+    """Approval rates, ratios and score gaps per group of a sensitive attribute: groups
+    suppressed like cohorts (complementary suppression; values from the data merged into one
+    '(other values)' row); no ratio against a suppressed reference group, no decomposition of a
+    gap involving a suppressed group; withheld altogether under differential privacy (its
+    figures carry no noise)."""
+    CALIBRATION = "calibration"
+    """Calibration overall and per group (groups suppressed like cohorts) and the reliability
+    diagram's bins, small ones suppressed complementarily within each segment between the
+    decision cutoff and 0.5 (whose counts other results publish); withheld under differential
+    privacy."""

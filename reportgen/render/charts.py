@@ -14,11 +14,12 @@ from typing import Any
 
 from reportgen._lazy import require
 from reportgen.errors import RenderError
+from reportgen.render.credit_views import RatioChartSpec, ReliabilitySpec
 from reportgen.render.privacy_views import ProfileChartSpec
 from reportgen.render.trust_views import DistributionSpec
 from reportgen.render.views import ChartSpec
 
-Spec = ChartSpec | DistributionSpec | ProfileChartSpec
+Spec = ChartSpec | DistributionSpec | ProfileChartSpec | RatioChartSpec | ReliabilitySpec
 
 WIDTH_IN = 6.7
 """Chart width in inches: the A4 text width, so print shows charts at 1:1."""
@@ -45,6 +46,8 @@ COHORT_STYLES = tuple(
 )
 """Colour-blind-safe colours (Okabe-Ito), each with its own marker shape: colour never alone."""
 LEGEND_COLUMNS = 4
+RELIABILITY_IN = 3.4
+"""Height of a reliability diagram in inches (its square plot sits at the left)."""
 
 _RC = {
     "font.family": "DejaVu Sans",
@@ -75,6 +78,10 @@ def chart_svg(spec: Spec) -> str:
                 _draw_distribution(figure, spec)
             elif isinstance(spec, ProfileChartSpec):
                 _draw_profiles(figure, spec)
+            elif isinstance(spec, RatioChartSpec):
+                _draw_ratios(figure, spec)
+            elif isinstance(spec, ReliabilitySpec):
+                _draw_reliability(figure, spec)
             else:
                 _draw(figure, spec)
             buffer = io.StringIO()
@@ -85,11 +92,15 @@ def chart_svg(spec: Spec) -> str:
 
 
 def _height(spec: Spec) -> float:
+    if isinstance(spec, RatioChartSpec):
+        return 0.95 + BAR_IN * max(len(spec.values), 1)
     if isinstance(spec, DistributionSpec):
         return 0.8 + STRIP_IN * max(len(spec.series), 1)
     if isinstance(spec, ProfileChartSpec):
         legend_rows = -(-(len(spec.cohorts) + 1) // LEGEND_COLUMNS)
         return 0.85 + PROFILE_IN * max(len(spec.features), 1) + 0.2 * legend_rows
+    if isinstance(spec, ReliabilitySpec):
+        return RELIABILITY_IN
     return 0.75 + BAR_IN * max(len(spec.values), 1)
 
 
@@ -248,6 +259,67 @@ def _draw_profiles(figure: Any, spec: ProfileChartSpec) -> None:
         borderaxespad=0.2,
     )
     figure.tight_layout(pad=0.4)
+
+
+def _draw_ratios(figure: Any, spec: RatioChartSpec) -> None:
+    """One row per group: its ratio as a dot with its interval, against the bands' lines."""
+    axes = figure.add_subplot()
+    rows = list(range(len(spec.values)))
+    for row, value, low, high in zip(rows, spec.values, spec.lows, spec.highs, strict=True):
+        bad = value < spec.fail_below
+        color = COLORS["raises"] if bad else COLORS["bar"]
+        if low is not None and high is not None:
+            axes.plot([low, high], [row, row], color=color, linewidth=1.2, zorder=3)
+        axes.scatter([value], [row], s=28, color=color, zorder=4, marker="o" if not bad else "D")
+    axes.axvline(spec.fail_below, color=COLORS["raises"], linewidth=1.1)
+    axes.axvline(spec.warn_below, color=COLORS["chance"], linestyle=(0, (4, 3)), linewidth=0.9)
+    axes.axvline(1.0, color="#999999", linewidth=0.7)
+    top = axes.get_xaxis_transform()
+    for x, text, color in (
+        (spec.fail_below, "fail", COLORS["raises"]),
+        (spec.warn_below, "warn", COLORS["chance"]),
+        (1.0, "parity", "#777777"),
+    ):
+        axes.text(x, 1.01, text, transform=top, ha="center", va="bottom", fontsize=7, color=color)
+    axes.set_yticks(rows, labels=[_literal(label) for label in spec.labels])
+    axes.set_ylim(len(rows) - 0.5, -0.5)
+    ends = [v for v in (*spec.values, *spec.lows, *spec.highs) if v is not None]
+    axes.set_xlim(min(0.5, *ends) - 0.05, max(1.25, *ends) + 0.05)
+    axes.set_xlabel(_literal(spec.axis_label))
+    axes.grid(axis="x", color="#dddddd", linewidth=0.5)
+    axes.set_axisbelow(True)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    figure.tight_layout(pad=0.4)
+
+
+def _draw_reliability(figure: Any, spec: ReliabilitySpec) -> None:
+    """Mean score against observed rate per bin, areas by row count, and the diagonal."""
+    side = RELIABILITY_IN - 0.7
+    axes = figure.add_axes(
+        (0.6 / WIDTH_IN, 0.55 / RELIABILITY_IN, side / WIDTH_IN, side / RELIABILITY_IN)
+    )
+    axes.plot([0, 1], [0, 1], color=COLORS["chance"], linestyle=(0, (4, 3)), linewidth=0.9)
+    largest = max(spec.counts, default=1) or 1
+    sizes = [12 + 140 * count / largest for count in spec.counts]
+    axes.plot(list(spec.predicted), list(spec.observed), color=COLORS["bar"], linewidth=0.9)
+    axes.scatter(
+        list(spec.predicted),
+        list(spec.observed),
+        s=sizes,
+        color=COLORS["bar"],
+        edgecolors="white",
+        linewidths=0.5,
+        zorder=3,
+    )
+    axes.set_xlim(0, 1)
+    axes.set_ylim(0, 1)
+    axes.set_xlabel(_literal(spec.x_label))
+    axes.set_ylabel(_literal(spec.y_label))
+    axes.grid(color="#eeeeee", linewidth=0.5)
+    axes.set_axisbelow(True)
+    for edge in ("top", "right"):
+        axes.spines[edge].set_visible(False)
 
 
 def _literal(text: str) -> str:

@@ -19,8 +19,10 @@ from typing import Any, Generic, TypeVar
 
 from reportgen import __version__
 from reportgen.errors import RenderError
+from reportgen.render.calibration import build_calibration, calibration_text
 from reportgen.render.cases import build_local_cases
 from reportgen.render.cohorts import build_cohorts
+from reportgen.render.fair_lending import build_fair_lending, fair_lending_text
 from reportgen.render.heatmaps import build_heatmaps, image_maps_of
 from reportgen.render.image_cases import build_image_cases
 from reportgen.render.method_text import (
@@ -40,8 +42,10 @@ from reportgen.render.trust import TRUST_HEADING, build_trust, case_caveats
 from reportgen.render.trust_text import CHECK_TITLES
 from reportgen.render.views import SectionView
 from reportgen.results.document import (
+    CalibrationResult,
     CheckResult,
     CohortResult,
+    FairLendingResult,
     GateOutcome,
     GlobalShapResult,
     ImageCasesResult,
@@ -229,6 +233,20 @@ def _cases(
     )
 
 
+def _fair_lending(
+    entry: SectionKind[FairLendingResult],
+    results: Sequence[FairLendingResult],
+    model: ModelContext,
+) -> tuple[SectionView, ...]:
+    """One section per fair-lending result, each attribute with its AIR gate's verdict."""
+    return tuple(
+        build_fair_lending(
+            result, model.gates, model.anchor, heading=entry.heading, template=entry.template
+        )
+        for result in results
+    )
+
+
 def _check_label(result: CheckResult) -> str:
     return f"Check {result.code}: {CHECK_TITLES.get(result.check, result.check).lower()}"
 
@@ -261,6 +279,18 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
             )
         ),
         explain=performance_text,
+    ),
+    SectionKind[CalibrationResult](
+        kind="calibration",
+        heading="Calibration",
+        order=22,
+        template="_calibration.html",
+        build=_one_each(
+            lambda entry, result, model: build_calibration(
+                result, model.anchor, heading=entry.heading, template=entry.template
+            )
+        ),
+        explain=calibration_text,
     ),
     SectionKind[ImageMapsResult](
         kind="image_maps",
@@ -310,6 +340,14 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         build=_cohorts,
         explain=cohort_text,
         label=_cohort_label,
+    ),
+    SectionKind[FairLendingResult](
+        kind="fair_lending",
+        heading="Fair lending",
+        order=55,
+        template="_fair_lending.html",
+        build=_fair_lending,
+        explain=fair_lending_text,
     ),
     SectionKind[LocalExplanationsResult](
         kind="local_explanations",

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TypeVar
 
+from reportgen.render.credit_summary import credit_sentences
 from reportgen.render.format import (
     fmt_fixed,
     fmt_int,
@@ -23,7 +24,7 @@ from reportgen.render.imaging_summary import (
     maps_sentences,
 )
 from reportgen.render.sections import by_rank
-from reportgen.render.trust import NO_CHECKS, TRUST_HEADING
+from reportgen.render.trust import NO_CHECKS, TRUST_HEADING, is_check_gate
 from reportgen.render.trust_views import Status, TrustSummary
 from reportgen.render.views import Fact, ModelSummary
 from reportgen.results.document import (
@@ -171,6 +172,7 @@ def build_summary(
         sentences.extend(maps_sentences(maps))
     sentences.extend(localisation_sentences(checks, gates))
     sentences.extend(map_check_sentences(checks, gates))
+    sentences.extend(credit_sentences(results, [g for g in gates if g.model == name]))
     local = _of_kind(results, LocalExplanationsResult)
     if local is not None:
         sentences.append(
@@ -200,8 +202,9 @@ def _of_kind(results: list[Result], kind: type[_R]) -> _R | None:
 
 
 def trust_summary(gates: Sequence[GateOutcome], model: str, anchor: str) -> TrustSummary:
-    """The summary's tally of the model's gates and, if one failed, where to read why."""
-    own = [g for g in gates if g.model == model]
+    """The summary's tally of the model's explanation-check gates and, if one failed, where to
+    read why (the fair-lending verdict is a sentence of its own)."""
+    own = [g for g in gates if g.model == model and is_check_gate(g)]
     if not own:
         return TrustSummary(tally=NO_CHECKS, alarm=None, anchor=anchor, link_text=TRUST_HEADING)
     counts = Counter(g.status for g in own)

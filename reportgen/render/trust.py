@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from functools import partial
 from itertools import chain
+from typing import get_args
 
 from reportgen.render.cohorts import fmt_percent
 from reportgen.render.format import fmt_fixed, fmt_num, join_words, plural
@@ -38,7 +39,7 @@ from reportgen.render.trust_views import (
     TrustView,
     VerdictLine,
 )
-from reportgen.results.document import CheckMetric, CheckResult, GateOutcome
+from reportgen.results.document import CheckMetric, CheckName, CheckResult, GateOutcome
 
 TRUST_HEADING = "Can these explanations be trusted?"
 NO_CHECKS = (
@@ -70,9 +71,19 @@ def method_key(method: str | None) -> tuple[int, tuple[int, ...], str]:
     return (int(is_control(method)), parts, method)
 
 
+CHECK_GATES: frozenset[str] = frozenset(get_args(CheckName))
+"""What the explanation checks' gates judge; other gates (fair lending's AIR) have their own
+sections."""
+
+
+def is_check_gate(gate: GateOutcome) -> bool:
+    """Whether ``gate`` judges an explanation trust check."""
+    return gate.check in CHECK_GATES
+
+
 def gates_of(gates: Sequence[GateOutcome], model: str) -> list[GateOutcome]:
-    """The model's gates by check code, then method."""
-    own = [g for g in gates if g.model == model]
+    """The model's explanation-check gates by check code, then method."""
+    own = [g for g in gates if g.model == model and is_check_gate(g)]
     return sorted(own, key=lambda g: (code_key(g.code), method_key(g.method)))
 
 

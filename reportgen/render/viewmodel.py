@@ -10,7 +10,7 @@ from reportgen.render.method import cost_rows, hash_rows, how_computed
 from reportgen.render.page import page_sections
 from reportgen.render.privacy import build_privacy, privacy_line
 from reportgen.render.summary import build_summary
-from reportgen.render.trust import code_key
+from reportgen.render.trust import code_key, is_check_gate
 from reportgen.render.views import (
     DatasetRow,
     Fact,
@@ -31,6 +31,11 @@ from reportgen.results.document import (
 
 FAILED_BANNER = (
     "At least one explanation check failed; see \u2018Can these explanations be trusted?\u2019"
+)
+FAIR_LENDING_BANNER = "A fair-lending gate failed; see \u2018Fair lending\u2019"
+BOTH_BANNER = (
+    "At least one explanation check and a fair-lending gate failed; see \u2018Can these "
+    "explanations be trusted?\u2019 and \u2018Fair lending\u2019"
 )
 
 
@@ -66,7 +71,7 @@ def build_view(doc: ResultDocument, meta: ReportMeta) -> ReportView:
         published=published,
         header_line=f"{doc.policy.id} \u00b7 {meta.version_label} \u00b7 {published}",
         show_model_names=len(groups) > 1,
-        banner=FAILED_BANNER if doc.failed else None,
+        banner=_banner(doc.gates),
         banner_anchor=_first_failed_anchor(doc.gates, anchors),
         data_sentence=data_sentence(doc.datasets),
         summaries=tuple(
@@ -110,11 +115,28 @@ def _reading_key(result: Result) -> tuple[int, tuple[int, str]]:
     return (section_kind(result.kind).order, code_key(getattr(result, "code", "")))
 
 
+def _banner(gates: list[GateOutcome]) -> str | None:
+    """The first page's alarm: which kind of gate failed or could not be evaluated."""
+    failed = [g for g in gates if g.status in ("fail", "error")]
+    checks = any(is_check_gate(g) for g in failed)
+    fair = any(not is_check_gate(g) for g in failed)
+    if checks and fair:
+        return BOTH_BANNER
+    if fair:
+        return FAIR_LENDING_BANNER
+    return FAILED_BANNER if checks else None
+
+
 def _first_failed_anchor(gates: list[GateOutcome], anchors: dict[str, str]) -> str:
-    """The trust section the banner links to: the first model with a failed gate."""
-    failed = {g.model for g in gates if g.status in ("fail", "error")}
-    first = next((anchor for name, anchor in anchors.items() if name in failed), "model-1")
-    return f"{first}-trust"
+    """The section the banner links to: the trust section of the first model with a failed
+    check gate, else the fair-lending section of the first model with a failed AIR gate."""
+    failed = [g for g in gates if g.status in ("fail", "error")]
+    checks = {g.model for g in failed if is_check_gate(g)}
+    models, section = (
+        (checks, "trust") if checks or not failed else ({g.model for g in failed}, "fair_lending")
+    )
+    first = next((anchor for name, anchor in anchors.items() if name in models), "model-1")
+    return f"{first}-{section}"
 
 
 def _datasets_in_order(datasets: list[DatasetInfo]) -> list[DatasetInfo]:

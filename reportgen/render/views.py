@@ -11,6 +11,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from reportgen.render.changes import ChangesView, ReviewView
+from reportgen.render.credit_views import (
+    CalibrationView,
+    FairLendingView,
+    RatioChartSpec,
+    ReliabilitySpec,
+)
 from reportgen.render.privacy_views import CohortsView, PrivacyView, ProfileChartSpec
 from reportgen.render.trust_views import CaveatView, DistributionSpec, TrustSummary, TrustView
 
@@ -281,11 +287,20 @@ class ReportView:
     review: ReviewView | None = None
     """Sign-off status, shown when reviews were recorded."""
 
-    def charts(self) -> Iterator[ChartSpec | DistributionSpec | ProfileChartSpec]:
+    def charts(
+        self,
+    ) -> Iterator[
+        ChartSpec | DistributionSpec | ProfileChartSpec | RatioChartSpec | ReliabilitySpec
+    ]:
         """Every chart in the report, in reading order."""
         for model in self.models:
             for section in model.sections:
-                if isinstance(section, TrustView):
+                if isinstance(section, FairLendingView):
+                    for attribute in section.attributes:
+                        yield from (c for c in (attribute.chart, attribute.gap_chart) if c)
+                elif isinstance(section, CalibrationView):
+                    yield from (c for c in (section.chart,) if c is not None)
+                elif isinstance(section, TrustView):
                     yield from (c.chart for c in section.checks if c.chart is not None)
                 elif isinstance(section, GlobalShapView | PermutationView):
                     yield section.chart

@@ -364,6 +364,150 @@ class RecourseResult(_Doc):
     cost: Cost
 
 
+class FairLendingGroup(_Doc):
+    """One group of a sensitive attribute as published: a suppressed group carries only its
+    label and the reason."""
+
+    label: str
+    size: int | None = Field(description="Applicants in the group; None if suppressed.")
+    suppressed: str | None = Field(default=None, description="Why nothing else is shown.")
+    reference: bool = Field(
+        default=False, description="Whether this is the group the others are compared with."
+    )
+    approval_rate: MetricWithInterval | None = Field(
+        default=None, description="Share of the group approved (score below the cutoff)."
+    )
+    adverse_impact_ratio: MetricWithInterval | None = Field(
+        default=None,
+        description="The group's approval rate over the reference group's; None for the "
+        "reference itself or where undefined.",
+    )
+    mean_score: float | None = Field(
+        default=None, description="Mean probability of the adverse class over the group."
+    )
+    standardized_mean_difference: MetricWithInterval | None = Field(
+        default=None,
+        description="(mean score of the group - mean score of the reference) / pooled standard "
+        "deviation; positive: the group is scored as riskier.",
+    )
+
+
+class FeatureContribution(_Doc):
+    """One feature's share of a gap in mean score between two groups."""
+
+    feature: str
+    contribution: float = Field(
+        description="Group-mean SHAP value of the group minus that of the group it is compared "
+        "with; positive: the feature raises the group's score relative to the other's."
+    )
+    rank: int = Field(description="1: the largest contribution in absolute value.")
+
+
+class GapDecomposition(_Doc):
+    """The gap in mean score between two groups, split into feature contributions.
+
+    With interventional SHAP against one shared background, every row's values sum to its score
+    minus the same base value, so the difference of the two groups' mean SHAP values sums to the
+    difference of their mean scores exactly; ``residual`` records what floating point left.
+    """
+
+    group: str
+    compared_with: str
+    rows: Literal["all", "sample"] = Field(
+        description="all: every evaluation row of both groups is explained; sample: a group "
+        "larger than the policy's decomposition_rows is explained through a seeded sample of "
+        "that many rows (its global SHAP rows first)."
+    )
+    group_rows: int = Field(description="Explained rows of the group.")
+    compared_rows: int = Field(description="Explained rows of the group it is compared with.")
+    gap: float = Field(
+        description="Mean score of the group minus that of the other, over the explained rows."
+    )
+    gap_all_rows: float = Field(description="The same gap over every row of the two groups.")
+    residual: float = Field(description="gap minus the sum of the contributions.")
+    contributions: list[FeatureContribution]
+
+
+class AttributeFairness(_Doc):
+    """Approval rates and their ratios across the groups of one sensitive attribute."""
+
+    attribute: str
+    bands: list[float] | None = Field(description="Band edges of a numeric attribute.")
+    reference: str | None = Field(description="The reference group; None when none qualified.")
+    reference_rule: Literal["policy", "highest_approval_rate"]
+    groups: list[FairLendingGroup]
+    decomposition: GapDecomposition | None = None
+    notes: list[str] = Field(
+        default_factory=list, description="What could not be shown, and why, in words."
+    )
+
+
+class FairLendingResult(_Doc):
+    """Fair lending: approval rates, adverse impact ratios and score gaps across groups."""
+
+    kind: Literal["fair_lending"] = "fair_lending"
+    model: str
+    adverse_class: str
+    cutoff: float = Field(description="Approved when the score is below this.")
+    score: str = Field(description="The score, in words (the adverse-class probability).")
+    rows: int = Field(description="Evaluation rows.")
+    air_fail_below: float
+    air_warn_below: float
+    bootstrap: int = Field(description="Bootstrap resamples behind the intervals (0: none).")
+    attributes: list[AttributeFairness]
+    cost: Cost
+
+
+class ReliabilityBin(_Doc):
+    """One bin of the reliability diagram: mean score against the observed adverse rate."""
+
+    low: float
+    high: float
+    count: int | None = Field(description="Rows in the bin; None if suppressed.")
+    mean_predicted: float | None = None
+    observed_rate: float | None = None
+    suppressed: str | None = None
+
+
+class CalibrationFigures(_Doc):
+    """Calibration of all rows or of one group; a suppressed group shows only its label."""
+
+    label: str
+    size: int | None
+    suppressed: str | None = None
+    expected_calibration_error: MetricWithInterval | None = None
+    brier_score: MetricWithInterval | None = None
+
+
+class CalibrationGroups(_Doc):
+    """Calibration per group of one sensitive attribute."""
+
+    attribute: str
+    bands: list[float] | None = Field(description="Band edges of a numeric attribute.")
+    groups: list[CalibrationFigures]
+
+
+class CalibrationResult(_Doc):
+    """Does a score of p mean a risk of p? Overall and per group of each fair-lending attribute."""
+
+    kind: Literal["calibration"] = "calibration"
+    model: str
+    adverse_class: str
+    score: str = Field(description="The score, in words (the adverse-class probability).")
+    rows: int
+    bins: int = Field(description="Equal-width bins of the score behind the ECE.")
+    thresholds: list[float] = Field(
+        description="Scores at which other published counts split the rows (the decision cutoff; "
+        "0.5, where the predicted class changes): the reliability diagram's bins also break "
+        "there, and are suppressed within each segment between them."
+    )
+    bootstrap: int
+    overall: CalibrationFigures
+    reliability: list[ReliabilityBin] = Field(description="The reliability diagram, all rows.")
+    attributes: list[CalibrationGroups]
+    cost: Cost
+
+
 Result = Annotated[
     GlobalShapResult
     | PermutationImportanceResult
@@ -373,7 +517,9 @@ Result = Annotated[
     | CohortResult
     | ImageMapsResult
     | ImageCasesResult
-    | RecourseResult,
+    | RecourseResult
+    | FairLendingResult
+    | CalibrationResult,
     Field(discriminator="kind"),
 ]
 
@@ -424,11 +570,16 @@ class PrivacyReport(_Doc):
     ledger: list[LedgerEntry] = Field(default_factory=list)
 
 
+GateName = CheckName | Literal["adverse_impact"]
+"""What a gate judges: a trust check, or (fair lending) the adverse impact ratios of one
+sensitive attribute."""
+
+
 class GateOutcome(_Doc):
-    """A check's verdict against the policy's thresholds, in words a reader can act on."""
+    """A verdict against the policy's thresholds, in words a reader can act on."""
 
     code: str
-    check: CheckName
+    check: GateName
     model: str
     method: str | None
     status: Literal["pass", "warn", "fail", "error"]

@@ -288,6 +288,25 @@ EXPECTED: dict[str, list[str]] = {
     "wrong_type_scalar.yaml": [
         "seed: must be a whole number, got 'many'",
     ],
+    # issue #11: fair lending and calibration settings
+    "fair_lending_attribute_not_sensitive.yaml": [
+        "decision.fair_lending.attributes[0].attribute: 'nationalty' is not a sensitive attribute (data.sensitive: nationality, age): fair lending compares groups of sensitive attributes only; did you mean 'nationality'?",
+        "decision.fair_lending.attributes[1].attribute: 'income' is not a sensitive attribute (data.sensitive: nationality, age): fair lending compares groups of sensitive attributes only",
+    ],
+    "fair_lending_group_not_a_band.yaml": [
+        "decision.fair_lending.attributes[0].reference: '30-40' is not one of the bands of 'age' (<25, 25\u201335, 35\u201350, 50\u201365, 65+); name a band or 'highest_approval_rate'",
+        "decision.fair_lending.attributes[0].decompose[1]: '65-' is not one of the bands of 'age' (<25, 25\u201335, 35\u201350, 50\u201365, 65+)",
+    ],
+    "fair_lending_bad_settings.yaml": [
+        "decision.fair_lending.attributes[0].bands: band edges must be strictly increasing, got [35.0, 25.0]",
+        "decision.fair_lending.attributes[1].decompose: the two decomposed groups must differ, got ['a', 'a']",
+        "decision.fair_lending.air: warn_below (0.7) must be at least fail_below (0.8)",
+        "decision.fair_lending.bootstrap: must be >= 0, got -1",
+        "decision.calibration.bins: must be >= 2, got 1",
+    ],
+    "fair_lending_without_sensitive.yaml": [
+        "decision.fair_lending: fair lending compares the groups of sensitive attributes, and data.sensitive declares none",
+    ],
 }
 
 

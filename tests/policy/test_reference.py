@@ -63,6 +63,11 @@ def _fields(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, Any
                 yield from _fields(item, f"{path}[].")
         elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
             yield from _fields(annotation, f"{path}.")
+        else:  # an optional mapping (decision, schedule) is documented like a required one
+            models = [a for a in get_args(annotation) if isinstance(a, type)]
+            models = [a for a in models if issubclass(a, BaseModel)]
+            if len(models) == 1 and type(None) in get_args(annotation):
+                yield from _fields(models[0], f"{path}.")
 
 
 def _reference_rows() -> dict[str, list[str]]:

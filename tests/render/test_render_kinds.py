@@ -7,6 +7,7 @@ import dataclasses
 from typing import get_args
 
 import pytest
+from credit_fixture import calibration, fair_lending
 from image_cases_fixture import make_image_cases
 from imaging_fixture import make_image_maps, make_localisation
 from privacy_fixture import make_private_document
@@ -35,17 +36,17 @@ def _replaced(kind: str, **changes: object) -> tuple[render_kinds.SectionKind[ob
 
 
 def _every_kind() -> ResultDocument:
-    """The fixture document with a result of every kind: checks, cohorts, audit cases and an
-    image model's heat-maps, individual images and check C8 too (all on one model, to keep one
-    set of sections)."""
+    """The fixture document with a result of every kind: checks, cohorts, audit cases, fair
+    lending and calibration, and an image model's heat-maps, individual images and check C8 too
+    (all on one model, to keep one set of sections)."""
     doc = make_private_document(local_cases=True)
     checks = [r for r in make_checked_document().results if r.kind == "check"]
     imaging = [
         r.model_copy(update={"model": MODEL})
         for r in (make_image_maps(), make_image_cases(), make_localisation())
     ]
-    imaging.append(make_recourse())
-    return doc.model_copy(update={"results": [*doc.results, *checks, *imaging]})
+    credit = [make_recourse(), fair_lending(), calibration()]
+    return doc.model_copy(update={"results": [*doc.results, *checks, *imaging, *credit]})
 
 
 def _result_tag(kind: compute_kinds.AnalysisKind) -> str:
@@ -80,11 +81,13 @@ def test_the_registry_lists_the_kinds_in_reading_order() -> None:
     assert [(entry.kind, entry.heading) for entry in registry().values()] == [
         ("check", "Can these explanations be trusted?"),
         ("model_performance", "Model performance"),
+        ("calibration", "Calibration"),
         ("image_maps", "Heat-maps"),
         ("image_cases", "Individual images (shown by policy opt-in)"),
         ("global_shap", "Global importance: SHAP"),
         ("permutation_importance", "Global importance: permutation"),
         ("cohorts", "Cohorts"),
+        ("fair_lending", "Fair lending"),
         ("local_explanations", "Audit cases"),
         ("recourse", "Recourse for declined cases"),
     ]
@@ -95,11 +98,13 @@ def test_a_models_checks_and_its_cohort_families_each_form_one_section() -> None
     assert [s.kind for s in model.sections] == [
         "trust",
         "model_performance",
+        "calibration",
         "image_maps",
         "image_cases",
         "global_shap",
         "permutation_importance",
         "cohorts",
+        "fair_lending",
         "local_explanations",
         "recourse",
     ]
