@@ -102,6 +102,15 @@ class ReasonsSpec(Strict):
         description="Reason families covering every model feature exactly once; a family's "
         "contribution is the sum of its features' SHAP values (exact by additivity).",
     )
+    permutations: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="Feature orders per declined applicant when SHAP samples (as "
+        "explanations.shap.permutations, which applies when this is omitted). Reasons go on "
+        "notices and only their order matters, so they may need a larger budget than global "
+        "importance: check C9 says whether it suffices.",
+    )
     proxy_screen: ProxyScreenSpec = Field(
         default_factory=ProxyScreenSpec,
         description="The screen of features for possible proxies of sensitive attributes "
