@@ -38,6 +38,7 @@ def small(policy: Path) -> Path:
         "randomisation",
         "agreement",
         "global_stability",
+        "reason_stability",
     )
     data["checks"] = {name: {"enabled": False} for name in checks}  # gates: tests/test_gates_*
     policy.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -112,8 +113,9 @@ def test_results_record_costs_hashes_and_additivity(quick_credit, tmp_path):
     doc = json.loads((tmp_path / "r" / "credit-scoring" / "v1" / "results.json").read_text())
     kinds = [r["kind"] for r in doc["results"]]
     analyses = ["model_performance", "global_shap", "permutation_importance", "local_explanations"]
+    analyses.append("reason_codes")
     assert kinds == analyses + ["cohorts"] * 4  # the credit policy's four cohort families
-    for result in doc["results"][:4]:
+    for result in doc["results"][:5]:
         assert result["cost"]["model_rows"] > 0
     shap = doc["results"][1]
     assert shap["estimator"] == "permutation" and shap["evals_per_row"] == 2 * (2 * 17 + 1)

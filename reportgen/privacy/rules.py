@@ -31,3 +31,8 @@ class PrivacyRule(StrEnum):
     IMAGE_CASES = "image_cases"
     """Individual patient images with their maps: admitted only when the policy opts in
     (privacy.image_cases), under pseudonymous ids; refused otherwise."""
+    REASON_CODES = "reason_codes"
+    """Adverse-action reason codes: the reason mix's small counts suppressed (complementary
+    suppression over the first reasons, which split the declined applicants), no reason that
+    names a sensitive column, and the displayed audit cases' reasons under pseudonymous ids, or
+    withheld where the policy shows no individual cases."""

@@ -440,7 +440,8 @@ Result = Annotated[
     | CheckResult
     | CohortResult
     | ImageMapsResult
-    | ImageCasesResult,
+    | ImageCasesResult
+    | ReasonCodesResult,
     Field(discriminator="kind"),
 ]
 

@@ -10,6 +10,7 @@ import pytest
 from image_cases_fixture import make_image_cases
 from imaging_fixture import make_image_maps, make_localisation
 from privacy_fixture import make_private_document
+from reasons_fixture import make_reason_check, make_reason_codes
 from render_fixture import META, MODEL
 from trust_fixture import make_checked_document
 
@@ -34,11 +35,12 @@ def _replaced(kind: str, **changes: object) -> tuple[render_kinds.SectionKind[ob
 
 
 def _every_kind() -> ResultDocument:
-    """The fixture document with a result of every kind: checks, cohorts, audit cases and an
-    image model's heat-maps, individual images and check C8 too (all on one model, to keep one
-    set of sections)."""
+    """The fixture document with a result of every kind: checks, cohorts, reason codes, audit
+    cases and an image model's heat-maps, individual images and check C8 too (all on one model,
+    to keep one set of sections)."""
     doc = make_private_document(local_cases=True)
     checks = [r for r in make_checked_document().results if r.kind == "check"]
+    checks += [make_reason_codes(), make_reason_check()[0]]
     imaging = [
         r.model_copy(update={"model": MODEL})
         for r in (make_image_maps(), make_image_cases(), make_localisation())
@@ -83,6 +85,7 @@ def test_the_registry_lists_the_kinds_in_reading_order() -> None:
         ("global_shap", "Global importance: SHAP"),
         ("permutation_importance", "Global importance: permutation"),
         ("cohorts", "Cohorts"),
+        ("reason_codes", "Adverse-action reasons"),
         ("local_explanations", "Audit cases"),
     ]
 
@@ -97,6 +100,7 @@ def test_a_models_checks_and_its_cohort_families_each_form_one_section() -> None
         "global_shap",
         "permutation_importance",
         "cohorts",
+        "reason_codes",
         "local_explanations",
     ]
     assert [s.template for s in model.sections] == [e.template for e in registry().values()]
