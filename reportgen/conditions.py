@@ -335,6 +335,31 @@ def _map_randomisation(result: CheckResult, c: ChecksSpec) -> list[GateOutcome]:
     return out
 
 
+def _reason_stability(result: CheckResult, c: ChecksSpec) -> list[GateOutcome]:
+    """C9: the share of checked declined applicants whose reason set never changed."""
+    spec = c.reason_stability
+    shares = {m.metric: m.median for m in result.metrics}
+    share = shares["reason_set_unchanged"]
+    if share >= spec.min_share:
+        status = "pass"
+    else:
+        status = "warn" if share >= spec.warn_min_share else "fail"
+    parts = [
+        f"{_pct(shares[name])} {words}"
+        for name, words in (
+            ("reason_set_unchanged_reruns", "across reruns"),
+            ("reason_set_unchanged_estimators", "with the second estimator"),
+        )
+        if name in shares
+    ]
+    actual = (
+        f"{_pct(share)} of {result.instances} declined applicants keep their reasons "
+        f"({', '.join(parts)})"
+    )
+    expected = f">= {_pct(spec.min_share)} (warn down to {_pct(spec.warn_min_share)})"
+    return [_gate(result, "shap", (status, actual, expected))]
+
+
 JUDGES: dict[str, Judge] = {
     "completeness": _completeness,
     "rerun_stability": _rerun,
@@ -347,6 +372,7 @@ JUDGES: dict[str, Judge] = {
     "map_robustness": _map_robustness,
     "map_removal": _map_removal,
     "map_randomisation": _map_randomisation,
+    "reason_stability": _reason_stability,
 }
 
 
@@ -436,6 +462,13 @@ def meaning(result: CheckResult, method: str | None, status: str) -> str:
             "what the model learned.",
             f"{who} maps barely change when the model's weights are randomised: they "
             "reflect the image more than the model; do not rely on them.",
+        ),
+        "reason_stability": (
+            "Declined applicants get the same principal reasons from reruns with other seeds "
+            "and from a second, exact estimator.",
+            "Some declined applicants' principal reasons change with the seed or the "
+            "estimator: state the reasons the trust section lists as unstable with care, and "
+            "review them before they go on notices.",
         ),
         "global_stability": (
             f"{who} is stable when the evaluation rows are resampled.",

@@ -33,6 +33,7 @@ from reportgen.analyses.imaging.context import ImageData
 from reportgen.analyses.imaging.mean_maps import run_image_maps
 from reportgen.analyses.local import run_local
 from reportgen.analyses.performance import run_performance
+from reportgen.analyses.reasons import has_reasons, run_reason_codes, run_reason_stability
 from reportgen.analyses.recourse import run_recourse
 from reportgen.conditions import JUDGES, Judge
 from reportgen.conditions_credit import judge_fair_lending
@@ -122,6 +123,15 @@ KINDS: tuple[AnalysisKind, ...] = (
         PrivacyRule.CASES,
         shards="the audit cases and checked rows",
     ),
+    AnalysisKind(
+        "reason_codes",
+        "adverse-action reason codes",
+        has_reasons,
+        _always,
+        run_reason_codes,
+        PrivacyRule.REASON_CODES,
+        shards="the declined evaluation rows",
+    ),
     *(_check_kind(check) for check in CHECKS),
     AnalysisKind(
         "recourse",
@@ -150,6 +160,16 @@ KINDS: tuple[AnalysisKind, ...] = (
         run_calibration,
         PrivacyRule.CALIBRATION,
         shards="none (one pass over the scores)",
+    ),
+    AnalysisKind(
+        "reason_stability",
+        "C9 reason stability check",
+        lambda policy: has_reasons(policy) and policy.checks.reason_stability.enabled,
+        _always,
+        run_reason_stability,
+        PrivacyRule.CHECK,
+        shards="reruns x checked declined rows; the declined rows for the exact estimator",
+        judge=JUDGES["reason_stability"],
     ),
     AnalysisKind(
         "cohorts",

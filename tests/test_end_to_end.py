@@ -38,6 +38,7 @@ def small(policy: Path) -> Path:
         "randomisation",
         "agreement",
         "global_stability",
+        "reason_stability",
     )
     data["checks"] = {name: {"enabled": False} for name in checks}  # gates: tests/test_gates_*
     # the AIR gate fails on the example (applicants under 25): tests/test_fair_lending_end_to_end
@@ -123,8 +124,8 @@ def test_results_record_costs_hashes_and_additivity(quick_credit, tmp_path):
     doc = json.loads((tmp_path / "r" / "credit-scoring" / "v1" / "results.json").read_text())
     kinds = [r["kind"] for r in doc["results"]]
     analyses = ["model_performance", "global_shap", "permutation_importance", "local_explanations"]
-    # recourse for the declined audit cases, calibration, then the four cohort families
-    assert kinds == [*analyses, "recourse", "calibration", *["cohorts"] * 4]
+    # reason codes, recourse for the declined audit cases, calibration, four cohort families
+    assert kinds == [*analyses, "reason_codes", "recourse", "calibration", *["cohorts"] * 4]
     for result in doc["results"][:5]:
         assert result["cost"]["model_rows"] > 0
     shap = doc["results"][1]

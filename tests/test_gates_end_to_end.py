@@ -43,6 +43,7 @@ LENIENT_CHECKS: dict[str, Any] = {  # every check runs and can at worst warn
     "randomisation": {"instances": 5, "fail_above": 1.0},
     "agreement": {"fa_min": 0.0, "sa_min": 0.0, "warn_min": 0.0},
     "global_stability": {"shap_bootstrap": 50, "warn_min": 0.0},
+    "reason_stability": {"instances": 10, "reruns": 1, "warn_min_share": 0.0},
 }
 STRICT_AGREEMENT = {"fa_min": 1.0, "sa_min": 1.0, "warn_min": 0.99}
 
@@ -109,7 +110,7 @@ def test_lenient_thresholds_let_the_same_run_exit_0(tmp_path) -> None:
     v1, doc = published(tmp_path / "out")
     assert (v1 / "report.html").is_file()
     codes = {g["code"] for g in doc["gates"]}
-    assert codes == {"C1", "C2", "C3", "C4", "C5", "C6", "C7"}  # every check ran and was gated
+    assert codes == {"C1", "C2", "C3", "C4", "C5", "C6", "C7", "C9"}  # every check ran, gated
     assert {g["status"] for g in doc["gates"]} <= {"pass", "warn"}
     c6 = [g for g in doc["gates"] if g["code"] == "C6"]
     assert {g["method"] for g in c6} == {"shap~lime", "shap~ig"}
@@ -144,4 +145,4 @@ def test_a_check_that_raises_becomes_an_error_gate_exits_1_and_still_publishes(
     assert c6["metrics"] == []
     assert "no second method to compare with" in (v1 / "report.html").read_text()
     others = [r for r in doc["results"] if r.get("kind") == "check" and r["code"] != "C6"]
-    assert len(others) == 6 and all(r["error"] is None for r in others)
+    assert len(others) == 7 and all(r["error"] is None for r in others)

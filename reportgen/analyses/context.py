@@ -49,6 +49,9 @@ from reportgen.results.document import Cost
     SALT_RANDOMISE,
     SALT_BOOTSTRAP,
 ) = range(12)
+# Reason codes (issue #11) draw from salts of their own, well apart from the ones above so that
+# other analyses can take the next numbers without sharing a stream.
+SALT_REASONS, SALT_REASON_BACKGROUND, SALT_REASON_CHECK, SALT_REASON_RERUN = 40, 41, 42, 43
 SALT_OF_METHOD = {"shap": SALT_SHAP, "lime": SALT_LIME, "ig": SALT_SHAP, "random": SALT_CHECKS}
 
 
@@ -65,10 +68,15 @@ class ModelData:
     positive_index: int | None
     frame: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     """The evaluation frame as loaded (sensitive columns included), rows as ``evaluation``."""
+    reference_frame: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    """The reference frame as loaded (sensitive columns included), rows as ``reference``."""
     runner: Runner | None = None
     """Where row-sharded work runs; None runs it here (:class:`InProcess`)."""
     _attributions: dict[str, Attribution] = field(default_factory=dict, repr=False)
     _row_shap: dict[int, ShapValues] = field(default_factory=dict, repr=False)
+    shared: dict[str, object] = field(default_factory=dict, repr=False)
+    """What one kind of analysis computed for others to reuse, by name (e.g. the reason codes
+    that check C9 compares against)."""
 
     @classmethod
     def build(
@@ -95,6 +103,7 @@ class ModelData:
             policy=policy,
             positive_index=positive,
             frame=evaluation,
+            reference_frame=inputs.reference.frame,
             runner=runner,
         )
 

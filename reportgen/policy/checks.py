@@ -225,6 +225,38 @@ class GlobalStabilitySpec(Strict):
     )
 
 
+class ReasonStabilitySpec(Strict):
+    """C9: do declined applicants keep their principal reasons across reruns and estimators?"""
+
+    enabled: bool = Field(
+        default=True, description="Run this check (credit policies with decision.reasons)."
+    )
+    instances: int = Field(
+        default=50,
+        ge=5,
+        le=1000,
+        description="Declined evaluation applicants checked, a seeded sample (all of them when "
+        "fewer are declined).",
+    )
+    reruns: int = Field(
+        default=2,
+        ge=1,
+        le=20,
+        description="Reruns of the sampling SHAP estimator with other seeds (none are needed "
+        "when SHAP is exact).",
+    )
+    min_share: float = Field(
+        default=0.9,
+        ge=0,
+        le=1,
+        description="Pass: share of checked applicants whose set of principal reasons is the "
+        "same in every rerun and with the second estimator.",
+    )
+    warn_min_share: float = Field(
+        default=0.75, ge=0, le=1, description="Warn (not fail) down to this share."
+    )
+
+
 class ChecksSpec(Strict):
     """Explanation trust checks (CHECKS.md section 9) and their gates."""
 
@@ -269,6 +301,11 @@ class ChecksSpec(Strict):
     localisation: LocalisationSpec = Field(
         default_factory=LocalisationSpec, description="C8 localisation against masks (images)."
     )
+    reason_stability: ReasonStabilitySpec = Field(
+        default_factory=ReasonStabilitySpec,
+        description="C9 stability of adverse-action reasons (credit policies with "
+        "decision.reasons).",
+    )
 
     @model_validator(mode="after")
     def _warn_bands_are_looser(self) -> ChecksSpec:
@@ -284,6 +321,8 @@ class ChecksSpec(Strict):
             problems.append("agreement.warn_min must be <= fa_min and sa_min")
         if self.global_stability.warn_min > self.global_stability.inclusion_min:
             problems.append("global_stability.warn_min must be <= inclusion_min")
+        if self.reason_stability.warn_min_share > self.reason_stability.min_share:
+            problems.append("reason_stability.warn_min_share must be <= min_share")
         if self.completeness.ig_warn < self.completeness.ig_tolerance:
             problems.append("completeness.ig_warn must be >= ig_tolerance")
         if problems:

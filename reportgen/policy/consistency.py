@@ -12,6 +12,7 @@ import difflib
 import os
 from collections.abc import Iterator
 
+from reportgen.policy.credit import ReasonsSpec
 from reportgen.policy.fair_lending_rules import fair_lending_problems
 from reportgen.policy.privacy import PREDICTED_CLASS, CohortSpec
 from reportgen.policy.schema import TORCH_FORMATS, Policy
@@ -33,6 +34,7 @@ def cross_key_problems(policy: Policy, *, memory_budget: int | None = None) -> l
         *_cohort_problems(policy),
         *_decision_problems(policy),
         *fair_lending_problems(policy),
+        *_reason_problems(policy),
         *_tabular_model_problems(policy),
         *_top_k_problems(policy),
         *_memory_problems(policy, budget),
@@ -117,6 +119,99 @@ def _decision_problems(policy: Policy) -> Iterator[Problem]:
             f"'{column}' is a sensitive attribute and also a model input (data.features): a "
             "prohibited basis cannot be scored in a credit decision; remove it from the "
             "features",
+        )
+
+
+MAX_EXACT_FAMILIES = 12
+"""C9's second estimator enumerates every coalition of reason families: 2^12 per case at most."""
+
+
+def _reason_problems(policy: Policy) -> Iterator[Problem]:
+    """Reason families cover every model feature exactly once and no sensitive column; the
+    reference band fits below the cutoff; C9 can afford its exact estimator."""
+    decision = policy.decision
+    if decision is None or decision.reasons is None:
+        return
+    reasons = decision.reasons
+    where: tuple[int | str, ...] = ("decision", "reasons")
+    yield from _family_problems(policy, reasons, where)
+    if reasons.reference == "near_cutoff" and reasons.band is None:
+        yield (*where, "band"), "reference 'near_cutoff' needs a band, e.g. band: 0.1"
+    elif reasons.reference == "all_applicants" and reasons.band is not None:
+        yield (
+            (*where, "band"),
+            "a band applies to reference 'near_cutoff' only; remove it or set reference: "
+            "near_cutoff",
+        )
+    elif reasons.band is not None and reasons.band >= decision.cutoff:
+        yield (
+            (*where, "band"),
+            f"must be below the cutoff ({decision.cutoff:g}), got {reasons.band:g}: the band "
+            "lies between cutoff - band and the cutoff",
+        )
+    if reasons.exclude_proxies and not policy.data.sensitive:
+        yield (
+            (*where, "exclude_proxies"),
+            "no sensitive attribute is declared (data.sensitive), so there is no proxy to "
+            "exclude; declare them or remove exclude_proxies",
+        )
+    families = len(reasons.families)
+    if policy.checks.reason_stability.enabled and families > MAX_EXACT_FAMILIES:
+        yield (
+            (*where, "families"),
+            f"check C9 (checks.reason_stability) compares with exact Shapley values over the "
+            f"families, which allows at most {MAX_EXACT_FAMILIES} families (2^"
+            f"{MAX_EXACT_FAMILIES} coalitions per case), got {families}; group features into "
+            "fewer families or disable checks.reason_stability",
+        )
+
+
+def _family_problems(
+    policy: Policy, reasons: ReasonsSpec, where: tuple[int | str, ...]
+) -> Iterator[Problem]:
+    data = policy.data
+    features, sensitive = data.feature_names, set(data.sensitive)
+    owner: dict[str, int] = {}
+    seen_names: dict[str, int] = {}
+    for i, family in enumerate(reasons.families):
+        at: tuple[int | str, ...] = (*where, "families", i)
+        if family.name in seen_names:
+            yield (
+                (*at, "name"),
+                f"'{family.name}' is already the name of families[{seen_names[family.name]}]; "
+                "reason names must be unique",
+            )
+        seen_names.setdefault(family.name, i)
+        for j, feature in enumerate(family.features):
+            if feature in sensitive:
+                yield (
+                    (*at, "features", j),
+                    f"'{feature}' is a sensitive attribute (data.sensitive): a prohibited basis "
+                    "is never a reason; remove it from the family",
+                )
+            elif feature not in features:
+                close = difflib.get_close_matches(feature, features, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                yield (
+                    (*at, "features", j),
+                    f"'{feature}' is not a model feature (data.features){hint}",
+                )
+            elif feature in owner:
+                other = owner[feature]
+                yield (
+                    (*at, "features", j),
+                    f"'{feature}' is already in family "
+                    f"'{reasons.families[other].name}' (families[{other}]); a "
+                    "feature belongs to one family",
+                )
+            else:
+                owner[feature] = i
+    missing = [f for f in features if f not in owner and f not in sensitive]  # scored: refused
+    if missing:
+        yield (
+            (*where, "families"),
+            f"features {missing} are in no family: every model feature needs a family with a "
+            "statement, so that no notice states a column name (a family may hold one feature)",
         )
 
 

@@ -13,9 +13,10 @@ import inspect
 import json
 import re
 import sys
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -95,7 +96,7 @@ def _walk(model: type[BaseModel], path: str, found: list[Section]) -> None:
     nested: list[tuple[type[BaseModel], str]] = []
     for name, info in model.model_fields.items():
         key = f"{path}.{info.alias or name}" if path else (info.alias or name)
-        annotation: Any = info.annotation
+        annotation: Any = _unless_none(info.annotation)
         if get_origin(annotation) is list and _is_model(get_args(annotation)[0]):
             nested.append((get_args(annotation)[0], f"{key}[]"))
         elif _is_model(annotation):
@@ -193,6 +194,14 @@ def _cell(text: str) -> str:
 
 
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def _unless_none(annotation: Any) -> Any:
+    """``X | None`` -> ``X``: an optional section is documented like any other."""
+    options = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) in (Union, types.UnionType) and len(options) == 1:
+        return options[0]
+    return annotation
 
 
 def _is_model(annotation: Any) -> bool:

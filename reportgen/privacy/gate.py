@@ -28,6 +28,7 @@ from reportgen.privacy.generalise import Generaliser
 from reportgen.privacy.group_figures import publish_calibration, publish_fair_lending
 from reportgen.privacy.image_maps import publish_mean_maps
 from reportgen.privacy.pseudonym import Pseudonymizer, load_or_create_key
+from reportgen.privacy.reason_codes import publish_reason_codes
 from reportgen.privacy.rules import PrivacyRule
 from reportgen.privacy.suppression import reason, suppress
 from reportgen.results.document import (
@@ -47,6 +48,7 @@ from reportgen.results.document import (
     MetricWithInterval,
     PerformanceResult,
     PrivacyReport,
+    ReasonCodesResult,
     RecourseResult,
     Result,
     Suppressed,
@@ -71,6 +73,7 @@ _PER_PERSON = (
     ImageCasesResult,
     FairLendingResult,
     CalibrationResult,
+    ReasonCodesResult,
 )
 """Results that hold something per person or per small group: never a mere aggregate."""
 
@@ -151,6 +154,8 @@ class PrivacyGate:
             admitted = self._groups(result, publish_fair_lending, "fair lending")
         elif rule is PrivacyRule.CALIBRATION and isinstance(result, CalibrationResult):
             admitted = self._groups(result, publish_calibration, "calibration")
+        elif rule is PrivacyRule.REASON_CODES and isinstance(result, ReasonCodesResult):
+            admitted = self._reason_codes(result)
         elif rule is PrivacyRule.AGGREGATE and not isinstance(result, _PER_PERSON):
             admitted = result
         else:
@@ -341,6 +346,18 @@ class PrivacyGate:
         self.suppressed += withheld
         return published
 
+    def _reason_codes(self, result: ReasonCodesResult) -> ReasonCodesResult:
+        """The reason mix suppressed like cohorts; cases pseudonymised, or withheld where the
+        policy shows no individual cases (:mod:`reportgen.privacy.reason_codes`)."""
+        published, suppressed = publish_reason_codes(
+            result,
+            minimum=self.spec.min_cohort_size,
+            sensitive=self.sensitive,
+            pseudonym=self.pseudonym if self.local_cases else None,
+        )
+        self.suppressed += suppressed
+        return published
+
     def _image_cases(self, result: ImageCasesResult) -> ImageCasesResult:
         """Patient images only where the policy opted in, and under pseudonymous ids.
 
@@ -480,6 +497,13 @@ class PrivacyGate:
             )
         elif not self.local_cases:
             rules.append("Individual audit cases are not shown under this policy.")
+        if self.policy.decision is not None and self.policy.decision.reasons is not None:
+            rules.append(
+                "The reason mix shows how often a reason comes first only for groups of at "
+                f"least {k} declined applicants (with complementary suppression), and how often "
+                f"it is given at all only where at least {k} applicants have it and {k} do not; "
+                "no reason is built from a sensitive attribute."
+            )
         rules.append(
             f"A cohort's explanation profile is shown only when at least {k} of its rows were "
             "explained."

@@ -42,3 +42,8 @@ class PrivacyRule(StrEnum):
     diagram's bins, small ones suppressed complementarily within each segment between the
     decision cutoff and 0.5 (whose counts other results publish); withheld under differential
     privacy."""
+    REASON_CODES = "reason_codes"
+    """Adverse-action reason codes: the reason mix's small counts suppressed (complementary
+    suppression over the first reasons, which split the declined applicants), no reason that
+    names a sensitive column, and the displayed audit cases' reasons under pseudonymous ids, or
+    withheld where the policy shows no individual cases."""

@@ -33,9 +33,11 @@ from reportgen.render.method_text import (
     local_text,
     performance_text,
     permutation_text,
+    reason_codes_text,
     shap_text,
 )
 from reportgen.render.privacy import cases_withheld, withheld_cases
+from reportgen.render.reasons import build_reason_codes
 from reportgen.render.recourse import build_recourse, recourse_text
 from reportgen.render.sections import build_global_shap, build_performance, build_permutation
 from reportgen.render.trust import TRUST_HEADING, build_trust, case_caveats
@@ -54,6 +56,7 @@ from reportgen.results.document import (
     PerformanceResult,
     PermutationImportanceResult,
     PrivacyReport,
+    ReasonCodesResult,
     RecourseResult,
     Result,
 )
@@ -233,6 +236,25 @@ def _cases(
     )
 
 
+def _reasons(
+    entry: SectionKind[ReasonCodesResult],
+    results: Sequence[ReasonCodesResult],
+    model: ModelContext,
+) -> tuple[SectionView, ...]:
+    """One section per reason codes result, with check C9's verdict when it ran."""
+    minimum = model.privacy.min_cohort_size if model.privacy is not None else None
+    return tuple(
+        build_reason_codes(
+            result,
+            model.gates,
+            min_cohort_size=minimum,
+            heading=entry.heading,
+            template=entry.template,
+        )
+        for result in results
+    )
+
+
 def _fair_lending(
     entry: SectionKind[FairLendingResult],
     results: Sequence[FairLendingResult],
@@ -340,6 +362,14 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         build=_cohorts,
         explain=cohort_text,
         label=_cohort_label,
+    ),
+    SectionKind[ReasonCodesResult](
+        kind="reason_codes",
+        heading="Adverse-action reasons",
+        order=52,
+        template="_reason_codes.html",
+        build=_reasons,
+        explain=reason_codes_text,
     ),
     SectionKind[FairLendingResult](
         kind="fair_lending",

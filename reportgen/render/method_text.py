@@ -10,10 +10,11 @@ from collections import Counter
 
 from reportgen.render.cases import join_counts
 from reportgen.render.cohorts import NOISE_NOTE
-from reportgen.render.format import fmt_int, fmt_num, join_words, metric_name, plural
+from reportgen.render.format import fmt_int, fmt_num, fmt_short, join_words, metric_name, plural
 from reportgen.render.heatmap_png import COLORMAP, TARGET_PX
 from reportgen.render.map_check_text import map_check_text
 from reportgen.render.overlay_png import OVERLAY_ALPHA
+from reportgen.render.reasons import MEASURES
 from reportgen.render.trust import check_scope
 from reportgen.render.trust_text import MAP_CHECK_SCOPES
 from reportgen.results.document import (
@@ -26,6 +27,7 @@ from reportgen.results.document import (
     MethodMaps,
     PerformanceResult,
     PermutationImportanceResult,
+    ReasonCodesResult,
 )
 
 
@@ -205,3 +207,37 @@ def cohort_text(result: CohortResult, seed: int) -> str:
         "distance between its profile and the overall one, each scaled to sum to one."
     )
     return f"{text} {NOISE_NOTE}" if result.noised else text
+
+
+def reason_codes_text(result: ReasonCodesResult, seed: int) -> str:
+    score = f"P({result.adverse_class})"
+    how = (
+        "exact enumeration of feature coalitions"
+        if result.estimator == "exact"
+        else f"sampled antithetic feature orders (seed {seed}, one stream per applicant)"
+    )
+    if result.reference == "near_cutoff" and result.band is not None:
+        low = result.cutoff - result.band
+        reference = (
+            f"a seeded sample of {plural(result.background_rows, 'reference applicant')} of "
+            f"the {fmt_int(result.reference_rows)} whose {score} lies in "
+            f"[{fmt_short(low)}, {fmt_short(result.cutoff)})"
+        )
+    else:
+        reference = (
+            f"a seeded sample of {plural(result.background_rows, 'reference applicant')} (the "
+            "report's SHAP background)"
+        )
+    return (
+        f"Interventional SHAP values of {score} for every evaluation applicant with {score} at "
+        f"or above {fmt_short(result.cutoff)}, by {how} with "
+        f"{fmt_int(result.evals_per_row)} model evaluations per applicant, against {reference}. "
+        "A family's contribution is the sum of its features' values (exact by additivity); the "
+        f"reasons are the families with a positive contribution, largest first, at most "
+        f"{result.max_reasons}, ties going to the family listed first in the policy. The proxy "
+        f"screen computes {MEASURES[result.proxy_measure]} between each feature and each "
+        f"sensitive attribute on the reference data, numeric columns cut into "
+        f"{result.proxy_bins} quantile bins, and flags pairs at or above "
+        f"{fmt_short(result.proxy_flag_at)}. Counts below the minimum cohort size are suppressed "
+        "as described under Privacy."
+    )

@@ -10,6 +10,7 @@ from reportgen.render.credit_summary import credit_sentences
 from reportgen.render.format import (
     fmt_fixed,
     fmt_int,
+    fmt_short,
     join_words,
     metric_label,
     metric_name,
@@ -23,6 +24,7 @@ from reportgen.render.imaging_summary import (
     maps_estimator_line,
     maps_sentences,
 )
+from reportgen.render.reasons import adverse_words, proxy_sentence, reference_words
 from reportgen.render.sections import by_rank
 from reportgen.render.trust import NO_CHECKS, TRUST_HEADING, is_check_gate
 from reportgen.render.trust_views import Status, TrustSummary
@@ -36,6 +38,7 @@ from reportgen.results.document import (
     ModelInfo,
     PerformanceResult,
     PermutationImportanceResult,
+    ReasonCodesResult,
     Result,
 )
 
@@ -179,6 +182,9 @@ def build_summary(
             f"{plural(len(local.cases), 'audit case').capitalize()}, a stratified sample per "
             "predicted class, are explained one by one."
         )
+    reasons = _of_kind(results, ReasonCodesResult)
+    if reasons is not None:
+        sentences.extend(reason_sentences(reasons))
     warnings: tuple[str, ...] = ()
     if info is not None and info.trusted:
         warnings = (
@@ -195,6 +201,23 @@ def build_summary(
         warnings=warnings,
         trust=trust_summary(gates, name, f"{anchor}-trust"),
     )
+
+
+def reason_sentences(result: ReasonCodesResult) -> list[str]:
+    """The reason-code policy, the most common first reason and the proxy findings in words."""
+    score = adverse_words(result)
+    policy = (
+        f"Declined applicants ({score} at or above {fmt_short(result.cutoff)}) are given up to "
+        f"{number_word(result.max_reasons)} principal reasons, the reason families that raise "
+        f"their {score} most above that of {reference_words(result)}."
+    )
+    top = next((r for r in result.reasons if r.rank == 1 and r.principal), None)
+    if top is not None and result.declined:
+        policy += (
+            f" The most common first reason is “{top.statement}” ({top.principal} of "
+            f"{fmt_int(result.declined)} declined)."
+        )
+    return [policy, proxy_sentence(result)]
 
 
 def _of_kind(results: list[Result], kind: type[_R]) -> _R | None:

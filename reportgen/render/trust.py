@@ -209,6 +209,11 @@ def check_scope(check: CheckResult) -> str:
             f"{plural(check.instances, 'image').capitalize()} checked: correctly classified "
             "evaluation images with an outline (mask) of the finding."
         )
+    if check.check == "reason_stability":
+        return (
+            f"{plural(check.instances, 'declined applicant').capitalize()} checked; each one's "
+            f"principal reasons (up to {check.k}) are compared as a set."
+        )
     if check.check == "global_stability":
         return (
             f"Computed on {plural(check.instances, 'row')}; the top {check.k} features of the "

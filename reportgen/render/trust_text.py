@@ -23,6 +23,7 @@ CHECK_TITLES = {
     "map_robustness": "Stability of the maps under noise",
     "map_removal": "Pixel deletion and insertion",
     "map_randomisation": "Model randomisation of the maps",
+    "reason_stability": "Stability of adverse-action reasons",
 }
 
 CHECK_QUESTIONS = {
@@ -137,6 +138,16 @@ CHECK_QUESTIONS = {
         "maps are averaged over noisy copies of each image, so that noise alone cannot make two "
         "maps look different."
     ),
+    "reason_stability": (
+        "Would a declined applicant be given the same reasons if the estimate were redone? "
+        "Sampling SHAP estimators use random feature orders, and the reasons on a notice are "
+        "only as good as their ranking. For a sample of declined applicants, the check "
+        "recomputes each one's principal reasons with other seeds and with a second, exact "
+        "estimator (Shapley values over the reason families themselves, which splits any "
+        "interaction between families differently), and counts the applicants whose set of "
+        "reasons stays the same every time. The notes name the reasons that moved in or out "
+        "of some applicant's set: state those with care."
+    ),
 }
 
 MAP_CHECK_SCOPES = {
@@ -214,6 +225,15 @@ METRICS = {
     "relevance_mass": MetricWords("Relevance mass on the finding", False, True),
     "relevance_rank": MetricWords("Relevance rank on the finding", False, True),
     "auc": MetricWords("AUC of the map against the finding", False, True),
+    "reason_set_unchanged": MetricWords(
+        "Same reasons in every recomputation", False, True, rate=True
+    ),
+    "reason_set_unchanged_reruns": MetricWords(
+        "Same reasons across reruns with other seeds", False, True, rate=True
+    ),
+    "reason_set_unchanged_estimators": MetricWords(
+        "Same reasons with the second estimator", False, True, rate=True
+    ),
 }
 
 _RANDOMISED = "with the randomised model's maps"
@@ -262,6 +282,7 @@ _METHOD_NAMES = {
     "gradcam": "Grad-CAM",
     "occlusion": "occlusion",
     "random": "random",
+    "family_shapley": "exact Shapley over families",
 }
 
 

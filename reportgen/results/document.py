@@ -152,6 +152,7 @@ CheckName = Literal[
     "map_robustness",
     "map_removal",
     "map_randomisation",
+    "reason_stability",
 ]
 
 
@@ -187,7 +188,7 @@ class CheckResult(_Doc):
 
     kind: Literal["check"] = "check"
     check: CheckName
-    code: str = Field(description="C1 ... C7.")
+    code: str = Field(description="C1 ... C9.")
     model: str
     instances: int
     k: int
@@ -508,6 +509,114 @@ class CalibrationResult(_Doc):
     cost: Cost
 
 
+class StatedReason(_Doc):
+    """One principal reason of one declined applicant."""
+
+    reason: str = Field(description="The reason code: the name of the reason family.")
+    statement: str = Field(description="The family's statement, as a notice gives it.")
+    contribution: float = Field(
+        description="How much the family raises P(adverse) above the reference applicants' "
+        "mean: its features' summed SHAP values."
+    )
+
+
+class ReasonCase(_Doc):
+    """A displayed audit case the model declines, with its principal reasons."""
+
+    case_id: str
+    probability: float = Field(description="The model's probability of the adverse class.")
+    reasons: list[StatedReason] = Field(description="Largest contribution first.")
+
+
+class ReasonCount(_Doc):
+    """How often one reason is given to declined applicants; counts None when suppressed."""
+
+    reason: str = Field(description="The reason code (family name).")
+    statement: str
+    principal: int | None = Field(
+        description="Declined applicants whose first (largest) reason it is."
+    )
+    stated: int | None = Field(
+        description="Declined applicants among whose principal reasons it is."
+    )
+    rank: int | None = Field(
+        description="1 for the most frequent first reason among the published counts; None "
+        "when suppressed or never first."
+    )
+    suppressed: str | None = Field(default=None, description="Why the counts are withheld.")
+
+
+class ReasonFamilyInfo(_Doc):
+    """One reason family as the policy declares it."""
+
+    name: str
+    statement: str
+    features: list[str]
+
+
+class ProxyFinding(_Doc):
+    """One feature's association with one sensitive attribute (the proxy screen)."""
+
+    feature: str
+    sensitive: str
+    association: float = Field(description="The screen's measure, in [0, 1].")
+    flagged: bool = Field(description="At or above the policy's threshold: a possible proxy.")
+
+
+class ReasonCodesResult(_Doc):
+    """Adverse-action reason codes of the declined evaluation applicants (issue #11)."""
+
+    kind: Literal["reason_codes"] = "reason_codes"
+    model: str
+    adverse_class: str
+    cutoff: float = Field(description="Declined when P(adverse) is at or above this.")
+    max_reasons: int
+    reference: Literal["all_applicants", "near_cutoff"]
+    band: float | None = Field(description="near_cutoff: the score band below the cutoff.")
+    reference_rows: int = Field(
+        description="Reference applicants that qualified as the reference (all, or those "
+        "within the band)."
+    )
+    background_rows: int = Field(description="The seeded sample of them SHAP averages over.")
+    reference_score: float = Field(
+        description="Mean P(adverse) over the background: what contributions are measured from."
+    )
+    estimator: Literal["exact", "permutation"]
+    evals_per_row: int
+    additivity_max_error: float = Field(
+        description="max |sum(SHAP) + E[f] - f(x)| over the declined applicants."
+    )
+    applicants: int = Field(description="Evaluation applicants scored.")
+    declined: int | None = Field(description="Of them declined; None when suppressed.")
+    without_reason: int | None = Field(
+        default=None,
+        description="Declined applicants with no family raising P(adverse) (possible when "
+        "proxies are excluded); None when suppressed.",
+    )
+    reasons: list[ReasonCount] = Field(
+        description="Per family: the reason mix over the declined applicants."
+    )
+    families: list[ReasonFamilyInfo]
+    excluded: list[str] = Field(
+        default_factory=list,
+        description="Features flagged as possible proxies whose contributions no reason states "
+        "(decision.reasons.exclude_proxies).",
+    )
+    proxy_measure: Literal["cramers_v", "mutual_information"]
+    proxy_flag_at: float
+    proxy_bins: int
+    proxies: list[ProxyFinding] = Field(
+        description="Every (feature, sensitive attribute) pair, measured on the reference data."
+    )
+    cases: list[ReasonCase] = Field(
+        default_factory=list, description="Displayed audit cases that are declined."
+    )
+    cases_withheld: bool = Field(
+        default=False, description="True when the policy shows no individual cases."
+    )
+    cost: Cost
+
+
 Result = Annotated[
     GlobalShapResult
     | PermutationImportanceResult
@@ -519,7 +628,8 @@ Result = Annotated[
     | ImageCasesResult
     | RecourseResult
     | FairLendingResult
-    | CalibrationResult,
+    | CalibrationResult
+    | ReasonCodesResult,
     Field(discriminator="kind"),
 ]
 

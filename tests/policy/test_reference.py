@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import types
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any, Union, get_args, get_origin
 
 import pytest
 from pydantic import BaseModel
@@ -57,6 +58,9 @@ def _fields(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, Any
         path = f"{prefix}{info.alias or name}"
         yield path, info
         annotation = info.annotation
+        options = [a for a in get_args(annotation) if a is not type(None)]
+        if get_origin(annotation) in (Union, types.UnionType) and len(options) == 1:
+            annotation = options[0]  # an optional section is documented too
         if get_origin(annotation) is list and isinstance(get_args(annotation)[0], type):
             item = get_args(annotation)[0]
             if issubclass(item, BaseModel):

@@ -11,6 +11,7 @@ from credit_fixture import calibration, fair_lending
 from image_cases_fixture import make_image_cases
 from imaging_fixture import make_image_maps, make_localisation
 from privacy_fixture import make_private_document
+from reasons_fixture import make_reason_check, make_reason_codes
 from recourse_fixture import make_recourse
 from render_fixture import META, MODEL
 from trust_fixture import make_checked_document
@@ -36,11 +37,12 @@ def _replaced(kind: str, **changes: object) -> tuple[render_kinds.SectionKind[ob
 
 
 def _every_kind() -> ResultDocument:
-    """The fixture document with a result of every kind: checks, cohorts, audit cases, fair
-    lending and calibration, and an image model's heat-maps, individual images and check C8 too
-    (all on one model, to keep one set of sections)."""
+    """The fixture document with a result of every kind: checks, cohorts, audit cases, reason
+    codes, recourse, fair lending and calibration, and an image model's heat-maps, individual
+    images and check C8 too (all on one model, to keep one set of sections)."""
     doc = make_private_document(local_cases=True)
     checks = [r for r in make_checked_document().results if r.kind == "check"]
+    checks += [make_reason_codes(), make_reason_check()[0]]
     imaging = [
         r.model_copy(update={"model": MODEL})
         for r in (make_image_maps(), make_image_cases(), make_localisation())
@@ -87,6 +89,7 @@ def test_the_registry_lists_the_kinds_in_reading_order() -> None:
         ("global_shap", "Global importance: SHAP"),
         ("permutation_importance", "Global importance: permutation"),
         ("cohorts", "Cohorts"),
+        ("reason_codes", "Adverse-action reasons"),
         ("fair_lending", "Fair lending"),
         ("local_explanations", "Audit cases"),
         ("recourse", "Recourse for declined cases"),
@@ -104,6 +107,7 @@ def test_a_models_checks_and_its_cohort_families_each_form_one_section() -> None
         "global_shap",
         "permutation_importance",
         "cohorts",
+        "reason_codes",
         "fair_lending",
         "local_explanations",
         "recourse",
