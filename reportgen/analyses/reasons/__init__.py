@@ -9,6 +9,7 @@ and `reportgen reasons` both use them); :func:`run_reason_codes` and
 from reportgen.analyses.reasons.codes import (
     Reasons,
     ReasonSetup,
+    applicant_seeds,
     explain_reasons,
     has_reasons,
     reason_setup,
@@ -22,6 +23,7 @@ __all__ = [
     "ReasonFamilies",
     "ReasonSetup",
     "Reasons",
+    "applicant_seeds",
     "explain_reasons",
     "has_reasons",
     "rank_reasons",

@@ -10,18 +10,20 @@ report's reason codes, check C9 and `reportgen reasons` all go through these two
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from reportgen.analyses.context import SALT_BACKGROUND, SALT_REASON_BACKGROUND
+from reportgen.analyses.context import SALT_BACKGROUND, SALT_REASON_BACKGROUND, SALT_REASONS
 from reportgen.analyses.explain.shap_explainer import ShapValues, choose_estimator, shap_task
 from reportgen.analyses.reasons.families import ReasonFamilies, rank_reasons
 from reportgen.analyses.reasons.proxies import ProxyPair, flagged_features, screen_proxies
 from reportgen.analyses.reasons.reference import MIN_REFERENCE, Reference, reason_reference
-from reportgen.analyses.work import Runner
+from reportgen.analyses.work import Runner, unit_seeds
 from reportgen.errors import AnalysisError
 from reportgen.inputs.models import ModelAdapter
 from reportgen.policy.credit import ReasonsSpec
@@ -55,6 +57,17 @@ class ReasonSetup:
     def evals_per_row(self, d: int) -> int:
         """Coalitions evaluated per explained row (as the global SHAP result records them)."""
         return 2**d if self.chosen_estimator(d) == "exact" else self.permutations * (2 * d + 1)
+
+
+def applicant_seeds(seed: int, ids: Sequence[str] | np.ndarray) -> np.ndarray:
+    """One SHAP seed per applicant, from the policy ``seed`` and the applicant's own id.
+
+    Keyed by the id, not by the row, so an applicant's reasons do not depend on the other rows
+    of a file or on their order: `reportgen reasons` on the evaluation file states exactly the
+    reasons the report shows for its audit cases.
+    """
+    keys = [int.from_bytes(hashlib.sha256(str(i).encode()).digest()[:4], "big") for i in ids]
+    return unit_seeds(seed, SALT_REASONS, np.asarray(keys, dtype=np.int64))
 
 
 def has_reasons(policy: Policy) -> bool:

@@ -11,8 +11,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reportgen.analyses.context import SALT_REASONS, Measure, ModelData
-from reportgen.analyses.reasons.codes import Reasons, ReasonSetup, explain_reasons, reason_setup
+from reportgen.analyses.context import Measure, ModelData
+from reportgen.analyses.reasons.codes import (
+    Reasons,
+    ReasonSetup,
+    applicant_seeds,
+    explain_reasons,
+    reason_setup,
+)
 from reportgen.analyses.reasons.families import NO_REASON
 from reportgen.results.document import (
     ProxyFinding,
@@ -44,7 +50,7 @@ def primary_reasons(data: ModelData) -> Primary:
     setup = reason_setup(data.policy, data.model, data.reference, data.reference_frame)
     probability = data.predictions[:, setup.adverse]
     declined = np.flatnonzero(probability >= setup.cutoff)
-    seeds = data.seeds(SALT_REASONS, declined)
+    seeds = applicant_seeds(data.seed, data.ids[declined])
     reasons = explain_reasons(data.work, setup, data.evaluation[declined], seeds)
     primary = Primary(setup, declined, reasons)
     data.shared[_PRIMARY] = primary
