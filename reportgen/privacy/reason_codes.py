@@ -143,11 +143,15 @@ _HIDDEN: dict[str, object] = {"principal": None, "stated": None, "rank": None}
 
 
 def _ranked(rows: list[ReasonCount]) -> list[ReasonCount]:
-    """Published first-reason counts ranked (largest first, then by name); suppressed ones
-    after, unranked, in the order given (the policy's, never that of their true counts)."""
+    """Published first-reason counts largest first (then by name), ranked where they are not 0;
+    suppressed ones after, unranked, in the order given (the policy's, never that of their true
+    counts)."""
     shown = sorted(
         (r for r in rows if r.principal is not None),
         key=lambda r: (-(r.principal or 0), r.reason),
     )
-    ranked = [r.model_copy(update={"rank": i}) for i, r in enumerate(shown, start=1)]
+    ranked = [
+        r.model_copy(update={"rank": i if r.principal else None})
+        for i, r in enumerate(shown, start=1)
+    ]
     return ranked + [r for r in rows if r.principal is None]

@@ -356,7 +356,7 @@ class ReasonCount(_Doc):
     )
     rank: int | None = Field(
         description="1 for the most frequent first reason among the published counts; None "
-        "when suppressed."
+        "when suppressed or never first."
     )
     suppressed: str | None = Field(default=None, description="Why the counts are withheld.")
 

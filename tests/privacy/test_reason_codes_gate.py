@@ -146,7 +146,7 @@ def test_the_reason_mix_is_suppressed_like_a_cohort_family(tmp_path):
     assert rows == [
         ("credit_requested", 45, 60, 1, None),
         ("checking_account", 20, 50, 2, None),
-        ("telephone", 0, 0, 3, None),
+        ("telephone", 0, 0, None, None),  # never first: published, not ranked
         # 7 and 9 come first for fewer than 11: both suppressed, listed unranked in the
         # policy's order (savings before purpose), not in that of their counts. A reader can work out that they hide 16 together;
         # savings' count at any rank (30) says nothing more and is shown, purpose's (12) would
