@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python bench/bench_reports.py
 	$(BIN)/python bench/bench_executors.py
 	$(BIN)/python bench/bench_imaging_maps.py
+	$(BIN)/python bench/bench_reason_notices.py
 
 examples: install
 	$(BIN)/python examples/credit/train.py

@@ -205,6 +205,72 @@ def render(results: Path, out: Path, as_json: bool, debug: bool) -> None:
     finish(summary, "wrote " + ", ".join(str(p) for p in written), as_json)
 
 
+@main.command()
+@click.argument("policy", type=click.Path(path_type=Path))
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Decision file (CSV or Parquet) with the evaluation data's id and feature columns; "
+    "the target and sensitive columns may be left out.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="CSV file to write, replaced atomically. It holds personal data: it is created "
+    "readable by its owner only.",
+)
+@click.option("--model", default=None, help="The policy's model to use, when it has several.")
+@root_option
+@executor_option
+@json_option
+@debug_option
+def reasons(
+    policy: Path,
+    data_path: Path,
+    out: Path,
+    model: str | None,
+    root: Path | None,
+    executor: str,
+    as_json: bool,
+    debug: bool,
+) -> None:
+    """Write the adverse-action reasons of every declined applicant of a decision file.
+
+    One row per declined applicant: its own id, the probability of the adverse class and up
+    to the policy's maximum of reason codes with their statements, computed as the report
+    computes them. The file is operational personal data for the lender's notices, never part
+    of a report.
+    """
+    from reportgen.notices import write_reason_notices
+
+    written = guard(
+        lambda: write_reason_notices(
+            policy, data_path, out, model=model, root=root, executor=executor
+        ),
+        as_json,
+        debug,
+    )
+    summary = {
+        "status": "written",
+        "exit_code": EXIT_OK,
+        "out": str(written.out),
+        "model": written.model,
+        "applicants": written.applicants,
+        "declined": written.declined,
+        "seconds": round(written.seconds, 3),
+        "rows_per_second": round(written.rows_per_second, 1),
+    }
+    text = (
+        f"wrote {written.out}: reasons for {written.declined} declined of "
+        f"{written.applicants} applicants (model {written.model}, "
+        f"{written.rows_per_second:,.0f} rows/s); it holds personal data"
+    )
+    finish(summary, text, as_json)
+
+
 def _progress(as_json: bool) -> Callable[[str], None] | None:
     """Progress lines on stderr, only when a person watches a terminal and no JSON is wanted."""
     if as_json or not sys.stderr.isatty():

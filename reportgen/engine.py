@@ -75,7 +75,7 @@ def compute(
     requested = executor
     if loaded.policy.data.kind == "images":
         executor = "in-process"  # image analyses batch images and steps; they do not shard
-    with open_executor(executor, workers=workers) as pool, _one_torch_thread():
+    with open_executor(executor, workers=workers) as pool, one_torch_thread():
         produced = run_plan(inputs, pool, progress or (lambda _message: None))
         ran_on = pool.name
     if requested != executor:
@@ -97,7 +97,7 @@ def compute(
 
 
 @contextmanager
-def _one_torch_thread() -> Iterator[None]:
+def one_torch_thread() -> Iterator[None]:
     """Run torch single-threaded here while the analyses run (restored afterwards).
 
     The models explained here are small and the explainers call them in many modest batches:
@@ -200,4 +200,4 @@ def _judge(result: Result) -> Callable[..., list] | None:
     return kind.judge if kind is not None else None
 
 
-__all__ = ["Produced", "Progress", "admit", "compute", "run_plan"]
+__all__ = ["Produced", "Progress", "admit", "compute", "one_torch_thread", "run_plan"]

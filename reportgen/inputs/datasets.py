@@ -48,6 +48,33 @@ def load_dataset(
     return frame.reset_index(drop=True)
 
 
+def load_decisions(path: Path, data: DataSpec, *, key: str = "--data") -> pd.DataFrame:
+    """Read a decision file: the evaluation data's layout, the target and sensitive columns
+    optional (read, if present, by nothing).
+
+    Returns:
+        The frame with the id column and the features, checked as :func:`load_dataset` checks
+        them.
+
+    Raises:
+        InputError: missing or empty file, unreadable format, a missing id or feature column,
+            non-numeric values in a numeric feature, missing values, duplicate ids.
+    """
+    where = f"{path} ({key})"
+    if not path.is_file():
+        raise InputError(f"{path}: decision file not found ({key})")
+    spec = DatasetSpec(path=str(path))
+    declared = [data.id_column, *data.feature_names]
+    frame = select_columns(read_table(path, spec, key, str(path)), declared, where)
+    for column in data.features.numeric:
+        frame[column] = _numeric(frame[column], column, where)
+    _check_complete(frame, where)
+    for column in [*data.features.categorical, data.id_column]:
+        frame[column] = frame[column].astype(str)
+    check_ids(frame, data.id_column, where)
+    return frame.reset_index(drop=True)
+
+
 def select_columns(frame: pd.DataFrame, declared: list[str], where: str) -> pd.DataFrame:
     """The ``declared`` columns of ``frame``, in that order.
 
