@@ -249,8 +249,8 @@ def _c9(permutations: int) -> tuple[dict[str, float], str, str]:
 
 def test_reason_stability_fails_when_a_one_order_estimate_decides_close_reasons():
     shares, note, status = _c9(permutations=1)
-    assert shares["reason_set_unchanged"] < 0.7
-    assert shares["reason_set_unchanged_reruns"] < 0.7
+    assert shares["reason_set_unchanged"] < 0.75  # below the default warn floor: fail
+    assert shares["reason_set_unchanged_reruns"] < 0.75  # the seed alone moves a quarter of sets
     assert note.startswith("Unstable reasons, with the applicants whose set they moved in or ")
     assert status == "fail"
     # the same model with forty orders per applicant: the reasons hold

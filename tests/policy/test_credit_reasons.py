@@ -150,6 +150,7 @@ BAD: dict[str, tuple[Change, list[str]]] = {
             _reasons(p).update(exclude_proxies=True),
             p["data"].update(sensitive=[]),
             p["privacy"].update(cohorts=[]),
+            p["decision"].pop("fair_lending"),  # which needs sensitive attributes too
         ),
         [
             "decision.reasons.exclude_proxies: no sensitive attribute is declared "
