@@ -47,9 +47,9 @@ def small(policy: Path) -> Path:
     return policy
 
 
-def run(policy: Path, out: Path, *extra: str) -> dict:
+def run(policy: Path, out: Path, *extra: str, exit_code: int = 0) -> dict:
     result = CliRunner().invoke(main, ["run", str(policy), "--out", str(out), "--json", *extra])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == exit_code, result.output
     return json.loads(result.stdout)
 
 
@@ -187,12 +187,18 @@ def test_bad_results_file_is_refused(tmp_path):
     "name, policy_id", [("credit", "credit-scoring"), ("medical", "breast-cancer-triage")]
 )
 def test_bundled_example_policies_publish_full_reports(name, policy_id, tmp_path):
+    """The credit example's run exits 1: its only failing gate is the four-fifths rule for
+    applicants under 25 (issue #11); the medical one passes every gate."""
     policy = ROOT / "policies" / f"{name}.yaml"
-    summary = run(policy, tmp_path)
+    summary = run(policy, tmp_path, exit_code=1 if name == "credit" else 0)
     assert summary["version"] == 1
+    gates = json.loads((tmp_path / policy_id / "v1" / "results.json").read_text())["gates"]
+    failing = [(g["code"], g["method"]) for g in gates if g["status"] in ("fail", "error")]
+    assert failing == ([("AIR", "age_in_years")] if name == "credit" else [])
     check_version(tmp_path / policy_id / "v1", yaml.safe_load(policy.read_text())["title"])
     doc = json.loads((tmp_path / policy_id / "v1" / "results.json").read_text())
-    analyses = [r for r in doc["results"] if r["kind"] not in ("check", "cohorts")]
+    reusing = ("check", "cohorts", "calibration")  # calibration reads the cached predictions
+    analyses = [r for r in doc["results"] if r["kind"] not in reusing]
     assert all(r["cost"]["model_rows"] > 0 for r in analyses)
     cohorts = [r for r in doc["results"] if r["kind"] == "cohorts"]
     assert cohorts and all(r["cost"]["model_rows"] == 0 for r in cohorts)  # reuse cached values
