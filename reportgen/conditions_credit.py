@@ -16,12 +16,8 @@ ratio undefined: that is an ERROR, as for a check that could not be computed.
 from __future__ import annotations
 
 from reportgen.policy.checks import ChecksSpec
-from reportgen.results.document import (
-    AttributeFairness,
-    FairLendingGroup,
-    FairLendingResult,
-    GateOutcome,
-)
+from reportgen.results.credit import AttributeFairness, FairLendingGroup, FairLendingResult
+from reportgen.results.document import GateOutcome
 
 CODE = "AIR"
 

@@ -14,13 +14,8 @@ from reportgen import kinds
 from reportgen.conditions import evaluate_gates
 from reportgen.conditions_credit import judge_fair_lending
 from reportgen.policy.checks import ChecksSpec
-from reportgen.results.document import (
-    AttributeFairness,
-    Cost,
-    FairLendingGroup,
-    FairLendingResult,
-    MetricWithInterval,
-)
+from reportgen.results.credit import AttributeFairness, FairLendingGroup, FairLendingResult
+from reportgen.results.document import Cost, MetricWithInterval
 
 COST = Cost(model_rows=0, model_calls=0, wall_seconds=0.0, model_seconds=0.0)
 

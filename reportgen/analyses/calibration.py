@@ -32,13 +32,13 @@ from reportgen.analyses.context import Measure, ModelData
 from reportgen.analyses.decision import Decision, decision_of, groups_of
 from reportgen.analyses.resample import percentile_interval, resampled_sums, stream
 from reportgen.policy.fair_lending import assessed
-from reportgen.results.document import (
+from reportgen.results.credit import (
     CalibrationFigures,
     CalibrationGroups,
     CalibrationResult,
-    MetricWithInterval,
     ReliabilityBin,
 )
+from reportgen.results.document import MetricWithInterval
 
 
 def bin_edges(bins: int) -> np.ndarray:

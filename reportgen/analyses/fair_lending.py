@@ -39,14 +39,14 @@ from reportgen.analyses.decision import Decision, decision_of, groups_of
 from reportgen.analyses.resample import percentile_interval, resampled_sums, stream
 from reportgen.policy.bands import band_named
 from reportgen.policy.fair_lending import HIGHEST_APPROVAL, FairLendingAttribute, assessed
-from reportgen.results.document import (
+from reportgen.results.credit import (
     AttributeFairness,
     FairLendingGroup,
     FairLendingResult,
     FeatureContribution,
     GapDecomposition,
-    MetricWithInterval,
 )
+from reportgen.results.document import MetricWithInterval
 
 
 @dataclass(frozen=True)

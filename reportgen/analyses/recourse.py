@@ -23,7 +23,7 @@ import numpy as np
 from reportgen.analyses.context import Measure, ModelData
 from reportgen.errors import AnalysisError
 from reportgen.policy.credit import DecisionSpec, RecourseSpec
-from reportgen.results.document import RecourseCase, RecourseChange, RecourseResult
+from reportgen.results.credit import RecourseCase, RecourseChange, RecourseResult
 
 MAX_ROWS = 2_000_000
 """Most candidate rows one case may send to the model (the search stops short and says so)."""

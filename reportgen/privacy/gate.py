@@ -31,28 +31,29 @@ from reportgen.privacy.pseudonym import Pseudonymizer, load_or_create_key
 from reportgen.privacy.reason_codes import publish_reason_codes
 from reportgen.privacy.rules import PrivacyRule
 from reportgen.privacy.suppression import reason, suppress
-from reportgen.results.document import (
+from reportgen.results.credit import (
     CalibrationResult,
+    FairLendingResult,
+    ReasonCodesResult,
+    RecourseResult,
+)
+from reportgen.results.document import (
     CaseCaveat,
     CaseExplanation,
     CheckResult,
     Cohort,
     CohortResult,
     Contribution,
-    FairLendingResult,
-    ImageCasesResult,
-    ImageMapsResult,
     LedgerEntry,
     LocalExplanationsResult,
     MethodExplanation,
     MetricWithInterval,
     PerformanceResult,
     PrivacyReport,
-    ReasonCodesResult,
-    RecourseResult,
     Result,
     Suppressed,
 )
+from reportgen.results.imaging import ImageCasesResult, ImageMapsResult
 
 DP_FEATURES = 3  # features whose cohort means are released under differential privacy
 _NOT_DP = (

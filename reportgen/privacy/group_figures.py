@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from reportgen.privacy.families import UNPROTECTABLE, WHOLE_FAMILY, FamilyPlan, plan_family
 from reportgen.privacy.suppression import reason
-from reportgen.results.document import (
+from reportgen.results.credit import (
     AttributeFairness,
     CalibrationFigures,
     CalibrationGroups,
@@ -32,8 +32,8 @@ from reportgen.results.document import (
     FairLendingGroup,
     FairLendingResult,
     ReliabilityBin,
-    Suppressed,
 )
+from reportgen.results.document import Suppressed
 
 Declared = Callable[[str, list[float] | None], bool]
 """Whether an attribute's group labels are declared (bands, a feature's levels) rather than

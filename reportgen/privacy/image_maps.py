@@ -14,7 +14,8 @@ from collections.abc import Callable
 from reportgen.policy.privacy import PREDICTED_CLASS
 from reportgen.privacy.families import UNPROTECTABLE, WHOLE_FAMILY, plan_family
 from reportgen.privacy.suppression import reason
-from reportgen.results.document import ImageMapsResult, MapFamily, MeanMap, Suppressed
+from reportgen.results.document import Suppressed
+from reportgen.results.imaging import ImageMapsResult, MapFamily, MeanMap
 
 
 def publish_mean_maps(

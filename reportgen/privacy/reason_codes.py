@@ -24,7 +24,8 @@ from collections.abc import Callable, Collection
 from reportgen.errors import PrivacyError
 from reportgen.privacy.families import WHOLE_FAMILY, plan_family
 from reportgen.privacy.suppression import reason, suppress
-from reportgen.results.document import ReasonCodesResult, ReasonCount, Suppressed
+from reportgen.results.credit import ReasonCodesResult, ReasonCount
+from reportgen.results.document import Suppressed
 
 NO_REASON_LABEL = "(no reason)"
 """The group of declined applicants no family raised above the reference."""

@@ -11,12 +11,8 @@ from reportgen.render.cohorts import DASH
 from reportgen.render.credit_views import BinRow, CalibrationRow, CalibrationView, ReliabilitySpec
 from reportgen.render.format import fmt_fixed, fmt_int, plural
 from reportgen.render.views import Fact
-from reportgen.results.document import (
-    CalibrationFigures,
-    CalibrationResult,
-    MetricWithInterval,
-    ReliabilityBin,
-)
+from reportgen.results.credit import CalibrationFigures, CalibrationResult, ReliabilityBin
+from reportgen.results.document import MetricWithInterval
 
 EN_DASH = "\u2013"
 

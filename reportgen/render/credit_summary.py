@@ -10,14 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reportgen.render.format import fmt_fixed, join_words
-from reportgen.results.document import (
-    AttributeFairness,
-    CalibrationResult,
-    FairLendingResult,
-    GateOutcome,
-    MetricWithInterval,
-    Result,
-)
+from reportgen.results.credit import AttributeFairness, CalibrationResult, FairLendingResult
+from reportgen.results.document import GateOutcome, MetricWithInterval, Result
 
 EN_DASH = "\u2013"
 

@@ -22,14 +22,13 @@ from reportgen.render.format import fmt_fixed, fmt_int, fmt_num, fmt_signed, plu
 from reportgen.render.trust import status_word
 from reportgen.render.trust_views import VerdictLine
 from reportgen.render.views import ChartSpec, Fact
-from reportgen.results.document import (
+from reportgen.results.credit import (
     AttributeFairness,
     FairLendingGroup,
     FairLendingResult,
     GapDecomposition,
-    GateOutcome,
-    MetricWithInterval,
 )
+from reportgen.results.document import GateOutcome, MetricWithInterval
 
 GAP_FEATURES = 10
 """The gap chart shows this many features; the rest are summed into one bar."""

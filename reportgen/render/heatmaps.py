@@ -24,7 +24,8 @@ from reportgen.render.heatmap_png import (
     scale_factor,
 )
 from reportgen.render.views import Fact
-from reportgen.results.document import ImageMapsResult, MapFamily, MeanMap, MethodMaps, Result
+from reportgen.results.document import Result
+from reportgen.results.imaging import ImageMapsResult, MapFamily, MeanMap, MethodMaps
 
 PREDICTED_CLASS = "predicted_class"
 """The ``by`` of the family that splits images by the model's predicted class."""

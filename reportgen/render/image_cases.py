@@ -24,7 +24,7 @@ from reportgen.render.heatmap_png import data_uri, scale_factor
 from reportgen.render.heatmaps import METHOD_TITLES, ColourLegend, colour_legend
 from reportgen.render.overlay_png import OVERLAY_ALPHA, grey_png, grid_of, overlay_png
 from reportgen.render.views import Fact
-from reportgen.results.document import ImageCase, ImageCasesResult
+from reportgen.results.imaging import ImageCase, ImageCasesResult
 
 OPT_IN = (
     "These are patient images. They appear only because this report's policy opts in to "

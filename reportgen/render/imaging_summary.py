@@ -14,7 +14,8 @@ from reportgen.render.format import join_words, plural
 from reportgen.render.heatmaps import METHOD_NOUNS, METHOD_WORDS, method_finding
 from reportgen.render.trust import code_key, fmt_rate, gate_status, method_key, status_word
 from reportgen.render.trust_text import is_control
-from reportgen.results.document import CheckResult, GateOutcome, ImageMapsResult, MethodMaps
+from reportgen.results.document import CheckResult, GateOutcome
+from reportgen.results.imaging import ImageMapsResult, MethodMaps
 
 SHORTCUT_WARNING = (
     "Maps that miss the finding while the model classifies the image correctly suggest that the "

@@ -43,23 +43,24 @@ from reportgen.render.sections import build_global_shap, build_performance, buil
 from reportgen.render.trust import TRUST_HEADING, build_trust, case_caveats
 from reportgen.render.trust_text import CHECK_TITLES
 from reportgen.render.views import SectionView
-from reportgen.results.document import (
+from reportgen.results.credit import (
     CalibrationResult,
+    FairLendingResult,
+    ReasonCodesResult,
+    RecourseResult,
+)
+from reportgen.results.document import (
     CheckResult,
     CohortResult,
-    FairLendingResult,
     GateOutcome,
     GlobalShapResult,
-    ImageCasesResult,
-    ImageMapsResult,
     LocalExplanationsResult,
     PerformanceResult,
     PermutationImportanceResult,
     PrivacyReport,
-    ReasonCodesResult,
-    RecourseResult,
     Result,
 )
+from reportgen.results.imaging import ImageCasesResult, ImageMapsResult
 
 R = TypeVar("R")
 

@@ -17,18 +17,16 @@ from reportgen.render.overlay_png import OVERLAY_ALPHA
 from reportgen.render.reasons import MEASURES
 from reportgen.render.trust import check_scope
 from reportgen.render.trust_text import MAP_CHECK_SCOPES
+from reportgen.results.credit import ReasonCodesResult
 from reportgen.results.document import (
     CheckResult,
     CohortResult,
     GlobalShapResult,
-    ImageCasesResult,
-    ImageMapsResult,
     LocalExplanationsResult,
-    MethodMaps,
     PerformanceResult,
     PermutationImportanceResult,
-    ReasonCodesResult,
 )
+from reportgen.results.imaging import ImageCasesResult, ImageMapsResult, MethodMaps
 
 
 def performance_text(result: PerformanceResult, seed: int) -> str:

@@ -23,13 +23,8 @@ from reportgen.render.format import (
     plural,
 )
 from reportgen.render.views import Fact
-from reportgen.results.document import (
-    GateOutcome,
-    ProxyFinding,
-    ReasonCase,
-    ReasonCodesResult,
-    ReasonCount,
-)
+from reportgen.results.credit import ProxyFinding, ReasonCase, ReasonCodesResult, ReasonCount
+from reportgen.results.document import GateOutcome
 
 DASH = "\u2014"
 SUPPRESSED = "suppressed"

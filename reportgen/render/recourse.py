@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from reportgen.render.format import fmt_fixed, plural
 from reportgen.render.views import Fact
-from reportgen.results.document import RecourseCase, RecourseResult
+from reportgen.results.credit import RecourseCase, RecourseResult
 
 INTRO = (
     "For each declined audit case, the nearest change an applicant could act on that turns the "

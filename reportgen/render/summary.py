@@ -29,18 +29,18 @@ from reportgen.render.sections import by_rank
 from reportgen.render.trust import NO_CHECKS, TRUST_HEADING, is_check_gate
 from reportgen.render.trust_views import Status, TrustSummary
 from reportgen.render.views import Fact, ModelSummary
+from reportgen.results.credit import ReasonCodesResult
 from reportgen.results.document import (
     CheckResult,
     GateOutcome,
     GlobalShapResult,
-    ImageMapsResult,
     LocalExplanationsResult,
     ModelInfo,
     PerformanceResult,
     PermutationImportanceResult,
-    ReasonCodesResult,
     Result,
 )
+from reportgen.results.imaging import ImageMapsResult
 
 _R = TypeVar("_R")
 

@@ -20,7 +20,7 @@ from reportgen.analyses.calibration import (
     reliability_bins,
     run_calibration,
 )
-from reportgen.results.document import CalibrationResult
+from reportgen.results.credit import CalibrationResult
 from tests.analyses.fair_lending_fixture import FAIR, model_data, policy
 
 SCORES = np.array([0.05, 0.15, 0.12, 0.85, 0.95, 0.55])

@@ -25,7 +25,7 @@ from reportgen.analyses.fair_lending import (
     standardized_mean_difference,
 )
 from reportgen.privacy.group_figures import publishable_groups
-from reportgen.results.document import AttributeFairness, FairLendingResult
+from reportgen.results.credit import AttributeFairness, FairLendingResult
 from tests.analyses.fair_lending_fixture import FAIR, model_data, policy
 
 # A handmade table: women listed first in the data but second in the display order, men and

@@ -13,13 +13,8 @@ from reportgen.errors import PrivacyError
 from reportgen.policy.loader import load_policy
 from reportgen.privacy.gate import PrivacyGate
 from reportgen.privacy.rules import PrivacyRule
-from reportgen.results.document import (
-    CheckResult,
-    ImageCase,
-    ImageCasesResult,
-    ImageMapsResult,
-    PerformanceResult,
-)
+from reportgen.results.document import CheckResult, PerformanceResult
+from reportgen.results.imaging import ImageCase, ImageCasesResult, ImageMapsResult
 from tests.inputs.imaging_fixtures import SIZE, export_cnn, imaging_policy
 
 

@@ -23,19 +23,18 @@ from reportgen.privacy.gate import PrivacyGate
 from reportgen.privacy.group_figures import GAP_SUPPRESSED, REFERENCE_SUPPRESSED
 from reportgen.privacy.rules import PrivacyRule
 from reportgen.privacy.suppression import reason, suppress
-from reportgen.results.document import (
+from reportgen.results.credit import (
     AttributeFairness,
     CalibrationFigures,
     CalibrationGroups,
     CalibrationResult,
-    Cost,
     FairLendingGroup,
     FairLendingResult,
     FeatureContribution,
     GapDecomposition,
-    MetricWithInterval,
     ReliabilityBin,
 )
+from reportgen.results.document import Cost, MetricWithInterval
 from tests.conftest import ROOT
 
 CREDIT = ROOT / "examples" / "credit" / "data"

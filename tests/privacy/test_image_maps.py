@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from reportgen.privacy.families import OTHER_VALUES
 from reportgen.privacy.image_maps import publish_mean_maps
-from reportgen.results.document import Cost, ImageMapsResult, MapFamily, MeanMap, MethodMaps
+from reportgen.results.document import Cost
+from reportgen.results.imaging import ImageMapsResult, MapFamily, MeanMap, MethodMaps
 
 MAP = [[0.5, 1.0], [0.0, 0.25]]
 

@@ -20,8 +20,7 @@ from reportgen.privacy.gate import PrivacyGate
 from reportgen.privacy.reason_codes import ANY_RANK, FIRST_REASONS, NO_REASON_LABEL
 from reportgen.privacy.rules import PrivacyRule
 from reportgen.privacy.suppression import reason
-from reportgen.results.document import (
-    Cost,
+from reportgen.results.credit import (
     ProxyFinding,
     ReasonCase,
     ReasonCodesResult,
@@ -29,6 +28,7 @@ from reportgen.results.document import (
     ReasonFamilyInfo,
     StatedReason,
 )
+from reportgen.results.document import Cost
 from tests.conftest import ROOT, policy_with
 from tests.test_end_to_end import small
 

@@ -12,7 +12,8 @@ from reportgen.inputs.resolve import resolve_inputs
 from reportgen.policy.loader import load_policy
 from reportgen.privacy.gate import PrivacyGate
 from reportgen.privacy.rules import PrivacyRule
-from reportgen.results.document import Cost, RecourseCase, RecourseChange, RecourseResult
+from reportgen.results.credit import RecourseCase, RecourseChange, RecourseResult
+from reportgen.results.document import Cost
 from tests.conftest import ROOT
 
 

@@ -10,21 +10,18 @@ from __future__ import annotations
 
 from render_fixture import MODEL, make_document
 
-from reportgen.results.document import (
+from reportgen.results.credit import (
     AttributeFairness,
     CalibrationFigures,
     CalibrationGroups,
     CalibrationResult,
-    Cost,
     FairLendingGroup,
     FairLendingResult,
     FeatureContribution,
     GapDecomposition,
-    GateOutcome,
-    MetricWithInterval,
     ReliabilityBin,
-    ResultDocument,
 )
+from reportgen.results.document import Cost, GateOutcome, MetricWithInterval, ResultDocument
 
 REASON = "fewer than 11 people, or suppressed so that such a cohort cannot be derived"
 BOLD = "single <b>"

@@ -14,7 +14,8 @@ import math
 import numpy as np
 from imaging_fixture import MODEL
 
-from reportgen.results.document import Cost, ImageCase, ImageCasesResult
+from reportgen.results.document import Cost
+from reportgen.results.imaging import ImageCase, ImageCasesResult
 
 SIZE = 64
 PEAK = (40, 20)

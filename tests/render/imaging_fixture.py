@@ -18,10 +18,6 @@ from reportgen.results.document import (
     Cost,
     DatasetInfo,
     GateOutcome,
-    ImageMapsResult,
-    MapFamily,
-    MeanMap,
-    MethodMaps,
     Metric,
     ModelInfo,
     PerformanceResult,
@@ -29,6 +25,7 @@ from reportgen.results.document import (
     ResultDocument,
     Suppressed,
 )
+from reportgen.results.imaging import ImageMapsResult, MapFamily, MeanMap, MethodMaps
 
 MODEL = "lesion_cnn"
 CLASSES = ["healthy", "lesion"]

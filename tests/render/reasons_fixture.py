@@ -9,11 +9,7 @@ from __future__ import annotations
 
 from render_fixture import MODEL, SCRIPT
 
-from reportgen.results.document import (
-    CheckMetric,
-    CheckResult,
-    Cost,
-    GateOutcome,
+from reportgen.results.credit import (
     ProxyFinding,
     ReasonCase,
     ReasonCodesResult,
@@ -21,6 +17,7 @@ from reportgen.results.document import (
     ReasonFamilyInfo,
     StatedReason,
 )
+from reportgen.results.document import CheckMetric, CheckResult, Cost, GateOutcome
 
 WHY = "fewer than 11 people, or suppressed so that such a cohort cannot be derived"
 HIDDEN = {"history": 7, "housing": 5}

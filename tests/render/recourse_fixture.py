@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from render_fixture import MODEL
 
-from reportgen.results.document import Cost, RecourseCase, RecourseChange, RecourseResult
+from reportgen.results.credit import RecourseCase, RecourseChange, RecourseResult
+from reportgen.results.document import Cost
 
 
 def make_recourse() -> RecourseResult:

@@ -59,7 +59,7 @@ from reportgen.render.method_text import check_text, image_maps_text
 from reportgen.render.summary import build_summary
 from reportgen.render.trust import build_trust
 from reportgen.render.views import PageSection
-from reportgen.results.document import ImageMapsResult
+from reportgen.results.imaging import ImageMapsResult
 
 PNG_LIMIT = 6 * 1024
 """Bytes one embedded map may take (#10: images small)."""

@@ -48,7 +48,8 @@ from reportgen.render.method_text import image_cases_text
 from reportgen.render.overlay_png import OVERLAY_ALPHA, grey_png, grid_of, overlay_png
 from reportgen.render.privacy import CASES_WITHHELD
 from reportgen.render.views import PageSection
-from reportgen.results.document import ImageCasesResult, ResultDocument
+from reportgen.results.document import ResultDocument
+from reportgen.results.imaging import ImageCasesResult
 
 HEADING = "Individual images (shown by policy opt-in)"
 FACTOR = TARGET_PX // SIZE

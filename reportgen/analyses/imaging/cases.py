@@ -15,7 +15,7 @@ from reportgen.analyses.imaging.localisation import relevance_mass
 from reportgen.analyses.imaging.mean_maps import unit_scaled
 from reportgen.analyses.sampling import stratified_sample
 from reportgen.inputs.images import denormalise
-from reportgen.results.document import ImageCase, ImageCasesResult
+from reportgen.results.imaging import ImageCase, ImageCasesResult
 
 SALT_CASES = 23
 

@@ -16,7 +16,7 @@ from reportgen.analyses.imaging.context import ImageData
 from reportgen.errors import AnalysisError
 from reportgen.inputs.columns import numeric_values
 from reportgen.policy.privacy import PREDICTED_CLASS, CohortSpec
-from reportgen.results.document import ImageMapsResult, MapFamily, MeanMap, MethodMaps
+from reportgen.results.imaging import ImageMapsResult, MapFamily, MeanMap, MethodMaps
 
 STORED_SIZE = 32
 """Mean maps are stored mean-pooled to at most this many pixels a side."""

@@ -20,7 +20,7 @@ from reportgen.analyses.reasons.codes import (
     reason_setup,
 )
 from reportgen.analyses.reasons.families import NO_REASON
-from reportgen.results.document import (
+from reportgen.results.credit import (
     ProxyFinding,
     ReasonCase,
     ReasonCodesResult,
