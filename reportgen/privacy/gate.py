@@ -10,27 +10,35 @@ returned as a PrivacyReport for the report's Privacy section.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
 from reportgen.analyses.cohorts import CohortFigures, ModelCohorts, RawCohorts, profile_values
 from reportgen.errors import PrivacyError
-from reportgen.inputs.codec import Feature, FeatureCodec
+from reportgen.inputs.codec import FeatureCodec
 from reportgen.policy.privacy import PREDICTED_CLASS, CohortSpec, local_cases_enabled
 from reportgen.policy.schema import Policy
 from reportgen.privacy.dp import Ledger, noisy_count, noisy_mean
-from reportgen.privacy.families import OTHER_VALUES, UNPROTECTABLE, WHOLE_FAMILY, plan_family
+from reportgen.privacy.families import UNPROTECTABLE, WHOLE_FAMILY, plan_family
 from reportgen.privacy.generalise import Generaliser
 from reportgen.privacy.group_figures import publish_calibration, publish_fair_lending
 from reportgen.privacy.image_maps import publish_mean_maps
 from reportgen.privacy.pseudonym import Pseudonymizer, load_or_create_key
 from reportgen.privacy.reason_codes import publish_reason_codes
 from reportgen.privacy.rules import PrivacyRule
+from reportgen.privacy.rules_text import DP_FEATURES, rules_in_words
 from reportgen.privacy.suppression import reason, suppress
+from reportgen.privacy.vouching import (
+    case_values,
+    declared_codec,
+    declared_names,
+    is_number,
+    strings,
+)
 from reportgen.results.credit import (
     CalibrationResult,
     FairLendingResult,
@@ -55,7 +63,6 @@ from reportgen.results.document import (
 )
 from reportgen.results.imaging import ImageCasesResult, ImageMapsResult
 
-DP_FEATURES = 3  # features whose cohort means are released under differential privacy
 _NOT_DP = (
     "withheld: the policy publishes under differential privacy, and these figures per group "
     "carry no noise"
@@ -79,20 +86,6 @@ _PER_PERSON = (
 """Results that hold something per person or per small group: never a mere aggregate."""
 
 
-def _case_values(result: Result) -> Iterator[tuple[str, str, str]]:
-    """(case id, feature, shown value) of every individual value a result shows."""
-    if isinstance(result, LocalExplanationsResult):
-        for case in result.cases:
-            for explanation in case.explanations:
-                for item in explanation.top:
-                    yield case.case_id, item.feature, item.value
-    elif isinstance(result, RecourseResult):
-        for recourse in result.cases:
-            for change in recourse.changes:
-                yield recourse.case_id, change.feature, change.current
-                yield recourse.case_id, change.feature, change.suggested
-
-
 class PrivacyGate:
     """Admits results into the document only in a form that protects individuals."""
 
@@ -112,7 +105,7 @@ class PrivacyGate:
         self.local_cases = local_cases_enabled(self.spec, policy.domain)
         key = load_or_create_key(key_dir, self.spec.pseudonym_key_env)
         self.pseudonym = Pseudonymizer(key)
-        codec = codec or _declared_codec(policy, reference)
+        codec = codec or declared_codec(policy, reference)
         self.generaliser = Generaliser.fit(
             reference,
             codec,
@@ -124,7 +117,7 @@ class PrivacyGate:
         dp = self.spec.differential_privacy
         self.ledger = Ledger.from_spec(dp) if dp.enabled else None
         self.record_ids = set(reference[data.id_column]) | set(evaluation[data.id_column])
-        self.names = _declared_names(policy, codec)
+        self.names = declared_names(policy, codec)
         self.suppressed: list[Suppressed] = []
         self.rules: list[str] = []
 
@@ -176,16 +169,16 @@ class PrivacyGate:
         counts) or a name the model or policy declares (a class, a feature, a level).
         """
         what = f"privacy gate: the {result.kind} result of model '{result.model}'"
-        for path, text, key in _strings(result.model_dump(mode="json")):
+        for path, text, key in strings(result.model_dump(mode="json")):
             is_case_id = not key and path.rsplit(".", 1)[-1] == "case_id"
-            harmless = not is_case_id and (_is_number(text) or text in self.names)
+            harmless = not is_case_id and (is_number(text) or text in self.names)
             if text in self.record_ids and not harmless:
                 raise PrivacyError(f"{what} carries a record identifier at {path}; refused")
             if is_case_id and not self.pseudonym.issued(text):
                 raise PrivacyError(
                     f"{what} carries a case id that is not a pseudonym at {path}; refused"
                 )
-        for case_id, feature, value in _case_values(result):
+        for case_id, feature, value in case_values(result):
             if value not in self.generaliser.coverage(feature):
                 raise PrivacyError(
                     f"privacy gate: case {case_id} of model '{result.model}' shows an "
@@ -197,7 +190,12 @@ class PrivacyGate:
         ledger = self.ledger
         return PrivacyReport(
             min_cohort_size=self.spec.min_cohort_size,
-            rules=self._rules(),
+            rules=rules_in_words(
+                self.policy,
+                sensitive=self.sensitive,
+                local_cases=self.local_cases,
+                dp_on=self.ledger is not None,
+            ),
             local_cases=self.local_cases and self.policy.data.kind == "tabular",
             images=self.policy.data.kind == "images",
             image_cases=self.spec.image_cases if self.policy.data.kind == "images" else 0,
@@ -466,109 +464,6 @@ class PrivacyGate:
                 Suppressed(family=family, model=result.model, cohort=label, reason=why)
             )
         return result.model_copy(update={"class_counts": dict(kept.published)})
-
-    def _rules(self) -> list[str]:
-        k = self.spec.min_cohort_size
-        rules = [
-            f"Groups of fewer than {k} people are suppressed, with complementary suppression so a "
-            "suppressed group cannot be derived from totals.",
-            "No record identifier reaches the report: audit cases carry pseudonymous ids (keyed "
-            "hash; the key is never published).",
-            f"Case values are shown as ranges covering at least {k} reference rows; extremes are "
-            f"top-coded (ages at {self.spec.top_code_ages_at:g}+) and rare categories merged. "
-            "LIME's rules on numeric features are not shown: their cut points are quantiles of "
-            "the reference data.",
-            "A cohort labelled by a value from the data (not by policy bands, a feature's levels "
-            f"or a class) is named only when it holds at least {k} people; the others are shown "
-            f"together as '{OTHER_VALUES}'.",
-            "Sensitive attributes ("
-            + (", ".join(sorted(self.sensitive)) or "none declared")
-            + ") appear only as cohort labels, never as a case's explanation input.",
-        ]
-        if self.policy.data.kind == "images" and self.spec.image_cases:
-            rules.append(
-                f"Up to {self.spec.image_cases} individual images are shown with their "
-                "heat-maps, only because the policy opts in (privacy.image_cases), under "
-                f"pseudonymous ids; every other map is a mean over at least {k} images."
-            )
-        elif self.policy.data.kind == "images":
-            rules.append(
-                "No patient image or individual heat-map is published: maps are means over a "
-                f"group of at least {k} images (each image's map scaled to [0, 1] first)."
-            )
-        elif not self.local_cases:
-            rules.append("Individual audit cases are not shown under this policy.")
-        if self.policy.decision is not None and self.policy.decision.reasons is not None:
-            rules.append(
-                "The reason mix shows how often a reason comes first only for groups of at "
-                f"least {k} declined applicants (with complementary suppression), and how often "
-                f"it is given at all only where at least {k} applicants have it and {k} do not; "
-                "no reason is built from a sensitive attribute."
-            )
-        rules.append(
-            f"A cohort's explanation profile is shown only when at least {k} of its rows were "
-            "explained."
-        )
-        decision = self.policy.decision
-        if decision is not None and (decision.fair_lending or decision.calibration):
-            rules.append(
-                "Fair-lending and calibration figures per group of a sensitive attribute are "
-                "suppressed like cohorts; a ratio is shown only against a published reference "
-                "group, a score gap is decomposed only between two published groups, and small "
-                "bins of the reliability diagram are suppressed, complementarily within the bins "
-                "on each side of the decision cutoff and of 0.5."
-            )
-        dp = self.spec.differential_privacy
-        if self.ledger is not None:
-            rules.append(
-                f"Cohort counts and the mean |SHAP| of the top {DP_FEATURES} features carry "
-                f"Laplace noise (OpenDP) within a total budget of epsilon={dp.epsilon:g}, "
-                f"delta={dp.delta:g}, "
-                f"protecting {dp.unit}; cohort performance is not published under differential "
-                "privacy, and noised reports differ from run to run."
-            )
-        return rules
-
-
-def _declared_codec(policy: Policy, reference: pd.DataFrame) -> FeatureCodec:
-    """The policy's features with categorical levels as seen in the reference data."""
-    features = policy.data.features
-    numeric = [Feature(name, "numeric") for name in features.numeric]
-    categorical = [
-        Feature(name, "categorical", tuple(sorted(set(reference[name].astype(str)))))
-        for name in features.categorical
-    ]
-    return FeatureCodec(tuple(numeric + categorical))
-
-
-def _declared_names(policy: Policy, codec: FeatureCodec) -> set[str]:
-    """Names the policy and the model declare: they may coincide with a record id harmlessly."""
-    names = set(codec.names) | {level for f in codec.features for level in f.levels}
-    for model in policy.models:
-        names |= set(model.classes or [])
-    return names
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str, bool]]:
-    """Every string in a JSON-like value with its path, and whether it is a mapping key."""
-    if isinstance(value, str):
-        yield path or "(top)", value, False
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            inner = f"{path}.{key}" if path else str(key)
-            yield inner, str(key), True
-            yield from _strings(item, inner)
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _strings(item, f"{path}[{i}]")
 
 
 __all__ = ["PrivacyGate"]
