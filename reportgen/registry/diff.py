@@ -1,11 +1,11 @@
 """What changed between two report versions, computed as plain data (a VersionDiff).
 
 :func:`diff_documents` compares two results documents (and, when given, their manifests): input
-hashes, software, gate outcomes, global importance ranks, the audit cases' reason mix and
-performance metrics. Clock values (``created_at``, ``*_seconds``) are never compared, so two runs
-of the same inputs give a diff that says "No differences.". The types live in
-:mod:`reportgen.results.trail`; the sentences that tell a diff, in
-:mod:`reportgen.render.trail_text`.
+hashes, software, gate outcomes, global importance ranks, the audit cases' reason mix, a credit
+model's adverse-action reason mix and performance metrics. Clock values (``created_at``,
+``*_seconds``) are never compared, so two runs of the same inputs give a diff that says "No
+differences.". The types live in :mod:`reportgen.results.trail`; the sentences that tell a
+diff, in :mod:`reportgen.render.trail_text`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from reportgen.errors import RegistryError
 from reportgen.registry.manifest import read_manifest
 from reportgen.registry.store import Published
+from reportgen.results.credit import ReasonCodesResult
 from reportgen.results.document import (
     GlobalShapResult,
     LocalExplanationsResult,
@@ -33,6 +34,8 @@ from reportgen.results.document import (
 )
 from reportgen.results.io import RESULTS_FILE, canonical_json, load_results
 from reportgen.results.trail import (
+    AdverseReasonChange,
+    AdverseReasonDiff,
     GateChange,
     HashChange,
     ImportanceDiff,
@@ -81,6 +84,7 @@ def diff_documents(
             imp for m in models for kind in _MEASURES if (imp := _importance(a, b, m, kind))
         ],
         reasons=[mix for m in models if (mix := _reason_mix(a, b, m))],
+        adverse_reasons=[adverse for m in models if (adverse := _adverse_mix(a, b, m))],
         performance=[c for m in models for c in _metric_changes(a, b, m)],
     )
 
@@ -272,6 +276,37 @@ def _reason_mix(a: ResultDocument, b: ResultDocument, model: str) -> ReasonMixDi
     if not changed and old_cases == new_cases:
         return None
     return ReasonMixDiff(model=model, old_cases=old_cases, new_cases=new_cases, features=changed)
+
+
+def _adverse_mix(a: ResultDocument, b: ResultDocument, model: str) -> AdverseReasonDiff | None:
+    """The change in how often each adverse-action reason is given (published counts only)."""
+
+    def codes(doc: ResultDocument) -> ReasonCodesResult | None:
+        found = (r for r in doc.results if isinstance(r, ReasonCodesResult) and r.model == model)
+        return next(found, None)
+
+    old, new = codes(a), codes(b)
+    if old is None or new is None:
+        return None
+    was = {r.reason: r for r in old.reasons}
+    now = {r.reason: r for r in new.reasons}
+    changed = []
+    for reason in sorted(set(was) | set(now)):
+        before, after = was.get(reason), now.get(reason)
+        change = AdverseReasonChange(
+            reason=reason,
+            old_principal=before.principal if before else None,
+            new_principal=after.principal if after else None,
+            old_stated=before.stated if before else None,
+            new_stated=after.stated if after else None,
+        )
+        if (change.old_principal, change.old_stated) != (change.new_principal, change.new_stated):
+            changed.append(change)
+    if not changed and old.declined == new.declined:
+        return None
+    return AdverseReasonDiff(
+        model=model, old_declined=old.declined, new_declined=new.declined, reasons=changed
+    )
 
 
 def _metric_changes(a: ResultDocument, b: ResultDocument, model: str) -> Iterable[MetricChange]:

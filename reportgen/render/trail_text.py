@@ -10,6 +10,7 @@ from __future__ import annotations
 from reportgen.render.format import fmt_num, metric_label
 from reportgen.render.trust_text import method_label
 from reportgen.results.trail import (
+    AdverseReasonDiff,
     GateChange,
     HashChange,
     ImportanceDiff,
@@ -56,9 +57,14 @@ def grouped_lines(diff: VersionDiff) -> list[tuple[str, list[str]]]:
             line for d in diff.importances for line in _importance_lines(d, new, several)
         ],
         "Audit-case reasons": [line for d in diff.reasons for line in _reason_lines(d, several)],
+        "Adverse-action reasons": [
+            line for d in diff.adverse_reasons for line in _adverse_lines(d, several)
+        ],
         "Performance": [_metric_line(c, new, several) for c in diff.performance],
         "Software and seed": [_software_line(c, new) for c in diff.software],
     }
+    if not groups["Adverse-action reasons"]:  # only credit models with reason codes have any
+        del groups["Adverse-action reasons"]
     return [(title, lines or [NO_CHANGE[title]]) for title, lines in groups.items()]
 
 
@@ -160,6 +166,27 @@ def _reason_line(count: ReasonCount, old_total: int, new_total: int, where: str)
         f"{count.new_raises} and lowers it in {count.new_lowers} "
         f"(was {count.old_raises} and {count.old_lowers})."
     )
+
+
+def _count(value: int | None) -> str:
+    return "suppressed" if value is None else str(value)
+
+
+def _adverse_lines(diff: AdverseReasonDiff, several: bool) -> list[str]:
+    where = _for_model(diff.model, several)
+    lines = []
+    if diff.old_declined != diff.new_declined:
+        lines.append(
+            f"Declined applicants{where}: {_count(diff.new_declined)} "
+            f"(was {_count(diff.old_declined)})."
+        )
+    lines += [
+        f"Reason {c.reason}{where} comes first for {_count(c.new_principal)} declined "
+        f"applicants and is given to {_count(c.new_stated)} (was {_count(c.old_principal)} and "
+        f"{_count(c.old_stated)})."
+        for c in diff.reasons
+    ]
+    return lines
 
 
 def _metric_line(change: MetricChange, new_label: str, several: bool) -> str:

@@ -130,6 +130,25 @@ class ReasonMixDiff(_Trail):
     features: list[ReasonCount] = Field(description="Only the features whose counts changed.")
 
 
+class AdverseReasonChange(_Trail):
+    """How often one adverse-action reason is given, before and after (None: suppressed)."""
+
+    reason: str
+    old_principal: int | None = Field(description="Declined applicants whose first reason it is.")
+    new_principal: int | None
+    old_stated: int | None = Field(description="Declined applicants given it at all.")
+    new_stated: int | None
+
+
+class AdverseReasonDiff(_Trail):
+    """The change in a credit model's adverse-action reason mix (issue #11)."""
+
+    model: str
+    old_declined: int | None
+    new_declined: int | None
+    reasons: list[AdverseReasonChange] = Field(description="Only the reasons whose counts changed.")
+
+
 class MetricChange(_Trail):
     model: str
     metric: str
@@ -150,13 +169,16 @@ class VersionDiff(_Trail):
     gates: list[GateChange]
     importances: list[ImportanceDiff]
     reasons: list[ReasonMixDiff]
+    adverse_reasons: list[AdverseReasonDiff] = Field(
+        default_factory=list, description="Credit models: the adverse-action reason mix."
+    )
     performance: list[MetricChange]
 
     @property
     def identical(self) -> bool:
         """True when nothing but the clock differs."""
         parts = (self.inputs, self.software, self.gates, self.importances, self.reasons)
-        return not any(parts) and not self.performance
+        return not any(parts) and not self.adverse_reasons and not self.performance
 
 
 # --- sign-off -----------------------------------------------------------------------------------

@@ -281,3 +281,37 @@ def test_a_stored_changes_file_loads_or_names_its_problem(tmp_path: Path) -> Non
     path.write_text('{"kind": "other"}')
     with pytest.raises(Exception, match=r"changes.json: not a readable reportgen changes file"):
         load_diff(path)
+
+
+def test_the_adverse_action_reason_mix_is_compared() -> None:
+    """Issue #11 / DESIGN: a credit model's reason-code mix is part of what changed."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "render"))  # its fixtures
+    from reasons_fixture import make_reason_codes
+
+    codes = make_reason_codes()
+    a = older().model_copy(update={"results": [*older().results, codes]})
+    moved = [
+        r.model_copy(update={"principal": 380, "stated": 500}) if r.reason == "debt" else r
+        for r in codes.reasons
+    ]
+    b = a.model_copy(
+        update={
+            "results": [
+                r.model_copy(update={"reasons": moved}) if r is codes else r for r in a.results
+            ]
+        }
+    )
+    diff = diff_documents(a, b, a_label="v1", b_label="v2")
+    assert [
+        (c.reason, c.old_principal, c.new_principal)
+        for d in diff.adverse_reasons
+        for c in d.reasons
+    ] == [("debt", 402, 380)]
+    assert (
+        "Reason debt comes first for 380 declined applicants and is given to 500 (was 402 and "
+        "511)." in diff_lines(diff)
+    )
+    assert diff_documents(a, a, a_label="v1", b_label="v2").identical
+    assert VersionDiff.model_validate_json(diff.model_dump_json()) == diff
