@@ -155,34 +155,26 @@ def _perturbation(result: CheckResult, c: ChecksSpec) -> list[GateOutcome]:
 
 
 def _removal(result: CheckResult, c: ChecksSpec) -> list[GateOutcome]:
+    """C4, tabular or on image maps: deletion and insertion against random orders, and the
+    faithfulness correlation where the check measured it (tabular)."""
     spec, out = c.removal, []
     for method, m in _by_method(result).items():
         dele, ins = m["deletion_ratio"].median, m["insertion_ratio"].median
-        faith = m["faithfulness_correlation"].median
-        if dele > spec.warn_deletion_ratio_max or faith <= spec.faithfulness_fail_at_or_below:
+        faith = m["faithfulness_correlation"].median if "faithfulness_correlation" in m else None
+        unfaithful = faith is not None and faith <= spec.faithfulness_fail_at_or_below
+        faithful = faith is None or faith >= spec.faithfulness_min
+        if dele > spec.warn_deletion_ratio_max or unfaithful:
             status = "fail"
-        elif (
-            dele <= spec.deletion_ratio_max
-            and ins >= spec.insertion_ratio_min
-            and faith >= spec.faithfulness_min
-        ):
+        elif dele <= spec.deletion_ratio_max and ins >= spec.insertion_ratio_min and faithful:
             status = "pass"
         else:
             status = "warn"
-        out.append(
-            _gate(
-                result,
-                method,
-                (
-                    status,
-                    f"deletion ratio {dele:.2f}, insertion ratio {ins:.2f}, "
-                    f"faithfulness {faith:.2f}",
-                    f"deletion <= {spec.deletion_ratio_max}, "
-                    f"insertion >= {spec.insertion_ratio_min}, "
-                    f"faithfulness >= {spec.faithfulness_min}",
-                ),
-            )
-        )
+        actual = f"deletion ratio {dele:.2f}, insertion ratio {ins:.2f}"
+        expected = f"deletion <= {spec.deletion_ratio_max}, insertion >= {spec.insertion_ratio_min}"
+        if faith is not None:
+            actual += f", faithfulness {faith:.2f}"
+            expected += f", faithfulness >= {spec.faithfulness_min}"
+        out.append(_gate(result, method, (status, actual, expected)))
     return out
 
 
@@ -304,23 +296,6 @@ def _map_robustness(result: CheckResult, c: ChecksSpec) -> list[GateOutcome]:
     return out
 
 
-def _map_removal(result: CheckResult, c: ChecksSpec) -> list[GateOutcome]:
-    """C4 on maps: deletion and insertion against random pixel orders."""
-    spec, out = c.removal, []
-    for method, m in _by_method(result).items():
-        dele, ins = m["deletion_ratio"].median, m["insertion_ratio"].median
-        if dele > spec.warn_deletion_ratio_max:
-            status = "fail"
-        elif dele <= spec.deletion_ratio_max and ins >= spec.insertion_ratio_min:
-            status = "pass"
-        else:
-            status = "warn"
-        actual = f"deletion ratio {dele:.2f}, insertion ratio {ins:.2f}"
-        expected = f"deletion <= {spec.deletion_ratio_max}, insertion >= {spec.insertion_ratio_min}"
-        out.append(_gate(result, method, (status, actual, expected)))
-    return out
-
-
 def _map_randomisation(result: CheckResult, c: ChecksSpec) -> list[GateOutcome]:
     """C5 on maps: signed rank correlation with the maps of the fully randomised model."""
     spec, out = c.randomisation, []
@@ -370,7 +345,7 @@ JUDGES: dict[str, Judge] = {
     "global_stability": _global,
     "localisation": _localisation,
     "map_robustness": _map_robustness,
-    "map_removal": _map_removal,
+    "map_removal": _removal,
     "map_randomisation": _map_randomisation,
     "reason_stability": _reason_stability,
 }

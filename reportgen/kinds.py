@@ -85,6 +85,31 @@ def _check_kind(check: Check) -> AnalysisKind:
     )
 
 
+_MAP_CHECK_SPEC = {
+    "map_robustness": "perturbation",
+    "map_removal": "removal",
+    "map_randomisation": "randomisation",
+}
+"""The policy's check section whose thresholds (and enabled flag) each map check uses."""
+
+
+def _map_check(name: str, label: str, run: Callable[[Any], Output], batched: str) -> AnalysisKind:
+    """A trust check on image maps: runs when its check section is enabled and the policy
+    computes a gradient-family map (Grad-CAM or integrated gradients)."""
+    section = _MAP_CHECK_SPEC[name]
+    return AnalysisKind(
+        name=name,
+        label=f"{label} check",
+        wanted=lambda policy: bool(getattr(policy.checks, section).enabled),
+        applies=lambda data: bool(checked_methods(data)),
+        run=run,
+        privacy=PrivacyRule.CHECK,
+        shards=f"none ({batched} batched on the model)",
+        judge=JUDGES[name],
+        data="images",
+    )
+
+
 KINDS: tuple[AnalysisKind, ...] = (
     AnalysisKind(
         "model_performance",
@@ -211,39 +236,9 @@ KINDS: tuple[AnalysisKind, ...] = (
         judge=JUDGES["localisation"],
         data="images",
     ),
-    AnalysisKind(
-        "map_robustness",
-        "C3 map robustness check",
-        lambda policy: policy.checks.perturbation.enabled,
-        lambda data: bool(checked_methods(data)),
-        run_map_robustness,
-        PrivacyRule.CHECK,
-        shards="none (noisy copies batched on the model)",
-        judge=JUDGES["map_robustness"],
-        data="images",
-    ),
-    AnalysisKind(
-        "map_removal",
-        "C4 pixel deletion and insertion check",
-        lambda policy: policy.checks.removal.enabled,
-        lambda data: bool(checked_methods(data)),
-        run_map_removal,
-        PrivacyRule.CHECK,
-        shards="none (curves batched on the model)",
-        judge=JUDGES["map_removal"],
-        data="images",
-    ),
-    AnalysisKind(
-        "map_randomisation",
-        "C5 map randomisation check",
-        lambda policy: policy.checks.randomisation.enabled,
-        lambda data: bool(checked_methods(data)),
-        run_map_randomisation,
-        PrivacyRule.CHECK,
-        shards="none (one randomised copy per layer)",
-        judge=JUDGES["map_randomisation"],
-        data="images",
-    ),
+    _map_check("map_robustness", "C3 map robustness", run_map_robustness, "noisy copies"),
+    _map_check("map_removal", "C4 pixel deletion and insertion", run_map_removal, "curves"),
+    _map_check("map_randomisation", "C5 map randomisation", run_map_randomisation, "copies"),
 )
 
 
