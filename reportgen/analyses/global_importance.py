@@ -7,13 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from reportgen._lazy import require
 from reportgen.analyses.context import (
     SALT_PERMUTATION,
     Measure,
     ModelData,
 )
 from reportgen.analyses.metrics import Score, default_scoring, score
+from reportgen.analyses.permutation import drops, shuffles
 from reportgen.inputs.models import ModelAdapter
 from reportgen.results.document import (
     FeatureImportance,
@@ -69,41 +69,10 @@ def run_global_shap(data: ModelData) -> GlobalShapResult:
     )
 
 
-class _Scored:
-    """The minimal estimator permutation_importance needs; the scorer calls the model."""
-
-    def __init__(self, model: ModelAdapter) -> None:
-        self.model = model
-
-    def fit(self, *_: object) -> _Scored:
-        return self
-
-
 def scoring_of(data: ModelData) -> Score:
     """The score permutation importance measures the drop of."""
     n_classes = len(data.model.classes or [])
     return score(data.settings.permutation.scoring or default_scoring(n_classes), n_classes)
-
-
-def importances(
-    model: ModelAdapter,
-    metric: Score,
-    codes: np.ndarray,
-    target: np.ndarray,
-    *,
-    repeats: int,
-    seed: int,
-) -> np.ndarray:
-    """scikit-learn's permutation importance of every feature, (d, repeats)."""
-    inspection = require("sklearn.inspection")
-
-    def scorer(estimator: _Scored, rows: np.ndarray, y: np.ndarray) -> float:
-        return metric.signed(y, estimator.model.predict_codes(rows))
-
-    found = inspection.permutation_importance(
-        _Scored(model), codes, target, scoring=scorer, n_repeats=repeats, random_state=seed
-    )
-    return np.asarray(found.importances, dtype=np.float64)
 
 
 def permutation_task(
@@ -111,15 +80,15 @@ def permutation_task(
 ) -> dict[str, np.ndarray]:
     """Permutation importance repeats, one seed each: (repeats, d) importances."""
     metric = score(shared["scoring"], shared["n_classes"])
-    found = [
-        importances(model, metric, shared["codes"], shared["target"], repeats=1, seed=int(s))[:, 0]
-        for s in rows["seed"]
-    ]
-    return {"importances": np.array(found).reshape(len(rows["seed"]), -1)}
+    codes = shared["codes"]
+    orders = [shuffles(len(codes), 1, int(seed))[0] for seed in rows["seed"]]
+    found = drops(model, metric, codes, shared["target"], np.array(orders).reshape(-1, len(codes)))
+    return {"importances": found.T}
 
 
 def run_permutation(data: ModelData) -> PermutationImportanceResult:
-    """Permutation importance (scikit-learn) on the evaluation rows, with the spread of repeats.
+    """Permutation importance (scikit-learn's estimator) on the evaluation rows, with the
+    spread of repeats.
 
     Each repeat is a unit of work with a seed of its own, so repeats can run anywhere.
     """

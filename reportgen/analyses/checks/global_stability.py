@@ -10,8 +10,9 @@ import numpy as np
 from reportgen.analyses.checks.common import check_k, scalar
 from reportgen.analyses.checks.metrics import bootstrap_ci, bootstrap_topk_inclusion, top_k
 from reportgen.analyses.context import SALT_BOOTSTRAP, Measure, ModelData
-from reportgen.analyses.global_importance import importances, scoring_of
+from reportgen.analyses.global_importance import scoring_of
 from reportgen.analyses.metrics import score
+from reportgen.analyses.permutation import importances
 from reportgen.inputs.models import ModelAdapter
 from reportgen.results.document import CheckMetric, CheckResult
 
