@@ -280,9 +280,10 @@ def _progress(as_json: bool) -> Callable[[str], None] | None:
 
 def _register() -> None:
     """Add the audit-trail command groups, each defined in its own module."""
-    from reportgen import cli_audit, cli_history, cli_review, cli_schedule
+    from reportgen import cli_audit, cli_history, cli_init, cli_review, cli_schedule, cli_site
 
-    for module in (cli_audit, cli_history, cli_review, cli_schedule):
+    modules = (cli_audit, cli_history, cli_init, cli_review, cli_schedule, cli_site)
+    for module in modules:
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from reportgen.assemble import input_hashes
 from reportgen.engine import Progress, compute
-from reportgen.errors import RenderError
+from reportgen.errors import RegistryError, RenderError, ReportgenError
 from reportgen.inputs import ResolvedInputs, resolve_inputs
 from reportgen.inputs.resolve import input_fingerprint
 from reportgen.policy import LoadedPolicy, load_policy
@@ -131,7 +131,25 @@ def generate_report(
         _write_version(publication, document, loaded.policy, progress)
         published = publication.commit(sign=sign)
         record_version(out, published, document)  # still under the policy's lock
+    _update_site(out, published, lock_timeout)
     return Report(published, document)
+
+
+def _update_site(out: Path, published: Published, lock_timeout: float) -> None:
+    """Rewrite the registry's index page (and add the new diff page) after a publish.
+
+    Raises:
+        RegistryError: the page could not be written; the version itself is published.
+    """
+    from reportgen.site import INDEX, write_site
+
+    try:
+        write_site(out, rewrite_diffs=False, lock_timeout=lock_timeout)
+    except ReportgenError as exc:
+        raise RegistryError(
+            f"{out / INDEX}: v{published.version} was published but the index page was not "
+            f"updated ({exc}); run `reportgen site --out {out}`"
+        ) from exc
 
 
 def _write_version(
