@@ -20,6 +20,7 @@ from reportgen.analyses.checks import CHECKS, Check, run_check
 from reportgen.analyses.cohorts import ModelCohorts, run_cohorts
 from reportgen.analyses.context import ModelData
 from reportgen.analyses.fair_lending import run_fair_lending
+from reportgen.analyses.global_gradients import run_global_gradients
 from reportgen.analyses.global_importance import run_global_shap, run_permutation
 from reportgen.analyses.imaging.c8 import run_localisation
 from reportgen.analyses.imaging.cases import run_image_cases
@@ -37,6 +38,7 @@ from reportgen.analyses.reasons import has_reasons, run_reason_codes, run_reason
 from reportgen.analyses.recourse import run_recourse
 from reportgen.conditions import JUDGES, Judge
 from reportgen.conditions_credit import judge_fair_lending
+from reportgen.inputs.models import TorchAdapter
 from reportgen.policy.schema import Policy
 from reportgen.privacy.group_figures import publishable_groups
 from reportgen.privacy.rules import PrivacyRule
@@ -129,6 +131,15 @@ KINDS: tuple[AnalysisKind, ...] = (
         run_global_shap,
         PrivacyRule.AGGREGATE,
         shards="the explained evaluation rows",
+    ),
+    AnalysisKind(
+        "global_gradients",
+        "global gradient attributions (gradient x input, integrated gradients)",
+        lambda policy: "gradients" in policy.explanations.global_.methods,
+        lambda data: isinstance(data.model, TorchAdapter),
+        run_global_gradients,
+        PrivacyRule.AGGREGATE,
+        shards="blocks of 64 evaluation rows (every row)",
     ),
     AnalysisKind(
         "permutation_importance",

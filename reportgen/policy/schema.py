@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, 
 from reportgen.policy.base import Strict as _Strict
 from reportgen.policy.checks import ChecksSpec
 from reportgen.policy.credit import DecisionSpec
+from reportgen.policy.gradients import GradientsSpec
 from reportgen.policy.images import ImageExplanationsSpec, ImageSpec
 from reportgen.policy.privacy import PrivacySpec
 from reportgen.policy.trail import ReviewSpec, ScheduleSpec
@@ -26,7 +27,7 @@ DataKind = Literal["tabular", "images"]
 TORCH_FORMATS = ("torchscript", "torch_export")
 Task = Literal["classification", "regression"]
 Scoring = Literal["roc_auc", "accuracy", "log_loss", "r2", "rmse"]
-GlobalMethod = Literal["shap", "permutation"]
+GlobalMethod = Literal["shap", "permutation", "gradients"]
 LocalMethod = Literal["shap", "lime"]
 ReportFormat = Literal["html", "pdf"]
 
@@ -295,7 +296,8 @@ class GlobalSpec(_Strict):
     methods: list[GlobalMethod] = Field(
         default_factory=lambda: list[GlobalMethod](["shap", "permutation"]),
         min_length=1,
-        description="shap: mean |SHAP| per feature; permutation: permutation importance.",
+        description="shap: mean |SHAP| per feature; permutation: permutation importance; "
+        "gradients: mean |gradient x input| and |integrated gradients| (torch models).",
     )
 
 
@@ -334,6 +336,9 @@ class ExplanationsSpec(_Strict):
     lime: LimeSpec = Field(default_factory=LimeSpec, description="LIME settings.")
     permutation: PermutationSpec = Field(
         default_factory=PermutationSpec, description="Permutation importance settings."
+    )
+    gradients: GradientsSpec = Field(
+        default_factory=GradientsSpec, description="Global gradient attributions settings."
     )
     images: ImageExplanationsSpec = Field(
         default_factory=ImageExplanationsSpec, description="Heat-maps of image models."

@@ -23,6 +23,7 @@ from reportgen.render.calibration import build_calibration, calibration_text
 from reportgen.render.cases import build_local_cases
 from reportgen.render.cohorts import build_cohorts
 from reportgen.render.fair_lending import build_fair_lending, fair_lending_text
+from reportgen.render.gradients import build_global_gradients, gradients_text
 from reportgen.render.heatmaps import build_heatmaps, image_maps_of
 from reportgen.render.image_cases import build_image_cases
 from reportgen.render.method_text import (
@@ -53,6 +54,7 @@ from reportgen.results.document import (
     CheckResult,
     CohortResult,
     GateOutcome,
+    GlobalGradientsResult,
     GlobalShapResult,
     LocalExplanationsResult,
     PerformanceResult,
@@ -342,6 +344,18 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
             )
         ),
         explain=shap_text,
+    ),
+    SectionKind[GlobalGradientsResult](
+        kind="global_gradients",
+        heading="Global importance: gradients",
+        order=35,
+        template="_global_gradients.html",
+        build=_one_each(
+            lambda entry, result, model: build_global_gradients(
+                result, model.anchor, heading=entry.heading, template=entry.template
+            )
+        ),
+        explain=gradients_text,
     ),
     SectionKind[PermutationImportanceResult](
         kind="permutation_importance",

@@ -62,7 +62,7 @@ def build_performance(
     )
 
 
-def _importance_chart(
+def importance_chart(
     chart_id: str, ranked: list[FeatureImportance], axis_label: str, caption: str, *, errors: bool
 ) -> ChartSpec:
     shown = ranked[:CHART_MAX_BARS]
@@ -101,7 +101,7 @@ def build_global_shap(
             "drive the model overall."
         ),
         facts=_shap_facts(result),
-        chart=_importance_chart(
+        chart=importance_chart(
             f"{anchor}-shap",
             ranked,
             f"mean |SHAP value| ({result.output})",
@@ -173,7 +173,7 @@ def build_permutation(
             Fact("Repeats per feature", fmt_int(result.n_repeats)),
             Fact("Rows", fmt_int(result.rows)),
         ),
-        chart=_importance_chart(
+        chart=importance_chart(
             f"{anchor}-permutation",
             ranked,
             f"loss of {metric} when shuffled",

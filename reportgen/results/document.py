@@ -60,6 +60,29 @@ class GlobalShapResult(_Doc):
     cost: Cost
 
 
+class GlobalGradientsResult(_Doc):
+    """Mean |gradient x input| and mean |integrated gradients| per raw feature over every
+    evaluation row (torch models)."""
+
+    kind: Literal["global_gradients"] = "global_gradients"
+    model: str
+    output: str = Field(description="The model output explained, in words.")
+    rows: int = Field(description="Evaluation rows attributed: all of them.")
+    steps: int = Field(description="Gauss-Legendre integration steps of IG per row.")
+    baseline: str = Field(description="The IG baseline, in words.")
+    background_rows: int = Field(description="Rows whose encoded mean is the IG baseline.")
+    ig_completeness_max_error: float = Field(
+        description="Largest relative completeness error of IG over rows (and classes)."
+    )
+    ig_completeness_pass_share: float = Field(
+        description="Share of rows whose IG completeness error is within the C1 tolerance."
+    )
+    ig_tolerance: float = Field(description="The C1 tolerance of IG's completeness error.")
+    gradient_x_input: list[FeatureImportance]
+    integrated_gradients: list[FeatureImportance]
+    cost: Cost
+
+
 class PermutationImportanceResult(_Doc):
     """Drop in score when one feature's values are shuffled (scikit-learn)."""
 
@@ -235,6 +258,7 @@ class CohortResult(_Doc):
 
 Result = Annotated[
     GlobalShapResult
+    | GlobalGradientsResult
     | PermutationImportanceResult
     | PerformanceResult
     | LocalExplanationsResult

@@ -75,7 +75,7 @@ EXPECTED: dict[str, list[str]] = {
         "domain: must be 'credit' or 'medical', got 'banking'",
     ],
     "bad_literal_in_list.yaml": [
-        "explanations.global.methods[1]: must be 'shap' or 'permutation', got 'lime'",
+        "explanations.global.methods[1]: must be 'shap', 'permutation' or 'gradients', got 'lime'",
     ],
     "bad_literal_typo.yaml": [
         (

@@ -8,6 +8,7 @@ from typing import get_args
 
 import pytest
 from credit_fixture import calibration, fair_lending
+from gradients_fixture import make_global_gradients
 from image_cases_fixture import make_image_cases
 from imaging_fixture import make_image_maps, make_localisation
 from privacy_fixture import make_private_document
@@ -47,7 +48,7 @@ def _every_kind() -> ResultDocument:
         r.model_copy(update={"model": MODEL})
         for r in (make_image_maps(), make_image_cases(), make_localisation())
     ]
-    credit = [make_recourse(), fair_lending(), calibration()]
+    credit = [make_recourse(), fair_lending(), calibration(), make_global_gradients()]
     return doc.model_copy(update={"results": [*doc.results, *checks, *imaging, *credit]})
 
 
@@ -87,6 +88,7 @@ def test_the_registry_lists_the_kinds_in_reading_order() -> None:
         ("image_maps", "Heat-maps"),
         ("image_cases", "Individual images (shown by policy opt-in)"),
         ("global_shap", "Global importance: SHAP"),
+        ("global_gradients", "Global importance: gradients"),
         ("permutation_importance", "Global importance: permutation"),
         ("cohorts", "Cohorts"),
         ("reason_codes", "Adverse-action reasons"),
@@ -105,6 +107,7 @@ def test_a_models_checks_and_its_cohort_families_each_form_one_section() -> None
         "image_maps",
         "image_cases",
         "global_shap",
+        "global_gradients",
         "permutation_importance",
         "cohorts",
         "reason_codes",

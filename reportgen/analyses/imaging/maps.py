@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from reportgen._lazy import require
 from reportgen.analyses.explain.attribution import completeness_error
+from reportgen.analyses.explain.paths import integrated_gradients as path_integral
 from reportgen.analyses.imaging._batching import (
     Array,
     as_targets,
@@ -204,20 +205,14 @@ def integrated_gradients(
     n = len(images)
     labels = as_targets(targets, n)
     x0 = _baseline(baseline, images)
-    nodes, weights = np.polynomial.legendre.leggauss(steps)
-    alphas = torch.tensor((nodes + 1) / 2, dtype=images.dtype, device=images.device)
-    scale = torch.tensor(weights / 2, dtype=images.dtype, device=images.device)
     device = model_device(model)
-    totals = torch.zeros_like(images)
-    for start, stop in chunks(n * steps, batch_size):
-        k = torch.arange(start, stop, device=images.device)
-        i, j = k // steps, k % steps
-        x, b = images[i], x0[i] if len(x0) == n else x0[0]
-        a = alphas[j].view(-1, 1, 1, 1)
+
+    def gradient(points: Tensor, point_labels: Tensor) -> Tensor:
         with torch.enable_grad():
-            path = (b + a * (x - b)).to(device).requires_grad_(True)
-            grads = _gradient(selected(model(path), labels[i]).sum(), path)
-        totals.index_add_(0, i, grads.to(images.device) * scale[j].view(-1, 1, 1, 1))
+            path = points.to(device).requires_grad_(True)
+            return _gradient(selected(model(path), point_labels).sum(), path)
+
+    values = path_integral(gradient, images, x0, labels, steps=steps, batch_size=batch_size)
     output = explained_outputs(model, images, labels, batch_size=batch_size)
     if len(x0) == n:
         base = explained_outputs(model, x0, labels, batch_size=batch_size)
@@ -225,7 +220,7 @@ def integrated_gradients(
         with torch.inference_mode():
             base = selected(model(x0.to(device)).expand(n, -1), labels).to(images.device)
     return IntegratedGradients(
-        values=to_numpy(totals * (images - x0)),
+        values=to_numpy(values),
         output=to_numpy(output),
         base=to_numpy(base),
         steps=steps,
