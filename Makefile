@@ -41,7 +41,9 @@ bench: install
 	$(BIN)/python bench/bench_executors.py
 	$(BIN)/python bench/bench_imaging_maps.py
 	$(BIN)/python bench/bench_reason_notices.py
-	nice $(BIN)/python bench/bench_gradients.py
+	$(BIN)/python bench/bench_gradients.py
+	$(BIN)/python bench/bench_adapter.py
+	$(BIN)/python bench/bench_pdf.py
 
 examples: install
 	$(BIN)/python examples/credit/train.py

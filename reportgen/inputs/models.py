@@ -119,20 +119,24 @@ class ModelAdapter(ABC):
             NonFiniteOutput: the model returned NaN or infinity for some rows.
         """
         start = time.perf_counter()
-        parts = [
-            self._call(codes[i : i + self.batch_size])
-            for i in range(0, len(codes), self.batch_size)
-        ]
-        self.meter.rows += len(codes)
-        self.meter.calls += len(parts)
+        n, step = len(codes), self.batch_size
+        if n <= step:
+            out = (
+                self._call(codes) if n else np.empty((0, self.n_outputs) if self.classes else (0,))
+            )
+            calls = int(n > 0)
+        else:
+            out = np.empty((n, self.n_outputs) if self.classes else (n,))
+            for i in range(0, n, step):
+                out[i : i + step] = self._call(codes[i : i + step])
+            calls = -(-n // step)
+        self.meter.rows += n
+        self.meter.calls += calls
         self.meter.seconds += time.perf_counter() - start
-        if not parts:
-            return np.empty((0, self.n_outputs) if self.classes else (0,))
-        out = np.concatenate(parts, axis=0)
-        finite = np.isfinite(out.reshape(len(out), -1)).all(axis=1)
-        if not finite.all():
-            raise NonFiniteOutput(self.name, ~finite)
-        return out
+        if not np.isfinite(out).all():  # one flat pass; which rows only when some are not
+            finite = np.isfinite(out.reshape(n, -1)).all(axis=1)
+            raise NonFiniteOutput(self.name, np.logical_not(finite))
+        return np.ascontiguousarray(out)
 
     def _call(self, codes: np.ndarray) -> np.ndarray:
         """One batch through the model; its own failures become one-sentence errors.
@@ -142,19 +146,23 @@ class ModelAdapter(ABC):
         ones, and the padding makes each row's output independent of how rows are batched, so
         the same rows give the same bits however the work is split into shards.
         """
-        pad = -len(codes) % ROW_BLOCK
-        padded = np.concatenate([codes, np.repeat(codes[-1:], pad, axis=0)]) if pad else codes
+        n = len(codes)
+        pad = -n % ROW_BLOCK
+        padded = codes
+        if pad:
+            padded = np.empty((n + pad, *codes.shape[1:]), dtype=codes.dtype)
+            padded[:n] = codes
+            padded[n:] = codes[-1]
         try:
-            out = self._predict_batch(padded)[: len(codes)]
+            out = self._predict_batch(padded)[:n]
         except Exception as exc:  # the model is foreign code: any failure is reported as its own
             raise ModelCallError(
-                f"model '{self.name}' failed on a batch of {len(codes)} row(s): "
-                f"{model_error_summary(exc)}"
+                f"model '{self.name}' failed on a batch of {n} row(s): {model_error_summary(exc)}"
             ) from exc
-        expected = (len(codes), self.n_outputs) if self.classes else (len(codes),)
+        expected = (n, self.n_outputs) if self.classes else (n,)
         if out.shape != expected:
             raise ModelCallError(
-                f"model '{self.name}' returned outputs of shape {out.shape} for {len(codes)} "
+                f"model '{self.name}' returned outputs of shape {out.shape} for {n} "
                 f"row(s); expected {expected}"
                 + (f" ({len(self.classes)} classes)" if self.classes else " (one value per row)")
             )
@@ -194,33 +202,40 @@ class TorchAdapter(ModelAdapter):
         return float(require("torch").finfo(self._dtype).eps)
 
     def encode(self, codes: np.ndarray) -> Any:
-        """Coded raw features (n, d) -> the encoded tensor the network takes, in its dtype."""
+        """Coded raw features (n, d) -> the encoded tensor the network takes, in its dtype (a
+        float32 network's input is encoded as float32 directly: the same single rounding)."""
         torch = require("torch")
-        return torch.from_numpy(self._pre.encode(codes, dtype=np.float64)).to(self._dtype)
+        direct = np.float32 if self._dtype == torch.float32 else np.float64
+        return torch.from_numpy(self._pre.encode(codes, dtype=direct)).to(self._dtype)
 
     def _predict_batch(self, codes: np.ndarray) -> np.ndarray:
         torch = require("torch")
         with torch.inference_mode():
-            out = self.outputs(self.encode(codes))
-        values = out.detach().to(torch.float64).numpy()
-        if self.task == "classification":  # low-precision rounding: make each row sum to 1
-            values = values / values.sum(axis=1, keepdims=True)
-        return values
+            encoded = self.encode(codes)
+            if self.task == "regression":
+                return self.outputs(encoded).to(torch.float64).numpy()
+            by_class = self._by_class(encoded).to(torch.float64).numpy()
+        by_class /= by_class.sum(axis=0)  # low-precision rounding: make each row sum to 1
+        return by_class.T
 
     def outputs(self, encoded: Any) -> Any:
         """Differentiable outputs on an encoded tensor: probabilities (n, k) or values (n,)."""
+        if self.task == "regression":
+            return self._module(encoded).reshape(encoded.shape[0])
+        return self._by_class(encoded).t()
+
+    def _by_class(self, encoded: Any) -> Any:
+        """Class probabilities laid out (k, n), one row per class: softmax across k long rows
+        is several times faster than across n rows of k values."""
         torch = require("torch")
         raw = self._module(encoded)
-        if self.task == "regression":
-            return raw.reshape(encoded.shape[0])
-        if raw.ndim == 1:
-            raw = raw.reshape(-1, 1)
+        by_class = raw.reshape(1, -1) if raw.ndim == 1 else raw.t()
         if self._output == "probabilities":
-            return torch.cat([1.0 - raw, raw], dim=1) if raw.shape[1] == 1 else raw
-        if raw.shape[1] == 1:
-            p = torch.sigmoid(raw)
-            return torch.cat([1.0 - p, p], dim=1)
-        return torch.softmax(raw, dim=1)
+            return torch.cat([1.0 - by_class, by_class]) if len(by_class) == 1 else by_class
+        if len(by_class) == 1:
+            p = torch.sigmoid(by_class)
+            return torch.cat([1.0 - p, p])
+        return torch.softmax(by_class, dim=0)
 
     def randomised(self, seed: int) -> TorchAdapter:
         """A copy whose every weight is redrawn at random with the same scale (sanity checks)."""

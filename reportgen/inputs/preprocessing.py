@@ -30,10 +30,11 @@ FORMAT_TAG = "reportgen.preprocessing/1"
 
 @dataclass(frozen=True)
 class _Columns:
-    source: np.ndarray
-    target: np.ndarray
+    source: np.ndarray | slice
+    target: np.ndarray | slice
     centers: np.ndarray
     scales: np.ndarray
+    levels: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -61,15 +62,28 @@ class Preprocessing:
     def encode(self, codes: np.ndarray, *, dtype: DTypeLike = np.float32) -> np.ndarray:
         """Coded raw features (n, d) -> encoded matrix (n, encoded_width) of ``dtype``.
 
-        Values are computed in float64 and rounded once to ``dtype``.
+        Values are computed in float64 and rounded once to ``dtype``. A one-hot group is set by
+        flat index arithmetic (row offset + group start + level), one scatter for all groups.
+
+        Raises:
+            InputError: a categorical code is not the index of one of its feature's levels.
         """
         numeric, categorical = self._layout
-        out = np.zeros((codes.shape[0], self.encoded_width), dtype=dtype)
-        if len(numeric.source):
-            out[:, numeric.target] = (codes[:, numeric.source] - numeric.centers) / numeric.scales
-        if len(categorical.source):
-            hot = categorical.target + np.rint(codes[:, categorical.source]).astype(np.int64)
-            np.put_along_axis(out, hot, 1.0, axis=1)
+        n, width = codes.shape[0], self.encoded_width
+        out = np.zeros((n, width), dtype=dtype)
+        if len(numeric.centers):
+            scaled = codes[:, numeric.source] - numeric.centers
+            scaled /= numeric.scales
+            out[:, numeric.target] = scaled
+        if len(categorical.levels):
+            hot = np.rint(codes[:, categorical.source]).astype(np.intp)
+            if (hot < 0).any() or (hot >= categorical.levels).any():
+                raise InputError(
+                    "a categorical feature's code is not the index of one of its levels"
+                )
+            hot += categorical.target
+            hot += np.arange(0, n * width, width, dtype=np.intp)[:, None]
+            out.reshape(-1)[hot] = 1.0
         return out
 
     @cached_property
@@ -77,16 +91,22 @@ class Preprocessing:
         """Where each kind of feature comes from (coded column) and goes to (encoded column)."""
         numeric = [j for j, f in enumerate(self.codec.features) if f.kind == "numeric"]
         categorical = [j for j, f in enumerate(self.codec.features) if f.kind == "categorical"]
-        starts = np.array([cols.start for _, cols in self.groups], dtype=np.int64)
+        starts = np.array([cols.start for _, cols in self.groups], dtype=np.intp)
+        none = np.empty(0)
         return (
             _Columns(
-                np.array(numeric, dtype=np.int64),
-                starts[numeric],
+                _run(np.array(numeric, dtype=np.intp)),
+                _run(starts[numeric]),
                 np.array([self.centers[j] for j in numeric]),
                 np.array([self.scales[j] for j in numeric]),
+                none,
             ),
             _Columns(
-                np.array(categorical, dtype=np.int64), starts[categorical], np.empty(0), np.empty(0)
+                np.array(categorical, dtype=np.intp),
+                starts[categorical],
+                none,
+                none,
+                np.array([len(self.codec.features[j].levels) for j in categorical], dtype=np.intp),
             ),
         )
 
@@ -105,6 +125,13 @@ class Preprocessing:
             else:
                 features.append({"name": f.name, "kind": "categorical", "levels": list(f.levels)})
         return {"format": FORMAT_TAG, "features": features}
+
+
+def _run(columns: np.ndarray) -> np.ndarray | slice:
+    """Consecutive column indices as a slice (a view, many times faster to read and write)."""
+    if len(columns) and np.array_equal(columns, np.arange(columns[0], columns[0] + len(columns))):
+        return slice(int(columns[0]), int(columns[0]) + len(columns))
+    return columns
 
 
 def sum_groups(encoded: np.ndarray, groups: list[tuple[str, slice]]) -> np.ndarray:

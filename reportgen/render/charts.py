@@ -57,7 +57,7 @@ _RC = {
     "xtick.color": "#444444",
     "ytick.color": "#222222",
     "svg.hashsalt": "reportgen",
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",  # text as <text>, not a <path> per glyph: 1/3 the HTML, faster PDF
 }
 _NO_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 

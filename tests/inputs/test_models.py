@@ -241,3 +241,35 @@ def test_a_rows_output_does_not_depend_on_the_rows_batched_with_it():
         sevens = adapter.predict_codes(codes)
         assert np.array_equal(together[:50], alone), policy
         assert np.array_equal(together, sevens), policy
+
+
+def test_encoding_matches_scikit_learns_scaler_and_one_hot_encoder():
+    """Interleaved numeric and categorical features, encoded by index arithmetic, against
+    scikit-learn's StandardScaler and OneHotEncoder fed the same centers, scales and levels."""
+    features = (
+        Feature("colour", "categorical", ("red", "green", "blue")),
+        Feature("height", "numeric"),
+        Feature("size", "categorical", ("s", "m")),
+        Feature("weight", "numeric"),
+    )
+    pre = Preprocessing(FeatureCodec(features), (0.0, 1.5, 0.0, -2.0), (1.0, 0.7, 1.0, 3.0))
+    rng = np.random.default_rng(3)
+    codes = np.column_stack(
+        [
+            rng.integers(0, 3, 200),
+            rng.normal(size=200),
+            rng.integers(0, 2, 200),
+            rng.normal(size=200),
+        ]
+    ).astype(np.float64)
+    scaler = StandardScaler().fit(codes[:, [1, 3]])
+    scaler.mean_, scaler.scale_ = np.array([1.5, -2.0]), np.array([0.7, 3.0])
+    hot = OneHotEncoder(categories=[[0.0, 1.0, 2.0], [0.0, 1.0]], sparse_output=False)
+    onehot = hot.fit_transform(codes[:, [0, 2]])
+    numeric = scaler.transform(codes[:, [1, 3]])
+    expected = np.column_stack([onehot[:, :3], numeric[:, 0], onehot[:, 3:], numeric[:, 1]])
+    assert np.array_equal(pre.encode(codes, dtype=np.float64), expected)
+    assert np.array_equal(pre.encode(codes), expected.astype(np.float32))  # one rounding
+    codes[5, 2] = 2.0  # "size" has two levels
+    with pytest.raises(InputError, match="not the index of one of its levels"):
+        pre.encode(codes)
