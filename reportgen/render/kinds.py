@@ -13,9 +13,8 @@ entry here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 from reportgen import __version__
 from reportgen.errors import RenderError
@@ -40,6 +39,13 @@ from reportgen.render.method_text import (
 from reportgen.render.privacy import cases_withheld, withheld_cases
 from reportgen.render.reasons import build_reason_codes
 from reportgen.render.recourse import build_recourse, recourse_text
+from reportgen.render.section_kind import (
+    IMAGE_KINDS,
+    ModelContext,
+    SectionKind,
+    is_image_model,
+    one_each,
+)
 from reportgen.render.sections import build_global_shap, build_performance, build_permutation
 from reportgen.render.trust import TRUST_HEADING, build_trust, case_caveats
 from reportgen.render.trust_text import CHECK_TITLES
@@ -53,84 +59,13 @@ from reportgen.results.credit import (
 from reportgen.results.document import (
     CheckResult,
     CohortResult,
-    GateOutcome,
     GlobalGradientsResult,
     GlobalShapResult,
     LocalExplanationsResult,
     PerformanceResult,
     PermutationImportanceResult,
-    PrivacyReport,
-    Result,
 )
 from reportgen.results.imaging import ImageCasesResult, ImageMapsResult
-
-R = TypeVar("R")
-
-IMAGE_KINDS = frozenset({"image_maps", "image_cases"})
-"""The result kinds only an image model has."""
-
-
-@dataclass(frozen=True)
-class ModelContext:
-    """What a kind's builder may read besides the model's results of its own kind."""
-
-    name: str
-    anchor: str
-    """The model's anchor on the page, which prefixes the ids of its sections and charts."""
-    results: tuple[Result, ...]
-    """Every result of the model in reading order, less those the privacy report withholds
-    (audit cases read the trust checks' caveats from here)."""
-    gates: tuple[GateOutcome, ...]
-    """The model's own gates."""
-    privacy: PrivacyReport | None
-    """What the privacy gate applied; None for documents that predate the gate."""
-
-
-Build = Callable[["SectionKind[R]", Sequence[R], ModelContext], tuple[SectionView, ...]]
-
-
-def _never(_: PrivacyReport | None) -> bool:
-    return False
-
-
-@dataclass(frozen=True)
-class SectionKind(Generic[R]):
-    """How the results of one ``kind`` are presented in the report.
-
-    ``build`` gets this entry (for its heading and template), the model's results of the kind
-    in reading order (possibly none) and the model's context; it returns the model's sections
-    for the kind, in order: one per result, one for all of them (a model's trust checks, its
-    cohort families), or none. ``explain`` words how one result was computed, given the run's
-    seed; ``label`` names one result in the appendix (None: the heading). Results of a kind
-    the privacy report ``withheld`` reach neither the sections nor the appendix.
-    """
-
-    kind: str
-    heading: str
-    order: int
-    """Place in a model's reading order: lower comes first."""
-    template: str
-    build: Build[R]
-    explain: Callable[[R, int], str]
-    label: Callable[[R], str] | None = None
-    withheld: Callable[[PrivacyReport | None], bool] = _never
-
-    def label_of(self, result: R) -> str:
-        """The result's name in the method appendix."""
-        return self.heading if self.label is None else self.label(result)
-
-
-def _one_each(
-    build_one: Callable[[SectionKind[R], R, ModelContext], SectionView],
-) -> Build[R]:
-    """A builder that makes one section per result."""
-
-    def build(
-        entry: SectionKind[R], results: Sequence[R], model: ModelContext
-    ) -> tuple[SectionView, ...]:
-        return tuple(build_one(entry, result, model) for result in results)
-
-    return build
 
 
 def _trust(
@@ -189,11 +124,6 @@ def _heatmaps(
 def _localisation_checked(model: ModelContext) -> bool:
     """Whether check C8 compared the model's maps with annotated masks."""
     return any(isinstance(r, CheckResult) and r.check == "localisation" for r in model.results)
-
-
-def is_image_model(model: ModelContext) -> bool:
-    """Whether the model explains images: it has a result only an image model has."""
-    return any(r.kind in IMAGE_KINDS for r in model.results)
 
 
 def _image_cases(
@@ -295,7 +225,7 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         heading="Model performance",
         order=20,
         template="_performance.html",
-        build=_one_each(
+        build=one_each(
             lambda entry, result, model: build_performance(
                 result,
                 heading=entry.heading,
@@ -310,7 +240,7 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         heading="Calibration",
         order=22,
         template="_calibration.html",
-        build=_one_each(
+        build=one_each(
             lambda entry, result, model: build_calibration(
                 result, model.anchor, heading=entry.heading, template=entry.template
             )
@@ -338,7 +268,7 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         heading="Global importance: SHAP",
         order=30,
         template="_global_shap.html",
-        build=_one_each(
+        build=one_each(
             lambda entry, result, model: build_global_shap(
                 result, model.anchor, heading=entry.heading, template=entry.template
             )
@@ -350,7 +280,7 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         heading="Global importance: gradients",
         order=35,
         template="_global_gradients.html",
-        build=_one_each(
+        build=one_each(
             lambda entry, result, model: build_global_gradients(
                 result, model.anchor, heading=entry.heading, template=entry.template
             )
@@ -362,7 +292,7 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         heading="Global importance: permutation",
         order=40,
         template="_permutation.html",
-        build=_one_each(
+        build=one_each(
             lambda entry, result, model: build_permutation(
                 result, model.anchor, heading=entry.heading, template=entry.template
             )
@@ -408,7 +338,7 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         heading="Recourse for declined cases",
         order=65,
         template="_recourse.html",
-        build=_one_each(
+        build=one_each(
             lambda entry, result, _: build_recourse(
                 result, heading=entry.heading, template=entry.template
             )
