@@ -22,14 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reportgen.analyses.explain.shap_game import (
-    MEMORY_LIMIT,
-    Game,
-    background_mean,
-    chunks,
-    differs,
-    outputs,
-)
+from reportgen.analyses.explain.shap_game import MEMORY_LIMIT, Game, chunks, differs, outputs
 
 ROUND = 5
 """Feature orders per round when a row may stop early: its first error estimate rests on ten
@@ -87,7 +80,7 @@ def _explain(
     # has a spread of exactly zero.
     shift, total, squares = np.zeros((n, d, k)), np.zeros((n, d, k)), np.zeros((n, d, k))
     done = np.zeros(n, dtype=np.int64)
-    per_unit = b * d * (5 * d + 6 * k + 4)  # elements one order of one row holds, at most
+    per_unit = b * d * (6 * d + 4 * k + 8)  # elements one order of one row holds, at most
     active = planned > 0
     while active.any():
         step = planned - done if target_error is None else np.minimum(ROUND, planned - done)
@@ -140,56 +133,58 @@ def _passes(
     orders: np.ndarray,
 ) -> np.ndarray:
     """(units, 2, d, k): each feature's contribution in the forward and reverse pass of one
-    order of one row (``rows``: the row of each order)."""
-    d = x.shape[1]
+    order of one row (``rows``: the row of each order).
+
+    A contribution is the mean over background rows of the change in that pair's output; a
+    pair's output changes only at the steps that toggle a feature where the two rows differ, and
+    the last such step reaches the pass's end row, whose output is known.
+    """
+    units, d = orders.shape
     z, fz = game.background, game.background_outputs
     # step t of an order switches on (forward) or off (reverse) the feature orders[:, t]
     toggles = np.take_along_axis(differing[rows], orders[:, None, :], axis=2)  # (units, b, d)
-    reached = np.cumsum(toggles, axis=2)  # differing features switched on after step t
-    size = reached[:, :, -1:]
-    unit, bg, t = np.nonzero(toggles & (reached < size))  # the steps that need the model
+    reached = np.cumsum(toggles, axis=2)
+    unit, bg, t = np.nonzero(toggles)  # sorted: a pair's steps are consecutive
+    ends = reached[unit, bg, t] == reached[unit, bg, -1]
+    ask = np.flatnonzero(~ends)
     position = np.argsort(orders, axis=1)
-    switched = position[unit] <= t[:, None]
-    xs, zs = x[rows[unit]], z[bg]
-    found = outputs(
-        game.model, np.concatenate([np.where(switched, xs, zs), np.where(switched, zs, xs)])
-    )
-    last = np.maximum.accumulate(np.where(toggles, np.arange(d), -1), axis=2)
-    empty, full = (last < 0)[..., None], (reached == size)[..., None]
-    known_x, known_z = fx[rows][:, None, None, :], fz[None, :, None, :]
-    base, start = game.base[None, None, :], fx[rows][:, None, :]
-    forward = _mean_outputs(found[: len(unit)], (unit, bg, t), last, empty, full, known_z, known_x)
-    reverse = _mean_outputs(found[len(unit) :], (unit, bg, t), last, empty, full, known_x, known_z)
-    ahead = forward - np.concatenate([np.broadcast_to(base, start.shape), forward[:, :-1]], axis=1)
-    back = np.concatenate([start, reverse[:, :-1]], axis=1) - reverse
+    switched = position[:, None, :] <= np.arange(d)[None, :, None]  # (units, step, feature)
+    on = switched[unit[ask], t[ask]]
+    xs, zs = x[rows[unit[ask]]], z[bg[ask]]
+    found = outputs(game.model, np.concatenate([np.where(on, xs, zs), np.where(on, zs, xs)]))
+    starts = np.ones(len(unit), dtype=bool)
+    starts[1:] = (unit[1:] != unit[:-1]) | (bg[1:] != bg[:-1])
+    at_x, at_z = fx[rows[unit]], fz[bg]
+    bins = unit * d + t
+    forward = _mean_change(bins, units * d, ask, found[: len(ask)], ends, starts, at_z, at_x)
+    reverse = _mean_change(bins, units * d, ask, found[len(ask) :], ends, starts, at_x, at_z)
     by_feature = position[:, :, None]
     return np.stack(
         [
-            np.take_along_axis(ahead, by_feature, axis=1),
-            np.take_along_axis(back, by_feature, axis=1),
+            np.take_along_axis(forward.reshape(units, d, -1), by_feature, axis=1),
+            -np.take_along_axis(reverse.reshape(units, d, -1), by_feature, axis=1),
         ],
         axis=1,
-    )
+    ) / len(z)
 
 
-def _mean_outputs(
+def _mean_change(
+    bins: np.ndarray,
+    size: int,
+    ask: np.ndarray,
     found: np.ndarray,
-    at: tuple[np.ndarray, np.ndarray, np.ndarray],
-    last: np.ndarray,
-    empty: np.ndarray,
-    full: np.ndarray,
-    when_empty: np.ndarray,
-    when_full: np.ndarray,
+    ends: np.ndarray,
+    starts: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
 ) -> np.ndarray:
-    """(units, d, k): the game's value after each step of one pass.
-
-    A pair's output changes only at the steps that toggle a feature where the two rows differ;
-    ``last`` is that step (-1: none yet), ``empty`` / ``full`` say the pair's row is still the
-    pass's starting row / already its end row, whose outputs are known.
-    """
-    units, b, d = last.shape
-    table = np.zeros((units, b, d, found.shape[1]))
-    table[at] = found
-    pair = np.take_along_axis(table, np.maximum(last, 0)[..., None], axis=2)
-    pair = np.where(empty, when_empty, np.where(full, when_full, pair))
-    return background_mean(pair.transpose(1, 0, 2, 3))
+    """(size, k): per (order, step) bin, the total over background rows of the change of each
+    pair's output at that step, added background row by background row. ``found``: the outputs
+    at the steps ``ask``; ``end``: those at the ``ends``; ``start``: the pairs' outputs before
+    their first step (``starts``)."""
+    value = np.where(ends[:, None], end, 0.0)
+    value[ask] = found
+    before = np.where(starts[:, None], start, np.roll(value, 1, axis=0))
+    change = value - before
+    total = [np.bincount(bins, change[:, j], minlength=size) for j in range(change.shape[1])]
+    return np.stack(total, axis=1)
