@@ -6,8 +6,8 @@ Run:  .venv/bin/python bench/bench_reason_notices.py [--rows 5000] [--executor i
 The synthetic file is made in a temporary folder: applicants resampled with replacement from the
 example's German credit data, each with a new id. Each figure is one call of the library
 function the command runs (policy, model and data loading included). The first call in a
-process also pays for shap's one-off just-in-time compilation (numba), so the evaluation file is
-timed twice: cold (first call) and warm.
+process also pays for one-off imports and warm-up, so the evaluation file is timed twice: cold
+(first call) and warm.
 """
 
 from __future__ import annotations

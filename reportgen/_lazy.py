@@ -11,7 +11,6 @@ _EXTRA_OF = {
     "torch": "torch",
     "opendp": "privacy",
     "captum": "torch",
-    "shap": "explain",
     "lime": "explain",
     "sklearn": "explain",
     "scipy": "explain",

@@ -114,15 +114,11 @@ def _limit_threads(threads: int) -> None:
 
 
 def warm(threads: int, pause: float = 0.0) -> int:
-    """Make a worker ready: its torch threads set, the explainer libraries imported and shap's
-    compiled code built (a first shap call compiles it, about 5 s), once per worker."""
+    """Make a worker ready: its torch threads set and the explainer libraries imported, once
+    per worker."""
     _limit_threads(threads)
     for module in ("lime.lime_tabular", "sklearn.inspection", "captum.attr"):
         require(module)
-    shap = require("shap")
-    tiny = np.zeros((2, 2))
-    masker = shap.maskers.Independent(tiny, max_samples=2)
-    shap.explainers.Permutation(lambda x: x.sum(axis=1), masker)(tiny[:1], max_evals=5, silent=True)
     time.sleep(pause)  # holds the worker so the pool hands the next warm-up to another one
     return os.getpid()
 

@@ -247,19 +247,28 @@ class ModelData:
     @cached_property
     def global_shap(self) -> ShapValues:
         """SHAP values of every output for the global rows."""
+        return self._shap(self.global_rows)
+
+    def _shap(self, rows: np.ndarray) -> ShapValues:
+        """SHAP values of the evaluation ``rows``, computed by :attr:`work`."""
         spec = self.settings.shap
         shared = {
             "background": self.background,
             "estimator": spec.estimator,
             "permutations": spec.permutations,
+            "target_error": spec.target_error,
         }
-        rows = self.global_rows
         found = self.work.map(
             shap_task,
             shared,
             {"codes": self.evaluation[rows], "seed": self.seeds(SALT_SHAP, rows)},
         )
-        return ShapValues.from_rows(found, estimator=spec.estimator, permutations=spec.permutations)
+        return ShapValues.from_rows(
+            found,
+            estimator=spec.estimator,
+            permutations=spec.permutations,
+            target_error=spec.target_error,
+        )
 
     def shap_of(self, rows: np.ndarray) -> ShapValues:
         """SHAP values of every output for the evaluation ``rows``, in that order.
@@ -276,18 +285,7 @@ class ModelData:
                 known[int(row)] = _one_row(found, i)
         missing = np.array(sorted({int(r) for r in rows} - set(known)), dtype=np.int64)
         if len(missing):
-            spec = self.settings.shap
-            shared = {
-                "background": self.background,
-                "estimator": spec.estimator,
-                "permutations": spec.permutations,
-            }
-            codes = {"codes": self.evaluation[missing], "seed": self.seeds(SALT_SHAP, missing)}
-            computed = ShapValues.from_rows(
-                self.work.map(shap_task, shared, codes),
-                estimator=spec.estimator,
-                permutations=spec.permutations,
-            )
+            computed = self._shap(missing)
             for i, row in enumerate(missing):
                 self._row_shap[int(row)] = known[int(row)] = _one_row(computed, i)
         return _stacked([known[int(r)] for r in rows])
@@ -307,6 +305,7 @@ def _one_row(values: ShapValues, i: int) -> ShapValues:
         values=values.values[i : i + 1],
         output=values.output[i : i + 1],
         standard_error=values.standard_error[i : i + 1],
+        orders=values.orders[i : i + 1],
     )
 
 
@@ -319,6 +318,7 @@ def _stacked(rows: list[ShapValues]) -> ShapValues:
         values=np.concatenate([r.values for r in rows]),
         output=np.concatenate([r.output for r in rows]),
         standard_error=np.concatenate([r.standard_error for r in rows]),
+        orders=np.concatenate([r.orders for r in rows]),
     )
 
 

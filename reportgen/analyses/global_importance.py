@@ -64,6 +64,9 @@ def run_global_shap(data: ModelData) -> GlobalShapResult:
         base_value=float(values.base[k]) if k is not None else None,
         additivity_max_error=float(values.additivity_error.max()),
         standard_error_mean=float(values.standard_error[:, :, outputs].mean()),
+        standard_error_max=float(values.standard_error[:, :, outputs].max(initial=0.0)),
+        target_error=values.target_error,
+        orders_per_row=float(values.orders.mean()) if values.estimator == "permutation" else None,
         importances=ranked(model.feature_names, mean_abs),
         cost=measure.cost,
     )

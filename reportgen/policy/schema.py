@@ -267,7 +267,14 @@ class ShapSpec(_Strict):
         ge=1,
         le=1000,
         description="permutation estimator: feature orders sampled per row (each also run "
-        "reversed); the budget is 2 * permutations * (features + 1) evaluations per row.",
+        "reversed); the budget is permutations * (2 * features + 1) evaluations per row.",
+    )
+    target_error: float | None = Field(
+        default=None,
+        gt=0,
+        description="permutation estimator: stop a row's sampling once its largest estimated "
+        "standard error (over features and outputs, in output units) is at most this; orders "
+        "are drawn in rounds of 5, up to permutations. None: run every order.",
     )
 
 

@@ -59,6 +59,12 @@ def shap_text(result: GlobalShapResult, seed: int) -> str:
             " The mean estimated sampling standard error of one SHAP value is "
             f"{fmt_num(result.standard_error_mean)}."
         )
+    if result.target_error is not None and result.orders_per_row is not None:
+        error += (
+            " A row stopped drawing feature orders once its largest standard error was at most "
+            f"{fmt_num(result.target_error)} ({fmt_num(result.orders_per_row)} orders per row on "
+            "average, the budget at most)."
+        )
     return (
         f"Mean absolute SHAP value per feature over {plural(result.rows, 'evaluation row')}, by "
         f"{how} with {fmt_int(result.evals_per_row)} model evaluations per row against "

@@ -143,6 +143,11 @@ def _shap_facts(result: GlobalShapResult) -> tuple[Fact, ...]:
             "0 (exact)" if exact else fmt_num(result.standard_error_mean),
         ),
     ]
+    if result.target_error is not None and result.orders_per_row is not None:
+        facts += [
+            Fact("Sampling stops at standard error", fmt_num(result.target_error)),
+            Fact("Feature orders per row (mean)", fmt_num(result.orders_per_row)),
+        ]
     return tuple(facts)
 
 

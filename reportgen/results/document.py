@@ -56,6 +56,21 @@ class GlobalShapResult(_Doc):
     standard_error_mean: float = Field(
         description="Mean estimated sampling standard error of one SHAP value (0 for exact)."
     )
+    standard_error_max: float = Field(
+        default=0.0,
+        description="Largest estimated standard error of one SHAP value over the rows: the "
+        "error every row achieved (0 for exact).",
+    )
+    target_error: float | None = Field(
+        default=None,
+        description="Permutation estimator: the standard error at which a row stopped sampling "
+        "early; None when every row ran its whole budget.",
+    )
+    orders_per_row: float | None = Field(
+        default=None,
+        description="Permutation estimator: mean feature orders run per row (each also "
+        "reversed); None for exact.",
+    )
     importances: list[FeatureImportance]
     cost: Cost
 

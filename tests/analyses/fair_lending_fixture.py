@@ -53,7 +53,7 @@ def binary(codes: np.ndarray) -> np.ndarray:
 
 def policy(shap: dict[str, Any] | None = None, **decision: Any) -> Policy:
     raw = yaml.safe_load((ROOT / "policies" / "credit.yaml").read_text(encoding="utf-8"))
-    sampled = {"estimator": "permutation", "permutations": 3}  # no numba compile of exact SHAP
+    sampled = {"estimator": "permutation", "permutations": 3}  # a few orders: quick
     raw["explanations"]["shap"] = {
         "background_size": 20,
         "global_rows": 150,

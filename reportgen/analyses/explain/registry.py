@@ -40,6 +40,7 @@ class ExplainSettings:
     methods: tuple[str, ...]
     shap_estimator: str
     shap_permutations: int
+    shap_target_error: float | None
     lime_samples: int
     ig_steps: tuple[int, ...]
     ig_tolerance: float
@@ -51,6 +52,7 @@ class ExplainSettings:
             methods=tuple(explanations.local.methods),
             shap_estimator=explanations.shap.estimator,
             shap_permutations=explanations.shap.permutations,
+            shap_target_error=explanations.shap.target_error,
             lime_samples=explanations.lime.num_samples,
             ig_steps=tuple(completeness.ig_steps),
             ig_tolerance=completeness.ig_tolerance,
@@ -115,6 +117,7 @@ def shap_explainer(
             seeds=seeds,
             estimator=settings.shap_estimator,
             permutations=settings.shap_permutations,
+            target_error=settings.shap_target_error,
         )
         return values.select(target)
 

@@ -1,13 +1,17 @@
-"""Interventional SHAP values over raw features with the shap library.
+"""Interventional SHAP values over raw features, computed for many rows at once.
 
 Each raw feature is one player: masking it replaces its coded value with a background row's,
 which for a one-hot encoded model replaces the whole encoded group. Two estimators, both exactly
-additive (values sum to f(x) - E[f]):
+additive (values sum to f(x) - E[f]), both our own NumPy implementations that call the model in
+large batches (shap's explainers, called row by row, serve as the oracle in the tests):
 
-* ``exact``: shap's ExactExplainer enumerates all 2^d coalitions (used for d <= EXACT_MAX_FEATURES);
-* ``permutation``: shap's PermutationExplainer averages marginal contributions over antithetic
-  feature orders; its budget is ``permutations`` orders per row and its sampling error is
-  estimated from the spread across orders.
+* ``exact`` (:mod:`~reportgen.analyses.explain.shap_exact`): all 2^d coalitions, Shapley
+  weighted, as shap's ExactExplainer (used for d <= EXACT_MAX_FEATURES);
+* ``permutation`` (:mod:`~reportgen.analyses.explain.shap_permutation`): shap's
+  PermutationExplainer estimator, the mean marginal contribution over antithetic feature orders;
+  its budget is ``permutations`` orders per row (optionally stopping early once a row's standard
+  error reaches ``target_error``) and its sampling error is estimated from the spread across
+  passes.
 
 KernelExplainer is deliberately not used: with its default ``l1_reg`` it keeps only ten features
 and, at equal budget, it is further from the exact values than the permutation estimator.
@@ -21,8 +25,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from reportgen._lazy import require
 from reportgen.analyses.explain.attribution import Attribution
+from reportgen.analyses.explain.shap_exact import exact_values
+from reportgen.analyses.explain.shap_game import Game
+from reportgen.analyses.explain.shap_permutation import permutation_values
 from reportgen.errors import AnalysisError
 from reportgen.inputs.models import ModelAdapter
 
@@ -33,31 +39,55 @@ EXACT_MAX_FEATURES = 10
 class ShapValues:
     """SHAP values for every model output.
 
-    values (n, d, k), base (k,), output (n, k); k = 1 for regressors. ``error_std`` (n, d, k) is
-    the permutation estimator's per-value standard error, zero for the exact estimator.
+    values (n, d, k), base (k,), output (n, k); k = 1 for regressors. ``standard_error``
+    (n, d, k) is the permutation estimator's per-value standard error, zero for the exact
+    estimator; ``orders`` (n,) the feature orders each row ran (0 for exact); ``evals_per_row``
+    the budget, ``target_error`` the error at which a row stops early (None: never).
     """
 
     values: np.ndarray
     base: np.ndarray
     output: np.ndarray
     standard_error: np.ndarray
+    orders: np.ndarray
     estimator: Literal["exact", "permutation"]
     evals_per_row: int
+    target_error: float | None = None
 
     @property
     def additivity_error(self) -> np.ndarray:
         """(n, k) |sum of values + base - f(x)|."""
         return np.abs(self.values.sum(axis=1) + self.base - self.output)
 
+    @property
+    def row_error(self) -> np.ndarray:
+        """(n,) each row's largest standard error (over features and outputs)."""
+        return self.standard_error.max(axis=(1, 2), initial=0.0)
+
     @classmethod
-    def from_rows(cls, rows: Mapping[str, Any], *, estimator: str, permutations: int) -> ShapValues:
+    def from_rows(
+        cls,
+        rows: Mapping[str, Any],
+        *,
+        estimator: str,
+        permutations: int,
+        target_error: float | None,
+    ) -> ShapValues:
         """The ShapValues of joined :func:`shap_task` outputs."""
         values = rows["values"]
         d = values.shape[1]
         chosen = choose_estimator(estimator, d)
-        evals = 2**d if chosen == "exact" else permutations * (2 * d + 1)
         base = rows["base"][0] if len(values) else np.zeros(values.shape[2])
-        return cls(values, base, rows["output"], rows["standard_error"], chosen, evals)
+        return cls(
+            values,
+            base,
+            rows["output"],
+            rows["standard_error"],
+            rows["orders"],
+            chosen,
+            budget(chosen, d, permutations),
+            target_error if chosen == "permutation" else None,
+        )
 
     def select(self, target: np.ndarray) -> Attribution:
         """Attribution of output ``target[i]`` for row i."""
@@ -85,6 +115,11 @@ def choose_estimator(setting: str, n_features: int) -> Literal["exact", "permuta
     return "exact" if setting == "exact" else "permutation"
 
 
+def budget(chosen: Literal["exact", "permutation"], d: int, permutations: int) -> int:
+    """Coalitions evaluated per row: 2^d, or ``permutations`` antithetic orders of d features."""
+    return 2**d if chosen == "exact" else permutations * (2 * d + 1)
+
+
 def explain_shap(
     model: ModelAdapter,
     codes: np.ndarray,
@@ -93,6 +128,7 @@ def explain_shap(
     seeds: np.ndarray,
     estimator: str = "auto",
     permutations: int = 10,
+    target_error: float | None = None,
 ) -> ShapValues:
     """SHAP values of every output of ``model`` for the coded rows ``codes`` (n, d).
 
@@ -101,39 +137,33 @@ def explain_shap(
         seeds: (n,) one seed per row for the permutation orders: a row's values depend on its
             own seed only, so explaining it alone or among others gives the same numbers.
         estimator: "auto", "exact" or "permutation".
-        permutations: feature orders per row for the permutation estimator.
+        permutations: feature orders per row for the permutation estimator (the most it runs).
+        target_error: permutation estimator: a row stops drawing orders once its largest
+            standard error is at most this (output units); None runs every order.
     """
-    shap = require("shap")
-    n, d = codes.shape
+    codes = np.asarray(codes, dtype=np.float64)
+    d = codes.shape[1]
     chosen = choose_estimator(estimator, d)
-    masker = shap.maskers.Independent(background, max_samples=len(background))
-    predict = model.predict_codes
+    game = Game.of(model, background)
     if chosen == "exact":
-        evals = 2**d
-        explainer = shap.explainers.Exact(predict, masker)
-        results = [explainer(codes[i : i + 1], max_evals=evals + 1, silent=True) for i in range(n)]
+        values, output = exact_values(game, codes)
+        standard_error, orders = np.zeros_like(values), np.zeros(len(codes), dtype=np.int64)
     else:
-        evals = permutations * (2 * d + 1)
-        explainer = shap.explainers.Permutation(predict, masker)
-        results = []
-        for i in range(n):
-            np.random.seed(int(seeds[i]) % 2**32)  # shap draws its orders from numpy's global RNG
-            results.append(
-                explainer(codes[i : i + 1], max_evals=evals, error_bounds=True, silent=True)
-            )
-    values = np.concatenate([_as_3d(np.asarray(r.values, dtype=np.float64), d) for r in results])
-    standard_error = np.zeros_like(values)
-    if chosen == "permutation":
-        spread = [_as_3d(np.asarray(r.error_std, dtype=np.float64), d) for r in results]
-        standard_error = np.concatenate(spread) / np.sqrt(2 * permutations)
-    base = np.asarray(results[0].base_values, dtype=np.float64).reshape(-1) if n else np.zeros(0)
-    output = predict(codes).reshape(n, -1)
-    return ShapValues(values, base, output, standard_error, chosen, evals)
-
-
-def _as_3d(values: np.ndarray, d: int) -> np.ndarray:
-    """shap's (rows, d) or (rows, d, outputs) as (rows, d, outputs)."""
-    return values.reshape(values.shape[0], d, -1)
+        found = permutation_values(
+            game, codes, seeds, permutations=permutations, target_error=target_error
+        )
+        values, output = found.values, found.output
+        standard_error, orders = found.standard_error, found.orders
+    return ShapValues(
+        values,
+        game.base,
+        output,
+        standard_error,
+        orders,
+        chosen,
+        budget(chosen, d, permutations),
+        target_error if chosen == "permutation" else None,
+    )
 
 
 def shap_task(
@@ -147,11 +177,13 @@ def shap_task(
         seeds=rows["seed"],
         estimator=shared["estimator"],
         permutations=shared["permutations"],
+        target_error=shared["target_error"],
     )
     n = len(found.values)
     return {
         "values": found.values,
         "standard_error": found.standard_error,
+        "orders": found.orders,
         "output": found.output,
         "base": np.repeat(found.base[None, :], n, axis=0),
     }

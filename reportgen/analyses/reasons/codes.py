@@ -19,7 +19,12 @@ import numpy as np
 import pandas as pd
 
 from reportgen.analyses.context import SALT_BACKGROUND, SALT_REASON_BACKGROUND, SALT_REASONS
-from reportgen.analyses.explain.shap_explainer import ShapValues, choose_estimator, shap_task
+from reportgen.analyses.explain.shap_explainer import (
+    ShapValues,
+    budget,
+    choose_estimator,
+    shap_task,
+)
 from reportgen.analyses.reasons.families import ReasonFamilies, rank_reasons
 from reportgen.analyses.reasons.proxies import ProxyPair, flagged_features, screen_proxies
 from reportgen.analyses.reasons.reference import MIN_REFERENCE, Reference, reason_reference
@@ -45,6 +50,8 @@ class ReasonSetup:
     estimator: str
     """The policy's SHAP estimator setting (auto, exact or permutation)."""
     permutations: int
+    target_error: float | None
+    """The policy's SHAP early-stopping target (None: every order runs)."""
 
     @property
     def max_reasons(self) -> int:
@@ -56,7 +63,7 @@ class ReasonSetup:
 
     def evals_per_row(self, d: int) -> int:
         """Coalitions evaluated per explained row (as the global SHAP result records them)."""
-        return 2**d if self.chosen_estimator(d) == "exact" else self.permutations * (2 * d + 1)
+        return budget(self.chosen_estimator(d), d, self.permutations)
 
 
 def applicant_seeds(seed: int, ids: Sequence[str] | np.ndarray) -> np.ndarray:
@@ -130,6 +137,7 @@ def reason_setup(
         proxies=tuple(proxies),
         estimator=policy.explanations.shap.estimator,
         permutations=spec.permutations or policy.explanations.shap.permutations,
+        target_error=policy.explanations.shap.target_error,
     )
 
 
@@ -172,9 +180,15 @@ def explain_reasons(
         "background": setup.reference.background,
         "estimator": setup.estimator,
         "permutations": setup.permutations,
+        "target_error": setup.target_error,
     }
     found = runner.map(shap_task, shared, {"codes": codes, "seed": seeds})
-    shap = ShapValues.from_rows(found, estimator=setup.estimator, permutations=setup.permutations)
+    shap = ShapValues.from_rows(
+        found,
+        estimator=setup.estimator,
+        permutations=setup.permutations,
+        target_error=setup.target_error,
+    )
     explained = shap.select(np.full(n, setup.adverse, dtype=np.int64))
     totals = setup.families.totals(explained.values)
     return Reasons(

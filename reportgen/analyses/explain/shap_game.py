@@ -1,0 +1,79 @@
+"""The interventional coalition game both SHAP estimators play, vectorised across rows.
+
+A coalition S of raw features, for explained row x and background row z, is the row that takes
+x's values on S and z's elsewhere; the game's value v(S) is the model's output averaged over the
+background rows. Where x and z agree on a feature, toggling it changes nothing, so the model is
+only called for the distinct rows: for a pair (x, z), the coalition matters only through its
+part inside D = {features where x differs from z}; the empty part is z itself, the full part is x
+itself, and both of those outputs are known from one call each. The estimators rely on this to
+call the model on fewer rows, with exactly the values a full evaluation would give.
+
+Every reduction here adds its terms in one fixed order per row (background rows one by one), so a
+row's numbers never depend on the other rows computed with it or on how the work is chunked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from reportgen.inputs.models import ModelAdapter
+
+MEMORY_LIMIT = 2**24
+"""Array elements (8 bytes each) one chunk of work may hold at a time: about 128 MB per array
+family, a few hundred MB at most in all."""
+
+
+@dataclass(frozen=True)
+class Game:
+    """A model against a background: what every coalition is averaged over."""
+
+    model: ModelAdapter
+    background: np.ndarray
+    """(b, d) coded background rows."""
+    background_outputs: np.ndarray
+    """(b, k) the model's outputs on them."""
+
+    @classmethod
+    def of(cls, model: ModelAdapter, background: np.ndarray) -> Game:
+        background = np.asarray(background, dtype=np.float64)
+        return cls(model, background, outputs(model, background))
+
+    @property
+    def base(self) -> np.ndarray:
+        """(k,) E[f] over the background: the value of the empty coalition."""
+        return background_mean(self.background_outputs)
+
+
+def outputs(model: ModelAdapter, codes: np.ndarray) -> np.ndarray:
+    """The model's outputs on ``codes`` as (n, k), k = 1 for regressors."""
+    return model.predict_codes(codes).reshape(len(codes), model.n_outputs)
+
+
+def differs(codes: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """(n, b, d): where each explained row differs from each background row.
+
+    Equality is exact: a feature that differs by any amount is a player (shap's masker treats
+    values within ``np.isclose`` as equal instead).
+    """
+    return np.not_equal(codes[:, None, :], background[None, :, :])
+
+
+def add_rows(total: np.ndarray, values: np.ndarray) -> None:
+    """Add ``values`` (b, ...) into ``total`` (...) background row by background row."""
+    for part in values:
+        total += part
+
+
+def background_mean(values: np.ndarray) -> np.ndarray:
+    """Mean over the leading (background) axis, adding the background rows one by one."""
+    total = np.zeros(values.shape[1:])
+    add_rows(total, values)
+    return total / len(values)
+
+
+def chunks(n: int, size: int) -> list[slice]:
+    """Consecutive slices of at most ``size`` (at least 1) covering range(n)."""
+    size = max(1, size)
+    return [slice(start, min(n, start + size)) for start in range(0, n, size)]
