@@ -12,7 +12,6 @@ _EXTRA_OF = {
     "opendp": "privacy",
     "captum": "torch",
     "shap": "explain",
-    "lime": "explain",
     "sklearn": "explain",
     "scipy": "explain",
     "skimage": "imaging",

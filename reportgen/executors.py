@@ -117,7 +117,7 @@ def warm(threads: int, pause: float = 0.0) -> int:
     """Make a worker ready: its torch threads set, the explainer libraries imported and shap's
     compiled code built (a first shap call compiles it, about 5 s), once per worker."""
     _limit_threads(threads)
-    for module in ("lime.lime_tabular", "sklearn.inspection", "captum.attr"):
+    for module in ("scipy.stats", "sklearn.inspection", "captum.attr"):
         require(module)
     shap = require("shap")
     tiny = np.zeros((2, 2))
