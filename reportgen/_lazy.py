@@ -10,8 +10,6 @@ from reportgen.errors import MissingDependencyError
 _EXTRA_OF = {
     "torch": "torch",
     "opendp": "privacy",
-    "captum": "torch",
-    "lime": "explain",
     "sklearn": "explain",
     "scipy": "explain",
     "skimage": "imaging",

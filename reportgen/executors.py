@@ -117,7 +117,7 @@ def warm(threads: int, pause: float = 0.0) -> int:
     """Make a worker ready: its torch threads set and the explainer libraries imported, once
     per worker."""
     _limit_threads(threads)
-    for module in ("lime.lime_tabular", "sklearn.inspection", "captum.attr"):
+    for module in ("scipy.stats", "sklearn.metrics"):
         require(module)
     time.sleep(pause)  # holds the worker so the pool hands the next warm-up to another one
     return os.getpid()

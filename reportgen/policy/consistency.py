@@ -22,7 +22,7 @@ Problem = tuple[tuple[int | str, ...], str]
 # Bytes per element of the largest arrays a step builds at once (float64 rows plus masks).
 _REMOVAL_BYTES = 17  # per (instance, order, step, feature): deletion + insertion rows and a mask
 _FAITHFULNESS_BYTES = 24  # per (instance, subset, feature): random keys, mask and perturbed rows
-_LIME_BYTES = 48  # per (sample, feature): lime's samples, their inverse, scaled copy, distances
+_LIME_BYTES = 48  # per (sample, feature) of a case: draws, binary copy, centred copies, temporaries
 
 
 def cross_key_problems(policy: Policy, *, memory_budget: int | None = None) -> list[Problem]:

@@ -279,7 +279,7 @@ class ShapSpec(_Strict):
 
 
 class LimeSpec(_Strict):
-    """LIME settings (tabular explainer over raw features)."""
+    """LIME settings (lime's tabular method over raw features, with quartile bins)."""
 
     num_samples: int = Field(
         default=5000, ge=100, le=200_000, description="Perturbed samples per case."
