@@ -4,11 +4,12 @@ Run:  .venv/bin/python bench/bench_adapter.py [--rows N] [--threads T] [--batch-
           [--repeats R]
 
 For the credit and medical example models it prints, at each batch size (rows per call), the
-rows per second of ``adapter.predict_codes`` (coded raw features in, float64 probabilities out:
-padding to ROW_BLOCK rows, encoding, the forward pass, softmax, float64 conversion, row
-renormalisation, finiteness check, the adapter's own batching) and of the bare TorchScript
-module on an already encoded tensor under ``torch.inference_mode``, and the adapter's overhead
-(its time over the network's, minus one). Both run with ``--threads`` torch threads: the
+rows per second of the bare TorchScript module on an already encoded tensor under
+``torch.inference_mode``, of ``adapter.predict_codes`` (coded raw features in, float64
+probabilities out: padding to ROW_BLOCK rows, encoding, the forward pass, softmax, float64
+conversion, row renormalisation, finiteness check, the adapter's own batching) and of
+``adapter.predict_inputs`` (the same from rows already encoded, the path the SHAP estimators
+take), each with its overhead (its time over the network's, minus one). Both run with ``--threads`` torch threads: the
 analyses run torch single-threaded (``reportgen.engine.one_torch_thread``), hence the default 1.
 Each figure is the best of ``--repeats`` passes over ``--rows`` rows (a shared machine makes
 single runs noisy). 300 and about 2,200 rows are the sizes the analyses ask for most.
@@ -55,28 +56,40 @@ def bench(name: str, rows: int, sizes: list[int], repeats: int) -> None:
         f"{rows:,d} rows, {torch.get_num_threads()} torch thread(s), "
         f"adapter batch_size {adapter.batch_size}"
     )
-    print(f"  {'rows/call':>9} {'adapter rows/s':>15} {'network rows/s':>15} {'overhead':>9}")
+    print(
+        f"  {'rows/call':>9} {'network rows/s':>15} {'codes rows/s':>15} {'overhead':>9}"
+        f" {'inputs rows/s':>15} {'overhead':>9}"
+    )
+    inputs = adapter.model_inputs(codes)
     for size in sizes:
-        ours, bare = rates(adapter, network, codes, encoded, size, repeats)
-        print(f"  {size:>9,d} {ours:>15,.0f} {bare:>15,.0f} {100 * (bare / ours - 1):>8.1f}%")
+        bare, ours, mixed = rates(adapter, network, codes, inputs, encoded, size, repeats)
+        print(
+            f"  {size:>9,d} {bare:>15,.0f} {ours:>15,.0f} {100 * (bare / ours - 1):>8.1f}%"
+            f" {mixed:>15,.0f} {100 * (bare / mixed - 1):>8.1f}%"
+        )
 
 
-def rates(adapter, network, codes, encoded, size: int, repeats: int) -> tuple[float, float]:
-    """Rows per second through the adapter and through the bare network, ``size`` rows a call."""
+def rates(adapter, network, codes, inputs, encoded, size: int, repeats: int) -> tuple[float, ...]:
+    """Rows per second through the bare network, through the adapter from coded rows
+    (``predict_codes``: encoding included) and from rows already encoded (``predict_inputs``,
+    what the SHAP estimators send: they mix encoded rows), ``size`` rows a call."""
     starts = range(0, len(codes), size)
-
-    def through_adapter() -> None:
-        for i in starts:
-            adapter.predict_codes(codes[i : i + size])
 
     def through_network() -> None:
         with torch.inference_mode():
             for i in starts:
                 network(encoded[i : i + size])
 
-    return (
-        best_rate(len(codes), through_adapter, repeats),
-        best_rate(len(codes), through_network, repeats),
+    def from_codes() -> None:
+        for i in starts:
+            adapter.predict_codes(codes[i : i + size])
+
+    def from_inputs() -> None:
+        for i in starts:
+            adapter.predict_inputs(inputs[i : i + size])
+
+    return tuple(
+        best_rate(len(codes), call, repeats) for call in (through_network, from_codes, from_inputs)
     )
 
 

@@ -16,7 +16,9 @@ import pickle
 import re
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -118,17 +120,43 @@ class ModelAdapter(ABC):
             ModelCallError: the model raised, or returned an output of the wrong shape.
             NonFiniteOutput: the model returned NaN or infinity for some rows.
         """
+        return self._predict(codes, self._predict_batch)
+
+    def model_inputs(self, codes: np.ndarray) -> np.ndarray:
+        """Coded rows (n, d) as the matrix the model itself consumes (n, p): a torch network's
+        encoded input; the codes themselves for models that take raw features.
+
+        Each input column belongs to one raw feature (:attr:`input_features`) and is a function
+        of that feature's code alone, so a row that mixes the features of two rows can be built
+        from their inputs directly: what explainers that build many such rows do, to send them
+        to :meth:`predict_inputs` without encoding each one again.
+        """
+        return np.asarray(codes, dtype=np.float64)
+
+    @property
+    def input_features(self) -> np.ndarray:
+        """(p,) the raw feature each column of :meth:`model_inputs` belongs to."""
+        return np.arange(len(self.codec.names))
+
+    def predict_inputs(self, inputs: np.ndarray) -> np.ndarray:
+        """:meth:`predict_codes` of rows given as :meth:`model_inputs`: the same outputs, bit for
+        bit, batched, padded, checked and metered the same way."""
+        return self._predict(inputs, self._predict_inputs_batch)
+
+    def _predict(self, rows: np.ndarray, batch: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
         start = time.perf_counter()
-        n, step = len(codes), self.batch_size
+        n, step = len(rows), self.batch_size
         if n <= step:
             out = (
-                self._call(codes) if n else np.empty((0, self.n_outputs) if self.classes else (0,))
+                self._call(rows, batch)
+                if n
+                else np.empty((0, self.n_outputs) if self.classes else (0,))
             )
             calls = int(n > 0)
         else:
             out = np.empty((n, self.n_outputs) if self.classes else (n,))
             for i in range(0, n, step):
-                out[i : i + step] = self._call(codes[i : i + step])
+                out[i : i + step] = self._call(rows[i : i + step], batch)
             calls = -(-n // step)
         self.meter.rows += n
         self.meter.calls += calls
@@ -138,7 +166,7 @@ class ModelAdapter(ABC):
             raise NonFiniteOutput(self.name, np.logical_not(finite))
         return np.ascontiguousarray(out)
 
-    def _call(self, codes: np.ndarray) -> np.ndarray:
+    def _call(self, codes: np.ndarray, batch: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
         """One batch through the model; its own failures become one-sentence errors.
 
         The batch is padded (with copies of its last row) to a multiple of ``ROW_BLOCK`` rows:
@@ -154,7 +182,7 @@ class ModelAdapter(ABC):
             padded[:n] = codes
             padded[n:] = codes[-1]
         try:
-            out = self._predict_batch(padded)[:n]
+            out = batch(padded)[:n]
         except Exception as exc:  # the model is foreign code: any failure is reported as its own
             raise ModelCallError(
                 f"model '{self.name}' failed on a batch of {n} row(s): {model_error_summary(exc)}"
@@ -170,6 +198,10 @@ class ModelAdapter(ABC):
 
     @abstractmethod
     def _predict_batch(self, codes: np.ndarray) -> np.ndarray: ...
+
+    def _predict_inputs_batch(self, inputs: np.ndarray) -> np.ndarray:
+        """One padded batch of :meth:`model_inputs` rows (models on raw features: the codes)."""
+        return self._predict_batch(inputs)
 
 
 class TorchAdapter(ModelAdapter):
@@ -202,16 +234,27 @@ class TorchAdapter(ModelAdapter):
         return float(require("torch").finfo(self._dtype).eps)
 
     def encode(self, codes: np.ndarray) -> Any:
-        """Coded raw features (n, d) -> the encoded tensor the network takes, in its dtype (a
-        float32 network's input is encoded as float32 directly: the same single rounding)."""
-        torch = require("torch")
-        direct = np.float32 if self._dtype == torch.float32 else np.float64
-        return torch.from_numpy(self._pre.encode(codes, dtype=direct)).to(self._dtype)
+        """Coded raw features (n, d) -> the encoded tensor the network takes, in its dtype."""
+        return require("torch").from_numpy(self.model_inputs(codes)).to(self._dtype)
+
+    def model_inputs(self, codes: np.ndarray) -> np.ndarray:
+        """The encoded matrix, as NumPy (a float32 network's input is encoded as float32
+        directly: the same single rounding)."""
+        direct = np.float32 if self._dtype == require("torch").float32 else np.float64
+        return self._pre.encode(codes, dtype=direct)
+
+    @cached_property
+    def input_features(self) -> np.ndarray:
+        widths = [cols.stop - cols.start for _, cols in self._pre.groups]
+        return np.repeat(np.arange(len(widths)), widths)
 
     def _predict_batch(self, codes: np.ndarray) -> np.ndarray:
+        return self._predict_inputs_batch(self.model_inputs(codes))
+
+    def _predict_inputs_batch(self, inputs: np.ndarray) -> np.ndarray:
         torch = require("torch")
         with torch.inference_mode():
-            encoded = self.encode(codes)
+            encoded = torch.from_numpy(inputs).to(self._dtype)
             if self.task == "regression":
                 return self.outputs(encoded).to(torch.float64).numpy()
             by_class = self._by_class(encoded).to(torch.float64).numpy()

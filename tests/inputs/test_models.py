@@ -273,3 +273,42 @@ def test_encoding_matches_scikit_learns_scaler_and_one_hot_encoder():
     codes[5, 2] = 2.0  # "size" has two levels
     with pytest.raises(InputError, match="not the index of one of its levels"):
         pre.encode(codes)
+
+
+def test_rows_mixed_in_input_space_predict_as_the_coded_rows_they_encode() -> None:
+    """Explainers build coalition rows from encoded rows (``model_inputs``); each input column
+    depends on one raw feature, so mixing inputs by ``input_features`` is encoding the mixed
+    codes, and ``predict_inputs`` gives ``predict_codes``'s outputs bit for bit."""
+    inputs = resolve_inputs(load_policy(ROOT / "policies" / "credit.yaml"))
+    model = inputs.models[0].adapter
+    codes = model.codec.to_codes(inputs.evaluation.frame)[:300]
+    groups = model.preprocessing.groups
+    assert len(model.input_features) == groups[-1][1].stop
+    for j, (_, columns) in enumerate(groups):
+        assert set(model.input_features[columns]) == {j}
+    rng = np.random.default_rng(0)
+    on = rng.random(codes.shape) < 0.5
+    other = codes[rng.permutation(len(codes))]
+    mixed_codes = np.where(on, codes, other)
+    inputs_x, inputs_z = model.model_inputs(codes), model.model_inputs(other)
+    mixed_inputs = np.where(on[:, model.input_features], inputs_x, inputs_z)
+    np.testing.assert_array_equal(mixed_inputs, model.model_inputs(mixed_codes))
+    before = model.meter.snapshot()
+    np.testing.assert_array_equal(
+        model.predict_inputs(mixed_inputs), model.predict_codes(mixed_codes)
+    )
+    assert model.meter.since(before).rows == 600  # both paths are metered
+
+
+def test_models_on_raw_features_take_their_codes_as_inputs(tmp_path) -> None:
+    train = _frame("reference.csv")
+    estimator = _pipeline(LogisticRegression(max_iter=500)).fit(
+        train[NUMERIC + CATEGORICAL], train["creditability"]
+    )
+    sio.dump(estimator, tmp_path / "model.skops")
+    inputs = resolve_inputs(load_policy(_policy(tmp_path, tmp_path / "model.skops")))
+    model = inputs.models[0].adapter
+    codes = model.codec.to_codes(inputs.evaluation.frame)
+    np.testing.assert_array_equal(model.model_inputs(codes), codes)
+    np.testing.assert_array_equal(model.input_features, np.arange(codes.shape[1]))
+    np.testing.assert_array_equal(model.predict_inputs(codes), model.predict_codes(codes))

@@ -59,7 +59,8 @@ def _coalition_outputs(
     new = (seen == coalitions) & (coalitions > 0) & (coalitions < differing[..., None])
     row, bg, coalition = np.nonzero(new)
     table = np.zeros((len(x), len(z), 2**d, k))
-    table[row, bg, coalition] = outputs(game.model, np.where(members[coalition], x[row], z[bg]))
+    x_inputs, z_inputs = game.model.model_inputs(x), game.background_inputs[block]
+    table[row, bg, coalition] = game.coalitions(members[coalition], x_inputs[row], z_inputs[bg])
     pairs = np.indices(differing.shape)
     table[pairs[0], pairs[1], differing] = fx[:, None, :]  # every differing feature of x: x
     table[:, :, 0] = fz[None, :, :]  # none: the background row itself

@@ -8,6 +8,12 @@ part inside D = {features where x differs from z}; the empty part is z itself, t
 itself, and both of those outputs are known from one call each. The estimators rely on this to
 call the model on fewer rows, with exactly the values a full evaluation would give.
 
+Coalition rows are built in the model's own input space (:meth:`ModelAdapter.model_inputs`: a
+torch network's encoded columns), from the explained and background rows encoded once: each input
+column depends on one raw feature only, so this is the very matrix encoding each coalition would
+give, without encoding millions of rows again (for the example networks, encoding cost as much
+as the forward pass itself).
+
 Every reduction here adds its terms in one fixed order per row (background rows one by one), so a
 row's numbers never depend on the other rows computed with it or on how the work is chunked.
 """
@@ -34,11 +40,20 @@ class Game:
     """(b, d) coded background rows."""
     background_outputs: np.ndarray
     """(b, k) the model's outputs on them."""
+    background_inputs: np.ndarray
+    """(b, p) the background rows as the model's inputs."""
 
     @classmethod
     def of(cls, model: ModelAdapter, background: np.ndarray) -> Game:
         background = np.asarray(background, dtype=np.float64)
-        return cls(model, background, outputs(model, background))
+        return cls(model, background, outputs(model, background), model.model_inputs(background))
+
+    def coalitions(self, on: np.ndarray, x_inputs: np.ndarray, z_inputs: np.ndarray) -> np.ndarray:
+        """(m, k) the outputs of m coalition rows: row i takes ``x_inputs[i]``'s columns for the
+        features ``on[i]`` (m, d) holds and ``z_inputs[i]``'s for the others."""
+        columns = on[:, self.model.input_features]
+        found = self.model.predict_inputs(np.where(columns, x_inputs, z_inputs))
+        return found.reshape(len(on), self.model.n_outputs)
 
     @property
     def base(self) -> np.ndarray:

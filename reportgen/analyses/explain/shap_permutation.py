@@ -75,6 +75,7 @@ def _explain(
     varying = np.any(differing, axis=1)
     planned = np.where(np.any(varying, axis=1), budget // (2 * varying.sum(axis=1) + 1), 0)
     found.output[part] = fx = outputs(game.model, x)
+    x_inputs = game.model.model_inputs(x)
     orders = [_Orders(int(seed), row) for seed, row in zip(seeds, varying, strict=True)]
     # Contributions are summed relative to each row's first one, so a value that never varies
     # has a spread of exactly zero.
@@ -91,7 +92,7 @@ def _explain(
         drawn = np.concatenate([orders[i].draw(int(take[i])) for i in np.flatnonzero(active)])
         for block in chunks(len(unit_row), MEMORY_LIMIT // per_unit):
             rows = unit_row[block]
-            passes = _passes(game, x, fx, differing, rows, drawn[block])  # (units, 2, d, k)
+            passes = _passes(game, x_inputs, fx, differing, rows, drawn[block])  # (units, 2, d, k)
             shift[rows[first[block]]] = passes[first[block], 0]
             centred = (passes - shift[rows][:, None]).reshape(-1, d, k)
             np.add.at(total, np.repeat(rows, 2), centred)  # in order: forward, reverse, next
@@ -126,7 +127,7 @@ class _Orders:
 
 def _passes(
     game: Game,
-    x: np.ndarray,
+    x_inputs: np.ndarray,
     fx: np.ndarray,
     differing: np.ndarray,
     rows: np.ndarray,
@@ -150,8 +151,8 @@ def _passes(
     position = np.argsort(orders, axis=1)
     switched = position[:, None, :] <= np.arange(d)[None, :, None]  # (units, step, feature)
     on = switched[unit[ask], t[ask]]
-    xs, zs = x[rows[unit[ask]]], z[bg[ask]]
-    found = outputs(game.model, np.concatenate([np.where(on, xs, zs), np.where(on, zs, xs)]))
+    xs, zs = x_inputs[rows[unit[ask]]], game.background_inputs[bg[ask]]
+    found = np.concatenate([game.coalitions(on, xs, zs), game.coalitions(on, zs, xs)])
     starts = np.ones(len(unit), dtype=bool)
     starts[1:] = (unit[1:] != unit[:-1]) | (bg[1:] != bg[:-1])
     at_x, at_z = fx[rows[unit]], fz[bg]
