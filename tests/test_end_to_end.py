@@ -135,7 +135,7 @@ def test_results_record_costs_hashes_and_additivity(quick_credit, tmp_path):
     import hashlib
 
     assert doc["models"][0]["sha256"] == hashlib.sha256(model_file.read_bytes()).hexdigest()
-    assert {"shap", "lime", "torch", "numpy"} <= set(doc["run"]["libraries"])
+    assert {"torch", "numpy", "scipy", "scikit-learn"} <= set(doc["run"]["libraries"])
 
 
 def test_render_reproduces_the_published_html_from_results_alone(quick_credit, tmp_path):

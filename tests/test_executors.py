@@ -31,7 +31,10 @@ from reportgen.results import ResultDocument, canonical_json
 from tests.conftest import ROOT, policy_with
 from tests.test_gates_end_to_end import LENIENT_CHECKS
 
-EXECUTION = {"created_at", "wall_seconds", "model_seconds", "model_calls", "executor"}
+EXECUTION = {"created_at", "wall_seconds", "model_seconds", "model_calls", "model_rows", "executor"}
+"""Fields that describe the execution. ``model_rows`` is among them: each shard evaluates the
+model on its own copy of the setup rows (a SHAP background's outputs, permutation importance's
+baseline score), so cutting the work into more shards honestly costs a few more model rows."""
 
 
 def comparable(doc: ResultDocument) -> Any:
@@ -98,7 +101,7 @@ def test_cutting_the_work_into_shards_changes_no_number(setup, monkeypatch) -> N
     sharded = compute(policy, keys)
     assert sharded.run.executor == "in-process (7 shards)"
     assert comparable(sharded) == comparable(reference)
-    assert _rows(sharded) == _rows(reference) and _rows(reference) > 0
+    assert _rows(sharded) >= _rows(reference) > 0  # the same work plus each shard's setup
 
 
 def _rows(doc: ResultDocument) -> int:
@@ -111,7 +114,7 @@ def test_workers_in_other_processes_give_the_same_numbers(setup, executor) -> No
     elsewhere = compute(policy, keys, executor)
     assert elsewhere.run.executor == f"{executor} ({os.cpu_count()} workers)"
     assert comparable(elsewhere) == comparable(reference)
-    assert _rows(elsewhere) == _rows(reference)  # workers' model costs are counted here
+    assert _rows(elsewhere) >= _rows(reference)  # workers' model costs are counted here
 
 
 def test_an_unknown_scheduler_address_is_one_sentence(setup) -> None:
