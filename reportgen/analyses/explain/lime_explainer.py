@@ -111,10 +111,11 @@ def weighted_ridge(
         constant.
     """
     total = weights.sum(axis=1)
-    x_mean = (x * weights[..., None]).sum(axis=1) / total[:, None]
+    x_mean = np.matmul(weights[:, None, :], x)[:, 0] / total[:, None]
     y_mean = (y * weights).sum(axis=1) / total
     root = np.sqrt(weights)
-    xs = (x - x_mean[:, None, :]) * root[..., None]
+    xs = x - x_mean[:, None, :]
+    xs *= root[..., None]
     ys = (y - y_mean[:, None]) * root
     gram = np.matmul(xs.transpose(0, 2, 1), xs)
     diagonal = np.arange(x.shape[2])
