@@ -2,9 +2,10 @@
 
 explain_lime is lime's tabular method (quartile bins, coded categorical levels, every feature
 kept) run for many cases at once. Fed the same neighbourhood, lime must give the same weights,
-intercept, R^2 and rule texts; our sampler must draw lime's own samples from the same seed
-(except in a bin that holds one value, where lime writes a standardised bound instead of that
-value; see lime_sampling.py); and the batching must not change a case's bits.
+intercept, R^2 and rule texts; our sampler must draw lime's own bins and levels from the same
+seed, and lime's values inside them to within rounding (except in a bin that holds one value,
+where lime writes a standardised bound instead of that value; see lime_sampling.py); and the
+batching must not change a case's bits.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import numpy as np
 import pytest
 import torch
 from lime.lime_tabular import LimeTabularExplainer
+from scipy.stats import truncnorm
 
 from reportgen.analyses.context import SALT_OF_METHOD, ModelData
 from reportgen.analyses.explain import explain_lime, lime_explainer
-from reportgen.analyses.explain.lime_sampling import LimeStatistics
+from reportgen.analyses.explain.lime_sampling import Binned, BinTable, LimeStatistics
 from reportgen.inputs import resolve_inputs
 from reportgen.inputs.codec import Feature, FeatureCodec
 from reportgen.inputs.models import ModelAdapter
@@ -27,6 +29,8 @@ from tests.analyses.toy_models import D, FunctionModel, linear_torch, trained_ml
 from tests.conftest import ROOT
 
 TOLERANCE = 1e-8  # the batched normal equations against scikit-learn's Ridge, per number
+QUANTILE_TOLERANCE = 1e-14  # our truncated normal quantile against scipy's, in standard units
+DRAW_TOLERANCE = 1e-13  # a value drawn in a bin against lime's, in the bin's standard deviations
 SAMPLES = 600
 LEVELS = ("red", "green", "blue", "grey")
 
@@ -172,6 +176,9 @@ def test_on_the_credit_model_lime_fits_the_same_local_model(credit) -> None:
 
 
 def test_our_draws_are_lime_draws_except_the_value_of_a_one_value_bin(credit) -> None:
+    """The bins and levels are lime's own, bit for bit; the values inside a bin are lime's
+    truncated normals to DRAW_TOLERANCE of the bin's standard deviation (the quantile is
+    computed here, not by scipy, so the last bits may differ)."""
     model, reference, rows, _, seeds = credit
     stats = LimeStatistics.of(reference, model.codec.categorical_indices)
     narrow = [
@@ -184,18 +191,47 @@ def test_our_draws_are_lime_draws_except_the_value_of_a_one_value_bin(credit) ->
             model, reference, int(seeds[i])
         )._LimeTabularExplainer__data_inverse(row, SAMPLES)
         np.testing.assert_array_equal(binary[0], lime_binary)
-        same = np.ones(samples.shape, dtype=bool)
-        for j in narrow:
-            bins = stats.binned[j]
+        np.testing.assert_array_equal(samples[0], lime_samples[0])
+        categorical = model.codec.categorical_indices
+        np.testing.assert_array_equal(samples[:, categorical], lime_samples[:, categorical])
+        for j, bins in stats.binned.items():
             drawn = bins.bin_of(samples[1:, j])
             one_value = ~bins.spread[drawn]
-            assert one_value.any()
+            assert one_value.any() == (j in narrow)
             np.testing.assert_array_equal(samples[1:, j][one_value], bins.lows[drawn][one_value])
             np.testing.assert_array_equal(  # lime: the bound in standard units, not the value
                 lime_samples[1:, j][one_value], bins.z_lows[drawn][one_value]
             )
-            same[1:, j] = ~one_value
-        np.testing.assert_array_equal(samples[same], lime_samples[same])
+            inside = ~one_value
+            error = np.abs(samples[1:, j][inside] - lime_samples[1:, j][inside])
+            assert np.all(error <= DRAW_TOLERANCE * bins.stds[drawn][inside]), j
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [
+        (-3, -1),
+        (-1, 2),
+        (0.5, 4),
+        (-8, -6),
+        (5, 9),
+        (-1e11, 0),
+        (0, 1e11),
+        (-12, 12),
+        (1, 1 + 1e-7),
+    ],
+)
+def test_our_truncated_normal_quantile_is_scipys(bounds: tuple[float, float]) -> None:
+    """Left tail, right tail, across the mean, far tails, a bin of ~0 spread (lime's 1e-11
+    standard deviation) and a bin barely wider than one value, down to u = 0 and up to the
+    largest double below 1."""
+    a, b = bounds
+    table = BinTable.of(
+        [Binned(np.zeros(0), np.array([a]), np.array([b]), np.zeros(1), np.ones(1))]
+    )
+    u = np.concatenate([np.random.default_rng(0).random(2000), [0.0, 2**-53, 0.5, 1 - 2**-53]])
+    ours = table.values(np.zeros(len(u), dtype=np.int64), u)
+    np.testing.assert_allclose(ours, truncnorm.ppf(u, a, b), rtol=0, atol=QUANTILE_TOLERANCE)
 
 
 def test_our_sampler_has_lime_marginals() -> None:

@@ -11,12 +11,16 @@ discretizer, written out so that many cases can be explained together (lime_expl
   from a normal truncated to the bin (lime's ``undiscretize``); the first sample is the case;
 - the interpretable representation is binary: 1 where a sample lies in the case's bin or level.
 
-With the same seed, the draws are lime's own, bit for bit, with one exception: where a bin holds
-a single value (its lower and upper bounds are equal, as in a count whose lowest quartile is its
-minimum), lime writes that bin's standardised bound, (min - mean) / std, about 0, into the sample
-instead of the value; here the sample gets the bin's value, so the model is never asked about a
-value outside the bin (and outside the data) such as 0 existing credits. lime draws nothing for
-such entries, so every other value stays identical to lime's.
+With the same seed, the draws are lime's own: the same uniforms from the same stream, so the
+same bins and levels bit for bit, and the same values inside the bins to rounding (about 1e-14
+of the bin's standard deviation; tests/analyses/test_lime_oracle.py), because the truncated
+normal's quantile is computed here for all cases at once (BinTable.values) instead of by scipy
+one case at a time. With one exception: where a bin holds a single value (its lower and upper
+bounds are equal, as in a count whose lowest quartile is its minimum), lime writes that bin's
+standardised bound, (min - mean) / std, about 0, into the sample instead of the value; here the
+sample gets the bin's value, so the model is never asked about a value outside the bin (and
+outside the data) such as 0 existing credits. lime draws nothing for such entries, so every
+other value is lime's.
 """
 
 from __future__ import annotations
@@ -65,18 +69,6 @@ class Binned:
         """Bins lime draws a value in (its truncated normal has room: lower != upper bound)."""
         return self.z_lows != self.z_highs
 
-    def values_in(self, bins: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
-        """A value inside each bin ``bins``: lime's truncated normal at the quantile ``uniforms``
-        (``truncnorm.rvs`` draws exactly so), or the bin's one value where it has no room."""
-        truncnorm = require("scipy.stats").truncnorm
-        values = self.lows[bins]
-        inside = self.spread[bins]
-        b = bins[inside]
-        values[inside] = truncnorm.ppf(
-            uniforms[inside], self.z_lows[b], self.z_highs[b], loc=self.means[b], scale=self.stds[b]
-        )
-        return values
-
     def rules(self, name: str) -> list[str]:
         """lime's rule text of each bin, e.g. "duration <= 12.00", "12.00 < duration <= 24.00"."""
         cuts = self.cuts
@@ -116,23 +108,23 @@ class LimeStatistics:
             frequencies.append(counts / float(counts.sum()))
         return cls(values, frequencies, binned)
 
-    def interpretable(self, row: np.ndarray) -> np.ndarray:
-        """The case's bin (numeric features) or level (categorical) per feature."""
-        row = np.asarray(row, dtype=np.float64)
-        return np.array(
-            [self.binned[j].bin_of(x) if j in self.binned else x for j, x in enumerate(row)],
-            dtype=np.float64,
-        )
+    def interpretable(self, rows: np.ndarray) -> np.ndarray:
+        """(c, d) each case's bin (numeric features) or level (categorical) per feature."""
+        found = np.array(rows, dtype=np.float64)
+        for j, bins in self.binned.items():
+            found[:, j] = bins.bin_of(found[:, j])
+        return found
 
     def sample(
         self, rows: np.ndarray, seeds: np.ndarray, num_samples: int
     ) -> tuple[np.ndarray, np.ndarray]:
         """lime's neighbourhood of each case ``rows[i]``, drawn from ``RandomState(seeds[i])``.
 
-        Each case consumes its own random stream in lime's order (a bin or level per feature,
-        then per numeric feature the uniforms of its truncated normals); the truncated normals
-        of all cases are then computed together by their inverse distribution function, as
-        scipy's ``truncnorm.rvs`` computes them one call at a time.
+        Each case's stream is consumed in lime's order: for each feature in turn, ``choice``
+        draws one uniform per sample and takes the bin or level where the cumulative
+        frequencies first exceed it; then for each numeric feature in turn, one uniform per
+        sample (after the first) whose bin has room, the quantile of its truncated normal.
+        One call per case draws the stream; all the rest is computed for all cases at once.
 
         Returns:
             binary: (c, num_samples, d) 1.0 where a sample shares the case's bin or level (row 0,
@@ -140,22 +132,40 @@ class LimeStatistics:
                 model is asked about, case after case (each case's row 0 is the case).
         """
         c, d = rows.shape
-        drawn = np.empty((c, num_samples, d))
-        uniforms = {j: np.zeros((c, num_samples - 1)) for j in self.binned}
+        m = num_samples
+        numeric = list(self.binned)
+        table = BinTable.of([self.binned[j] for j in numeric])
+        # a bound on the quantiles lime may still draw; the first ``inside.sum()`` are drawn
+        quantiles = len(numeric) * (m - 1)
+        stream = np.empty((c, d * m + quantiles))
+        rng = np.random.RandomState()
         for i, seed in enumerate(seeds):
-            rng = np.random.RandomState(int(seed))
-            for j, (values, shares) in enumerate(zip(self.values, self.frequencies, strict=True)):
-                drawn[i, :, j] = rng.choice(values, size=num_samples, replace=True, p=shares)
-            for j, bins in self.binned.items():
-                inside = bins.spread[drawn[i, 1:, j].astype(np.int64)]
-                uniforms[j][i, inside] = rng.uniform(size=int(inside.sum()))
-        own = np.stack([self.interpretable(row) for row in rows])
-        binary = (drawn == own[:, None, :]).astype(np.float64)
+            rng.seed(int(seed))
+            stream[i] = rng.random_sample(d * m + quantiles)
+        picks = stream[:, : d * m].reshape(c, d, m)
+        drawn = np.empty((c, d, m))  # feature by feature, as the stream is
+        for j, (values, shares) in enumerate(zip(self.values, self.frequencies, strict=True)):
+            cdf = shares.cumsum()  # as RandomState.choice computes its draws
+            cdf /= cdf[-1]
+            # choice's cdf.searchsorted(u, side="right"): how many of cdf are <= u (u < 1)
+            index = np.zeros((c, m), dtype=np.intp)
+            for edge in cdf[:-1]:
+                index += picks[:, j] >= edge
+            np.take(values, index, out=drawn[:, j])
+        own = self.interpretable(rows)[:, :, None]
+        binary = np.ascontiguousarray((drawn == own).transpose(0, 2, 1), dtype=np.float64)
         binary[:, 0] = 1.0
-        for j, bins in self.binned.items():  # lime's undiscretize, all cases at once
-            drawn[:, 1:, j] = bins.values_in(drawn[:, 1:, j].astype(np.int64), uniforms[j])
-        drawn[:, 0] = rows
-        return binary, drawn.reshape(c * num_samples, d)
+        if numeric:  # lime's undiscretize
+            cell = drawn[:, numeric, 1:].astype(np.intp) + table.first[:, None]
+            inside = np.take(table.spread, cell)
+            order = np.cumsum(inside.reshape(c, quantiles), axis=1) - 1
+            np.maximum(order, 0, out=order)
+            uniforms = np.take_along_axis(stream[:, d * m :], order, axis=1)
+            drawn[:, numeric, 1:] = np.where(
+                inside, table.values(cell, uniforms.reshape(cell.shape)), np.take(table.lows, cell)
+            )
+        drawn[:, :, 0] = rows
+        return binary, drawn.transpose(0, 2, 1).reshape(c * m, d)
 
     def rules(self, codec: FeatureCodec, row: np.ndarray) -> dict[int, str]:
         """lime's rule text of each feature for the case ``row``: "purpose=car (new)" or
@@ -186,3 +196,74 @@ def _quartile_bins(column: np.ndarray) -> Binned:
         means=np.array(means),
         stds=np.array(stds),
     )
+
+
+@dataclass(frozen=True)
+class BinTable:
+    """The bins of every numeric feature end to end: feature k's bin b is entry first[k] + b.
+
+    Attributes:
+        below, above: Phi(a) and Phi(-b) of each bin's standardised bounds a and b, and mass the
+            normal's probability between them (computed where it has no cancellation, as scipy's
+            truncnorm computes it).
+    """
+
+    first: np.ndarray
+    lows: np.ndarray
+    means: np.ndarray
+    stds: np.ndarray
+    spread: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    below: np.ndarray
+    above: np.ndarray
+    mass: np.ndarray
+
+    @classmethod
+    def of(cls, binned: list[Binned]) -> BinTable:
+        def joined(field: str) -> np.ndarray:
+            return np.concatenate([np.zeros(0), *(getattr(bins, field) for bins in binned)])
+
+        ndtr = require("scipy.special").ndtr
+        a, b = joined("z_lows"), joined("z_highs")
+        below, above = ndtr(a), ndtr(-b)
+        central = (1.0 - below) - above
+        mass = np.where(b <= 0, ndtr(b) - below, np.where(a > 0, ndtr(-a) - above, central))
+        sizes = [len(bins.lows) for bins in binned]
+        return cls(
+            first=np.cumsum([0, *sizes[:-1]], dtype=np.int64),
+            lows=joined("lows"),
+            means=joined("means"),
+            stds=joined("stds"),
+            spread=a != b,
+            a=a,
+            b=b,
+            below=below,
+            above=above,
+            mass=mass,
+        )
+
+    def values(self, cell: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+        """scipy's ``truncnorm.ppf(uniforms, a, b, loc=mean, scale=std)`` of each bin ``cell``.
+
+        The quantile x of the normal truncated to [a, b] has Phi(x) = Phi(a) + u * mass, or
+        equally Phi(-x) = Phi(-b) + (1 - u) * mass; x is taken from whichever of the two is
+        below 1/2, where ``ndtri`` keeps its relative precision (scipy's upper-tail form).
+        scipy works in logarithms instead, which only matters where Phi(a) and Phi(b) both
+        underflow (both bounds some 38 standard deviations to one side of the mean): a bin's
+        own mean lies inside it, so its bounds never do.
+        """
+        ndtri = require("scipy.special").ndtri
+        mass = np.take(self.mass, cell)
+        lower = uniforms * mass
+        lower += np.take(self.below, cell)
+        upper = 1.0 - uniforms
+        upper *= mass
+        upper += np.take(self.above, cell)
+        x = ndtri(np.minimum(lower, upper))
+        np.negative(x, out=x, where=lower > upper)
+        ends = (lower == 0) | (upper == 0)  # u = 0, or u = 1 - 2^-53 on a bin of no mass
+        x[ends] = np.where(lower[ends] == 0, self.a[cell[ends]], self.b[cell[ends]])
+        x *= np.take(self.stds, cell)
+        x += np.take(self.means, cell)
+        return x
