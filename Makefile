@@ -37,7 +37,7 @@ lint: install
 	$(BIN)/lint-imports
 
 bench: install
-	$(BIN)/python bench/bench_reports.py
+	$(BIN)/python bench/bench_reports.py --baseline bench/baseline-98b47eb.json
 	$(BIN)/python bench/bench_executors.py
 	$(BIN)/python bench/bench_imaging_maps.py
 	$(BIN)/python bench/bench_reason_notices.py
