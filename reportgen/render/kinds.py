@@ -43,6 +43,7 @@ from reportgen.render.section_kind import (
     IMAGE_KINDS,
     ModelContext,
     SectionKind,
+    anchored,
     is_image_model,
     one_each,
 )
@@ -240,11 +241,7 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         heading="Calibration",
         order=22,
         template="_calibration.html",
-        build=one_each(
-            lambda entry, result, model: build_calibration(
-                result, model.anchor, heading=entry.heading, template=entry.template
-            )
-        ),
+        build=anchored(build_calibration),
         explain=calibration_text,
     ),
     SectionKind[ImageMapsResult](
@@ -268,11 +265,7 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         heading="Global importance: SHAP",
         order=30,
         template="_global_shap.html",
-        build=one_each(
-            lambda entry, result, model: build_global_shap(
-                result, model.anchor, heading=entry.heading, template=entry.template
-            )
-        ),
+        build=anchored(build_global_shap),
         explain=shap_text,
     ),
     SectionKind[GlobalGradientsResult](
@@ -280,11 +273,7 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         heading="Global importance: gradients",
         order=35,
         template="_global_gradients.html",
-        build=one_each(
-            lambda entry, result, model: build_global_gradients(
-                result, model.anchor, heading=entry.heading, template=entry.template
-            )
-        ),
+        build=anchored(build_global_gradients),
         explain=gradients_text,
     ),
     SectionKind[PermutationImportanceResult](
@@ -292,11 +281,7 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         heading="Global importance: permutation",
         order=40,
         template="_permutation.html",
-        build=one_each(
-            lambda entry, result, model: build_permutation(
-                result, model.anchor, heading=entry.heading, template=entry.template
-            )
-        ),
+        build=anchored(build_permutation),
         explain=permutation_text,
     ),
     SectionKind[CohortResult](

@@ -79,6 +79,16 @@ def one_each(
     return build
 
 
+def anchored(build_one: Callable[..., SectionView]) -> Build[R]:
+    """A builder that makes one section per result from the result and the model's anchor:
+    ``build_one(result, anchor, heading=..., template=...)``."""
+    return one_each(
+        lambda entry, result, model: build_one(
+            result, model.anchor, heading=entry.heading, template=entry.template
+        )
+    )
+
+
 def is_image_model(model: ModelContext) -> bool:
     """Whether the model explains images: it has a result only an image model has."""
     return any(r.kind in IMAGE_KINDS for r in model.results)
