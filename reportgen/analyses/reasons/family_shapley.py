@@ -22,7 +22,8 @@ import numpy as np
 from reportgen.inputs.models import ModelAdapter
 
 ROWS_PER_CALL = 262_144
-"""Coalition rows built and sent to the model at once (bounds memory: rows x features x 8 B)."""
+"""Coalition rows built and sent to the model at once (bounds memory: rows x model inputs x 8 B
+at most)."""
 
 
 def family_shapley(
@@ -41,10 +42,15 @@ def family_shapley(
         output: the model output (class column) explained.
     """
     n_groups = len(groups)
-    masks = _coalition_masks(groups, codes.shape[1])
+    # coalitions are mixed in the model's input space (one encoding per row, not per coalition)
+    masks = _coalition_masks(groups, codes.shape[1])[:, model.input_features]
     weights = _shapley_weights(n_groups)
+    background = model.model_inputs(background)
     return np.stack(
-        [_one_row(model, row, background, masks, weights, output) for row in codes]
+        [
+            _one_row(model, row, background, masks, weights, output)
+            for row in model.model_inputs(codes)
+        ]
     ).reshape(len(codes), n_groups)
 
 
@@ -81,7 +87,7 @@ def _one_row(
     for start in range(0, len(masks), per_call):
         chunk = masks[start : start + per_call]
         mixed = np.where(chunk[:, None, :], row[None, None, :], background[None, :, :])
-        out = model.predict_codes(mixed.reshape(-1, row.shape[0]))
+        out = model.predict_inputs(mixed.reshape(-1, row.shape[0]))
         values[start : start + len(chunk)] = out.reshape(len(chunk), b, -1)[:, :, output].mean(1)
     n_groups = len(weights)
     coalitions = np.arange(len(masks))
