@@ -1,6 +1,7 @@
 """Exact interventional Shapley values: every one of the 2^d coalitions, Shapley-weighted.
 
-The same values as shap's ExactExplainer, computed for many rows at once: for each (row,
+The same values as shap's ExactExplainer, computed for many rows at once (players are single
+features, or groups of features such as reason families): for each (row,
 background row) pair the model is called only on the coalitions that differ from that pair's
 others (those inside the features where the two rows differ, neither empty nor full; see
 :mod:`~reportgen.analyses.explain.shap_game`), all pairs of a chunk in one batched call.
@@ -9,6 +10,7 @@ others (those inside the features where the two rows differ, neither empty nor f
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -22,12 +24,22 @@ from reportgen.analyses.explain.shap_game import (
 )
 
 
-def exact_values(game: Game, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Exact SHAP values (n, d, k) of the coded rows, and the model's outputs on them (n, k)."""
-    n, d = codes.shape
+def exact_values(
+    game: Game, codes: np.ndarray, players: Sequence[np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact SHAP values (n, G, k) of the coded rows, and the model's outputs on them (n, k).
+
+    Args:
+        players: disjoint arrays of feature indices covering the features, each one player
+            (e.g. the reason families); None: every feature its own player (G = d).
+    """
+    n = len(codes)
     b, k = game.background_outputs.shape
+    owned = _membership(players, codes.shape[1])  # (G, d)
+    d = len(owned)
     coalitions = np.arange(2**d)
     members = (coalitions[:, None] >> np.arange(d)) & 1 == 1
+    features = (members.astype(np.int64) @ owned.astype(np.int64)) > 0  # (2^G, d raw features)
     per_pair = 2**d * (d + 3 * k + 3)  # elements one (row, background row) pair holds
     rows_at_once = MEMORY_LIMIT // (b * per_pair)
     background_at_once = b if rows_at_once else MEMORY_LIMIT // per_pair
@@ -38,9 +50,20 @@ def exact_values(game: Game, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]
         output[part] = fx = outputs(game.model, x)
         total = np.zeros((len(x), 2**d, k))
         for block in chunks(b, background_at_once):
-            add_rows(total, _coalition_outputs(game, x, fx, block, coalitions, members))
+            found = _coalition_outputs(game, x, fx, block, coalitions, features, owned)
+            add_rows(total, found)
         values[part] = _shapley(total / b, members)
     return values, output
+
+
+def _membership(players: Sequence[np.ndarray] | None, n_features: int) -> np.ndarray:
+    """(G, d) booleans: player g owns feature j."""
+    if players is None:
+        return np.eye(n_features, dtype=bool)
+    owned = np.zeros((len(players), n_features), dtype=bool)
+    for g, features in enumerate(players):
+        owned[g, np.asarray(features, dtype=np.int64)] = True
+    return owned
 
 
 def _coalition_outputs(
@@ -49,18 +72,22 @@ def _coalition_outputs(
     fx: np.ndarray,
     block: slice,
     coalitions: np.ndarray,
-    members: np.ndarray,
+    features: np.ndarray,
+    owned: np.ndarray,
 ) -> np.ndarray:
-    """(b', n', 2^d, k): the output of every coalition of rows ``x`` with background ``block``."""
+    """(b', n', 2^G, k): the output of every coalition of rows ``x`` with background ``block``;
+    ``features`` (2^G, d): the raw features each coalition takes from x."""
     z, fz = game.background[block], game.background_outputs[block]
-    d, k = x.shape[1], fz.shape[1]
-    differing = differs(x, z) @ (1 << np.arange(d))  # (n', b') the differing features as bits
-    seen = coalitions & differing[..., None]  # what each coalition changes for that pair
+    d, k = len(owned), fz.shape[1]
+    # (n', b') the players where x and z differ (in some feature they own), as bits
+    by_player = differs(x, z).astype(np.int64) @ owned.T.astype(np.int64) > 0
+    differing: np.ndarray = by_player.astype(np.int64) @ (1 << np.arange(d))
+    seen: np.ndarray = coalitions & differing[..., None]  # what each coalition changes for that pair
     new = (seen == coalitions) & (coalitions > 0) & (coalitions < differing[..., None])
     row, bg, coalition = np.nonzero(new)
     table = np.zeros((len(x), len(z), 2**d, k))
     x_inputs, z_inputs = game.model.model_inputs(x), game.background_inputs[block]
-    table[row, bg, coalition] = game.coalitions(members[coalition], x_inputs[row], z_inputs[bg])
+    table[row, bg, coalition] = game.coalitions(features[coalition], x_inputs[row], z_inputs[bg])
     pairs = np.indices(differing.shape)
     table[pairs[0], pairs[1], differing] = fx[:, None, :]  # every differing feature of x: x
     table[:, :, 0] = fz[None, :, :]  # none: the background row itself
