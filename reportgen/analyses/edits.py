@@ -37,27 +37,28 @@ from reportgen.analyses.global_importance import mean_abs_shap, ranked
 from reportgen.analyses.metrics import performance_scores, score
 from reportgen.inputs.model_edits import pruned, quantized, weight_tensors
 from reportgen.inputs.models import TorchAdapter, load_torchscript
-from reportgen.policy.edits import CandidateEdit, Edit, PruneEdit
+from reportgen.policy.edits import EditSpec
 from reportgen.results.internals import EditDrift, EditsResult, MetricChange
 
 METHOD = "edit assessment"
 
 
-def edit_label(edit: Edit) -> str:
+def edit_label(edit: EditSpec) -> str:
     """The edit in words."""
-    if isinstance(edit, PruneEdit):
-        return f"{edit.sparsity:.0%} pruning"
-    if isinstance(edit, CandidateEdit):
-        return f"candidate {Path(edit.path).name}"
+    if edit.kind == "prune":
+        return f"{edit.sparsity or 0.0:.0%} pruning"
+    if edit.kind == "candidate":
+        return f"candidate {Path(edit.path or '').name}"
     return "int8 weights"
 
 
-def edited_model(model: TorchAdapter, edit: Edit, policy_dir: Path, where: str) -> TorchAdapter:
+def edited_model(model: TorchAdapter, edit: EditSpec, policy_dir: Path, where: str) -> TorchAdapter:
     """``model`` with ``edit`` applied (a candidate: its network, loaded from ``policy_dir``)."""
-    if isinstance(edit, PruneEdit):
-        return pruned(model, edit.sparsity)
-    if isinstance(edit, CandidateEdit):
-        return model.with_module(load_torchscript((policy_dir / edit.path).resolve(), where))
+    if edit.kind == "prune":
+        return pruned(model, edit.sparsity or 0.0)
+    if edit.kind == "candidate":
+        path = (policy_dir / (edit.path or "")).resolve()
+        return model.with_module(load_torchscript(path, where))
     return quantized(model)
 
 
@@ -94,11 +95,13 @@ def case_drift(released: np.ndarray, edited: np.ndarray, k: int) -> tuple[np.nda
     return overlap, first
 
 
-def _weights(released: TorchAdapter, edited: TorchAdapter, edit: Edit) -> tuple[int, int] | None:
+def _weights(
+    released: TorchAdapter, edited: TorchAdapter, edit: EditSpec
+) -> tuple[int, int] | None:
     """Weights the edit applies to and how many of them it changed (not for a candidate)."""
-    if isinstance(edit, CandidateEdit):
+    if edit.kind == "candidate":
         return None
-    dims = None if isinstance(edit, PruneEdit) else 2
+    dims = None if edit.kind == "prune" else 2
     pairs = zip(
         weight_tensors(released.network, max_dims=dims),
         weight_tensors(edited.network, max_dims=dims),
@@ -142,7 +145,7 @@ class Released:
         )
 
 
-def assess_edit(data: ModelData, released: Released, index: int, edit: Edit) -> EditDrift:
+def assess_edit(data: ModelData, released: Released, index: int, edit: EditSpec) -> EditDrift:
     """One edit of ``data``'s model against the released model."""
     model = torch_model(data.model, METHOD)
     where = f"edits.assess[{index}]"
@@ -170,8 +173,8 @@ def assess_edit(data: ModelData, released: Released, index: int, edit: Edit) -> 
     return EditDrift(
         edit=edit.kind,
         label=edit_label(edit),
-        sparsity=edit.sparsity if isinstance(edit, PruneEdit) else None,
-        path=edit.path if isinstance(edit, CandidateEdit) else None,
+        sparsity=edit.sparsity,
+        path=edit.path,
         weights=None if counted is None else counted[0],
         weights_changed=None if counted is None else counted[1],
         metrics=metrics,

@@ -8,16 +8,16 @@ import numpy as np
 
 from reportgen.errors import InputError
 from reportgen.inputs.models import ModelAdapter, TorchAdapter, load_torchscript
-from reportgen.policy.edits import CandidateEdit
+from reportgen.policy.edits import EditSpec
 from reportgen.policy.loader import LoadedPolicy
 
 
-def candidate_edits(loaded: LoadedPolicy) -> list[tuple[int, CandidateEdit]]:
+def candidate_edits(loaded: LoadedPolicy) -> list[tuple[int, EditSpec]]:
     """The policy's candidate edits with their place in ``edits.assess``."""
     edits = loaded.policy.edits
     if edits is None:
         return []
-    return [(i, e) for i, e in enumerate(edits.assess) if isinstance(e, CandidateEdit)]
+    return [(i, e) for i, e in enumerate(edits.assess) if e.kind == "candidate"]
 
 
 def check_candidates(loaded: LoadedPolicy, models: list[ModelAdapter], codes: np.ndarray) -> None:
@@ -31,7 +31,8 @@ def check_candidates(loaded: LoadedPolicy, models: list[ModelAdapter], codes: np
     torch_models = [m for m in models if isinstance(m, TorchAdapter)]
     for index, edit in candidate_edits(loaded):
         where = f"edits.assess[{index}]"
-        path, shown = loaded.resolve(edit.path), loaded.shown(edit.path)
+        relative = edit.path or ""
+        path, shown = loaded.resolve(relative), loaded.shown(relative)
         if not path.is_file():
             raise InputError(f"{shown}: candidate model file not found ({where}.path)")
         if not torch_models:

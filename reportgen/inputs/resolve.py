@@ -117,7 +117,7 @@ def input_fingerprint(loaded: LoadedPolicy, seed: int | None = None) -> str:
         for m in policy.models
     }
     for index, edit in candidate_edits(loaded):
-        models[f"edits.assess[{index}]"] = {"model": sha256_file(loaded.resolve(edit.path))}
+        models[f"edits.assess[{index}]"] = {"model": sha256_file(loaded.resolve(edit.path or ""))}
     datasets = {role: _dataset_sha256(loaded, role) for role in ("reference", "evaluation")}
     used = policy.seed if seed is None else seed
     return fingerprint(loaded.sha256, models, datasets, __version__, used)

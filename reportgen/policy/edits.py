@@ -3,52 +3,56 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from reportgen.policy.base import Strict
 
+EditKind = Literal["prune", "quantize_int8", "candidate"]
 
-class PruneEdit(Strict):
-    """Global L1 magnitude pruning of the weight matrices and convolution kernels."""
 
-    kind: Literal["prune"] = Field(description="Global magnitude pruning.")
-    sparsity: float = Field(
+class EditSpec(Strict):
+    """One edit: ``prune`` (global L1 magnitude pruning of the weight matrices and convolution
+    kernels, with ``sparsity``), ``quantize_int8`` (dynamic int8 quantisation of the linear
+    layers' weights) or ``candidate`` (another network, at ``path``)."""
+
+    kind: EditKind = Field(
+        description="prune: global magnitude pruning; quantize_int8: weights rounded to int8 per "
+        "tensor as torch's dynamic quantisation stores them (the inputs' per-batch quantisation "
+        "is not modelled); candidate: a candidate model file."
+    )
+    sparsity: float | None = Field(
+        default=None,
         ge=0.0,
         lt=1.0,
-        description="Share of the weights set to zero, the smallest |w| over all layers "
+        description="prune: share of the weights set to zero, the smallest |w| over all layers "
         "(0 <= sparsity < 1).",
     )
-
-
-class QuantizeEdit(Strict):
-    """Dynamic int8 quantisation of the linear layers' weights."""
-
-    kind: Literal["quantize_int8"] = Field(
-        description="Weights rounded to int8 per tensor, as torch's dynamic quantisation stores "
-        "them (the inputs' per-batch quantisation is not modelled)."
-    )
-
-
-class CandidateEdit(Strict):
-    """A retrained or otherwise changed network to compare with the released one."""
-
-    kind: Literal["candidate"] = Field(description="A candidate model file.")
-    path: str = Field(
+    path: str | None = Field(
+        default=None,
         min_length=1,
-        description="TorchScript file of the candidate, relative to the policy file; it takes "
-        "the released model's preprocessing and gives its outputs.",
+        description="candidate: its TorchScript file, relative to the policy file; it takes the "
+        "released model's preprocessing and gives its outputs.",
     )
 
-
-Edit = Annotated[PruneEdit | QuantizeEdit | CandidateEdit, Field(discriminator="kind")]
+    @model_validator(mode="after")
+    def _settings_fit_the_kind(self) -> EditSpec:
+        """A prune edit has a sparsity, a candidate a path, and neither has the other's."""
+        needs = {"prune": "sparsity", "candidate": "path"}.get(self.kind)
+        for key in ("sparsity", "path"):
+            given = getattr(self, key) is not None
+            if key == needs and not given:
+                raise ValueError(f"a {self.kind} edit needs {key}")
+            if key != needs and given:
+                raise ValueError(f"{key} is not a setting of a {self.kind} edit; remove it")
+        return self
 
 
 class EditsSpec(Strict):
     """Edits to assess before deployment, and the drift the policy tolerates."""
 
-    assess: list[Edit] = Field(
+    assess: list[EditSpec] = Field(
         min_length=1,
         max_length=20,
         description="The edits, each compared with the released model (torch models only).",
