@@ -43,9 +43,9 @@ def check_candidates(loaded: LoadedPolicy, models: list[ModelAdapter], codes: np
                 model.with_module(network).predict_codes(codes)
             except InputError as exc:
                 raise InputError(
-                    f"{shown} ({where}.path): the candidate does not take model "
-                    f"'{model.name}''s input of {model.preprocessing.encoded_width} encoded "
-                    "columns, or does not give its outputs"
+                    f"{shown} ({where}.path): the candidate does not fit model '{model.name}': "
+                    f"it must take rows of {model.preprocessing.encoded_width} encoded columns "
+                    "and give the model's outputs"
                 ) from exc
 
 
