@@ -19,6 +19,7 @@ from reportgen.analyses.calibration import run_calibration
 from reportgen.analyses.checks import CHECKS, Check, run_check
 from reportgen.analyses.cohorts import ModelCohorts, run_cohorts
 from reportgen.analyses.context import ModelData
+from reportgen.analyses.edits import run_edits
 from reportgen.analyses.fair_lending import run_fair_lending
 from reportgen.analyses.global_gradients import run_global_gradients
 from reportgen.analyses.global_importance import run_global_shap, run_permutation
@@ -38,6 +39,7 @@ from reportgen.analyses.reasons import has_reasons, run_reason_codes, run_reason
 from reportgen.analyses.recourse import run_recourse
 from reportgen.conditions import JUDGES, Judge
 from reportgen.conditions_credit import judge_fair_lending
+from reportgen.conditions_edits import judge_edits
 from reportgen.inputs.models import TorchAdapter
 from reportgen.policy.schema import Policy
 from reportgen.privacy.group_figures import publishable_groups
@@ -206,6 +208,16 @@ KINDS: tuple[AnalysisKind, ...] = (
         PrivacyRule.CHECK,
         shards="reruns x checked declined rows; the declined rows for the exact estimator",
         judge=JUDGES["reason_stability"],
+    ),
+    AnalysisKind(
+        "edits",
+        "edits for deployment (pruning, int8 weights, a candidate): drift against the release",
+        lambda policy: policy.edits is not None,
+        lambda data: isinstance(data.model, TorchAdapter) and bool(data.model.classes),
+        run_edits,
+        PrivacyRule.AGGREGATE,
+        shards="the global rows and audit cases, per edit",
+        judge=judge_edits,
     ),
     AnalysisKind(
         "cohorts",

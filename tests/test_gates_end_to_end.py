@@ -61,6 +61,7 @@ def quick_policy(tmp_path: Path, *, agreement: dict[str, float], formats: list[s
     data["checks"] = {**LENIENT_CHECKS, "agreement": agreement}
     data["report"] = {"formats": formats}
     data["decision"].pop("fair_lending", None)  # these tests gate the checks alone (AIR: #11)
+    data.pop("edits", None)  # (edits: tests/analyses/test_edits.py)
     policy.write_text(yaml.safe_dump(data, sort_keys=False))
     return policy
 
@@ -146,3 +147,30 @@ def test_a_check_that_raises_becomes_an_error_gate_exits_1_and_still_publishes(
     assert "no second method to compare with" in (v1 / "report.html").read_text()
     others = [r for r in doc["results"] if r.get("kind") == "check" and r["code"] != "C6"]
     assert len(others) == 7 and all(r["error"] is None for r in others)
+
+
+def test_an_edit_beyond_the_policys_limits_fails_the_run(tmp_path) -> None:
+    """80% pruning flips decisions on the credit example; a limit of none flipped fails it."""
+    policy = quick_policy(tmp_path, agreement=LENIENT_CHECKS["agreement"], formats=["html"])
+    data = yaml.safe_load(policy.read_text())
+    sections = [name for name, value in LENIENT_CHECKS.items() if isinstance(value, dict)]
+    data["checks"] = {name: {"enabled": False} for name in sections if name != "audit_sample"}
+    data["checks"]["top_k"] = 3
+    data["edits"] = {
+        "assess": [{"kind": "prune", "sparsity": 0.8}],
+        "global_rows": 10,
+        "spearman_min": -1.0,
+        "top_k_overlap_min": 0.0,
+        "flip_share_max": 0.0,
+    }
+    policy.write_text(yaml.safe_dump(data, sort_keys=False))
+    code, summary = run_json(policy, tmp_path / "out")
+    assert code == 1 and summary["failed_gates"] == [
+        line for line in summary["failed_gates"] if line.startswith("fail: E1 80% pruning")
+    ]
+    v1, doc = published(tmp_path / "out")
+    (gate,) = [g for g in doc["gates"] if g["status"] == "fail"]
+    (result,) = [r for r in doc["results"] if r["kind"] == "edits"]
+    assert result["edits"][0]["flipped"] > 0
+    assert gate["expected"].endswith("flipped decisions <= 0.0%")
+    assert "no edit is safe to deploy (80% pruning)." in (v1 / "report.html").read_text()

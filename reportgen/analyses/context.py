@@ -8,10 +8,12 @@ displayed cases and every per-instance trust check.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -27,7 +29,7 @@ from reportgen.analyses.explain.registry import (
 )
 from reportgen.analyses.explain.shap_explainer import choose_estimator, shap_task
 from reportgen.analyses.sampling import extend_sample, stratified_sample
-from reportgen.analyses.work import InProcess, Runner, unit_seeds
+from reportgen.analyses.work import InProcess, Runner, Task, unit_seeds
 from reportgen.inputs.models import Meter, ModelAdapter
 from reportgen.inputs.resolve import ResolvedInputs, ResolvedModel
 from reportgen.policy.checks import ChecksSpec
@@ -52,6 +54,7 @@ from reportgen.results.document import Cost
 # Reason codes (issue #11) draw from salts of their own, well apart from the ones above so that
 # other analyses can take the next numbers without sharing a stream.
 SALT_REASONS, SALT_REASON_BACKGROUND, SALT_REASON_CHECK, SALT_REASON_RERUN = 40, 41, 42, 43
+SALT_EDITS = 50  # the edit assessment's subsample of the global rows
 SALT_OF_METHOD = {"shap": SALT_SHAP, "lime": SALT_LIME, "ig": SALT_SHAP, "random": SALT_CHECKS}
 
 
@@ -72,6 +75,8 @@ class ModelData:
     """The reference frame as loaded (sensitive columns included), rows as ``reference``."""
     runner: Runner | None = None
     """Where row-sharded work runs; None runs it here (:class:`InProcess`)."""
+    policy_dir: Path = Path(".")
+    """The policy file's folder: what the files it names (a candidate model) are relative to."""
     _attributions: dict[str, Attribution] = field(default_factory=dict, repr=False)
     _row_shap: dict[int, ShapValues] = field(default_factory=dict, repr=False)
     shared: dict[str, object] = field(default_factory=dict, repr=False)
@@ -105,6 +110,7 @@ class ModelData:
             frame=evaluation,
             reference_frame=inputs.reference.frame,
             runner=runner,
+            policy_dir=inputs.loaded.base_dir,
         )
 
     @property
@@ -247,19 +253,24 @@ class ModelData:
     @cached_property
     def global_shap(self) -> ShapValues:
         """SHAP values of every output for the global rows."""
-        return self._shap(self.global_rows)
+        return self.shap_rows(self.global_rows)
 
-    def _shap(self, rows: np.ndarray) -> ShapValues:
-        """SHAP values of the evaluation ``rows``, computed by :attr:`work`."""
+    def shap_rows(
+        self, rows: np.ndarray, task: Task = shap_task, extra: Mapping[str, Any] | None = None
+    ) -> ShapValues:
+        """SHAP values of the evaluation ``rows``, computed by :attr:`work` with the global
+        estimator, background and per-row seeds; ``task`` (given ``extra`` shared values) may
+        explain an edited copy of the model instead of the model itself."""
         spec = self.settings.shap
         shared = {
             "background": self.background,
             "estimator": spec.estimator,
             "permutations": spec.permutations,
             "target_error": spec.target_error,
+            **(extra or {}),
         }
         found = self.work.map(
-            shap_task,
+            task,
             shared,
             {"codes": self.evaluation[rows], "seed": self.seeds(SALT_SHAP, rows)},
         )
@@ -285,7 +296,7 @@ class ModelData:
                 known[int(row)] = _one_row(found, i)
         missing = np.array(sorted({int(r) for r in rows} - set(known)), dtype=np.int64)
         if len(missing):
-            computed = self._shap(missing)
+            computed = self.shap_rows(missing)
             for i, row in enumerate(missing):
                 self._row_shap[int(row)] = known[int(row)] = _one_row(computed, i)
         return _stacked([known[int(r)] for r in rows])

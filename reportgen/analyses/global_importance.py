@@ -38,6 +38,19 @@ def ranked(
     ]
 
 
+def mean_abs_shap(data: ModelData, values: np.ndarray) -> tuple[int | None, np.ndarray]:
+    """The explained output (None: every class, averaged) and the mean |SHAP| per feature of
+    SHAP ``values`` (rows, features, outputs): the positive class of a binary classifier, every
+    class of a multiclass one, the value of a regressor."""
+    k = (
+        data.positive_index
+        if data.positive_index is not None
+        else (0 if not data.model.classes else None)
+    )
+    outputs = slice(None) if k is None else slice(k, k + 1)
+    return k, np.abs(values[:, :, outputs]).mean(axis=(0, 2))
+
+
 def run_global_shap(data: ModelData) -> GlobalShapResult:
     """Mean |SHAP| of the explained output over a seeded sample of evaluation rows.
 
@@ -47,13 +60,8 @@ def run_global_shap(data: ModelData) -> GlobalShapResult:
     model = data.model
     with Measure(model) as measure:
         values = data.global_shap
-    k = (
-        data.positive_index
-        if data.positive_index is not None
-        else (0 if not model.classes else None)
-    )
+    k, mean_abs = mean_abs_shap(data, values.values)
     outputs = slice(None) if k is None else slice(k, k + 1)
-    mean_abs = np.abs(values.values[:, :, outputs]).mean(axis=(0, 2))
     return GlobalShapResult(
         model=model.name,
         output=data.output_name(k),

@@ -221,6 +221,11 @@ class TorchAdapter(ModelAdapter):
         return self._pre
 
     @property
+    def network(self) -> Any:
+        """The TorchScript network itself (to read: :meth:`edited` edits a copy)."""
+        return self._module
+
+    @property
     def torch_dtype(self) -> Any:
         """The torch dtype of the network's floating parameters: what it is fed and computes in."""
         return self._dtype
@@ -283,19 +288,39 @@ class TorchAdapter(ModelAdapter):
     def randomised(self, seed: int) -> TorchAdapter:
         """A copy whose every weight is redrawn at random with the same scale (sanity checks)."""
         torch = require("torch")
-        buffer = io.BytesIO()
-        torch.jit.save(self._module, buffer)
-        buffer.seek(0)
-        module = torch.jit.load(buffer, map_location="cpu")
         generator = torch.Generator().manual_seed(seed)
-        with torch.no_grad():
+
+        def redraw(module: Any) -> None:
             for parameter in module.parameters():
                 scale = float(parameter.std()) if parameter.numel() > 1 else 1.0
                 noise = torch.randn(parameter.shape, generator=generator, dtype=parameter.dtype)
                 parameter.copy_(noise * (scale or 1.0))
+
+        return self.edited(redraw)
+
+    def edited(self, change: Callable[[Any], None]) -> TorchAdapter:
+        """A copy of this adapter around a copy of the network that ``change`` edited in place
+        (under ``torch.no_grad``); it shares this adapter's meter."""
+        torch = require("torch")
+        buffer = io.BytesIO()
+        torch.jit.save(self._module, buffer)
+        buffer.seek(0)
+        module = torch.jit.load(buffer, map_location="cpu")
+        with torch.no_grad():
+            change(module)
         copy = TorchAdapter.__new__(TorchAdapter)
         copy.__dict__.update(self.__dict__)
         copy._module = module.eval()
+        copy.meter = self.meter
+        return copy
+
+    def with_module(self, module: Any) -> TorchAdapter:
+        """A copy of this adapter around another network with the same input and outputs (a
+        candidate replacement); it shares this adapter's meter."""
+        copy = TorchAdapter.__new__(TorchAdapter)
+        copy.__dict__.update(self.__dict__)
+        copy._module = module.eval()
+        copy._dtype = _floating_dtype(module)
         copy.meter = self.meter
         return copy
 

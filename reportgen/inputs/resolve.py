@@ -18,6 +18,7 @@ import pandas as pd
 
 from reportgen import __version__
 from reportgen.errors import InputError, PolicyError, PrivacyError
+from reportgen.inputs.candidates import candidate_edits, check_candidates
 from reportgen.inputs.codec import Feature, FeatureCodec
 from reportgen.inputs.columns import numeric_values
 from reportgen.inputs.datasets import load_dataset
@@ -115,6 +116,8 @@ def input_fingerprint(loaded: LoadedPolicy, seed: int | None = None) -> str:
         }
         for m in policy.models
     }
+    for index, edit in candidate_edits(loaded):
+        models[f"edits.assess[{index}]"] = {"model": sha256_file(loaded.resolve(edit.path or ""))}
     datasets = {role: _dataset_sha256(loaded, role) for role in ("reference", "evaluation")}
     used = policy.seed if seed is None else seed
     return fingerprint(loaded.sha256, models, datasets, __version__, used)
@@ -153,6 +156,11 @@ def resolve_inputs(loaded: LoadedPolicy) -> ResolvedInputs:
     for model in models:
         for dataset in datasets.values():
             _check_fit(model.tabular, dataset, loaded)
+    if models:
+        evaluation = datasets["evaluation"].frame
+        check_candidates(
+            loaded, [m.tabular for m in models], models[0].tabular.codec.to_codes(evaluation)
+        )
     _check_cohort_columns(loaded, datasets["evaluation"])
     check_fair_lending_columns(loaded, datasets["evaluation"].frame)
     return ResolvedInputs(loaded, datasets["reference"], datasets["evaluation"], models)

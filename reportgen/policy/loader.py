@@ -68,8 +68,8 @@ def load_policy(path: str | Path, *, root: str | Path | None = None) -> LoadedPo
     """Load and validate ``path``.
 
     Args:
-        root: when given, every file the policy names (models, preprocessing, datasets) must
-            lead, after following links, to a place inside this folder.
+        root: when given, every file the policy names (models, preprocessing, datasets,
+            candidates) must lead, after following links, to a place inside this folder.
 
     Raises:
         PolicyError: the file is missing, not YAML, unsafe, or invalid, or names a file outside
@@ -101,6 +101,8 @@ def _outside_root(loaded: LoadedPolicy, root: Path) -> list[tuple[tuple[int | st
         named += [(("models", i, "preprocessing"), model.preprocessing)]
     for role in ("reference", "evaluation"):
         named.append((("datasets", role, "path"), getattr(loaded.policy.datasets, role).path))
+    for i, edit in enumerate(loaded.policy.edits.assess if loaded.policy.edits else []):
+        named += [(("edits", "assess", i, "path"), getattr(edit, "path", None))]
     problems: list[tuple[tuple[int | str, ...], str]] = []
     for loc, relative in named:
         target = loaded.resolve(relative) if relative is not None else root

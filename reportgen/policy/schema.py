@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, 
 from reportgen.policy.base import Strict as _Strict
 from reportgen.policy.checks import ChecksSpec
 from reportgen.policy.credit import DecisionSpec
+from reportgen.policy.edits import EditsSpec
 from reportgen.policy.gradients import GradientsSpec
 from reportgen.policy.images import ImageExplanationsSpec, ImageSpec
 from reportgen.policy.privacy import PrivacySpec
@@ -395,6 +396,9 @@ class Policy(_Strict):
         default=None,
         description="Credit policies: how the score becomes a decision (reason codes, fair "
         "lending and calibration read it).",
+    )
+    edits: EditsSpec | None = Field(
+        default=None, description="Edits of a torch model to assess before deploying them."
     )
     schedule: ScheduleSpec | None = Field(
         default=None, description="Optional schedule for `reportgen schedule`."

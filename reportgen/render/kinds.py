@@ -21,6 +21,7 @@ from reportgen.errors import RenderError
 from reportgen.render.calibration import build_calibration, calibration_text
 from reportgen.render.cases import build_local_cases
 from reportgen.render.cohorts import build_cohorts
+from reportgen.render.edits import build_edits, edits_text
 from reportgen.render.fair_lending import build_fair_lending, fair_lending_text
 from reportgen.render.gradients import build_global_gradients, gradients_text
 from reportgen.render.heatmaps import build_heatmaps, image_maps_of
@@ -67,6 +68,7 @@ from reportgen.results.document import (
     PermutationImportanceResult,
 )
 from reportgen.results.imaging import ImageCasesResult, ImageMapsResult
+from reportgen.results.internals import EditsResult
 
 
 def _trust(
@@ -308,6 +310,18 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         template="_fair_lending.html",
         build=_fair_lending,
         explain=fair_lending_text,
+    ),
+    SectionKind[EditsResult](
+        kind="edits",
+        heading="Edits for deployment",
+        order=58,
+        template="_edits.html",
+        build=one_each(
+            lambda entry, result, model: build_edits(
+                result, model.gates, heading=entry.heading, template=entry.template
+            )
+        ),
+        explain=edits_text,
     ),
     SectionKind[LocalExplanationsResult](
         kind="local_explanations",

@@ -20,6 +20,15 @@ class Cost(Doc):
     model_seconds: float = Field(description="Wall time spent inside the model.")
 
 
+class FeatureImportance(Doc):
+    """One feature's global importance; ``rank`` 1 is the most important."""
+
+    feature: str
+    value: float
+    spread: float | None = Field(default=None, description="Standard deviation across repeats.")
+    rank: int
+
+
 class MetricWithInterval(Doc):
     """A cohort's score with its 95% interval (None where it cannot be computed or is noised)."""
 

@@ -14,7 +14,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field
 
-from reportgen.results.base import Cost, MetricWithInterval
+from reportgen.results.base import Cost, FeatureImportance, MetricWithInterval
 from reportgen.results.base import Doc as _Doc
 from reportgen.results.credit import (
     CalibrationResult,
@@ -26,17 +26,9 @@ from reportgen.results.imaging import (
     ImageCasesResult,
     ImageMapsResult,
 )
+from reportgen.results.internals import EditsResult
 
 SCHEMA_VERSION: Literal["1.0"] = "1.0"
-
-
-class FeatureImportance(_Doc):
-    """One feature's global importance; ``rank`` 1 is the most important."""
-
-    feature: str
-    value: float
-    spread: float | None = Field(default=None, description="Standard deviation across repeats.")
-    rank: int
 
 
 class GlobalShapResult(_Doc):
@@ -284,7 +276,8 @@ Result = Annotated[
     | RecourseResult
     | FairLendingResult
     | CalibrationResult
-    | ReasonCodesResult,
+    | ReasonCodesResult
+    | EditsResult,
     Field(discriminator="kind"),
 ]
 
@@ -335,9 +328,9 @@ class PrivacyReport(_Doc):
     ledger: list[LedgerEntry] = Field(default_factory=list)
 
 
-GateName = CheckName | Literal["adverse_impact"]
-"""What a gate judges: a trust check, or (fair lending) the adverse impact ratios of one
-sensitive attribute."""
+GateName = CheckName | Literal["adverse_impact", "edit_drift"]
+"""What a gate judges: a trust check, (fair lending) the adverse impact ratios of one
+sensitive attribute, or the drift an edit of the model causes."""
 
 
 class GateOutcome(_Doc):

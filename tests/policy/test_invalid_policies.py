@@ -21,6 +21,13 @@ INVALID = Path(__file__).resolve().parents[1] / "fixtures" / "policies" / "inval
 MINIMAL = INVALID.parent / "valid" / "minimal.yaml"
 
 EXPECTED: dict[str, list[str]] = {
+    "edits_bad_settings.yaml": [
+        "edits.assess[0].sparsity: must be < 1.0, got 1.0",
+        "edits.assess[1].sparsity: must be >= 0.0, got -0.1",
+        "edits.assess[2].kind: must be 'prune', 'quantize_int8' or 'candidate', got 'distill'",
+        "edits.assess[3]: a candidate edit needs path",
+        "edits.top_k_overlap_min: must be <= 1.0, got 1.5",
+    ],
     "bool_as_number.yaml": [
         "explanations.local.sample_size: must be a whole number, got true",
     ],
@@ -153,7 +160,7 @@ EXPECTED: dict[str, list[str]] = {
     "not_a_mapping.yaml": [
         (
             "(top level): must be a mapping of policy keys (id, title, domain, description, "
-            "seed, models, data, datasets, explanations, checks, privacy, decision, schedule, review, report), got a list"
+            "seed, models, data, datasets, explanations, checks, privacy, decision, edits, schedule, review, report), got a list"
         ),
     ],
     "not_text_yes_no.yaml": [

@@ -8,6 +8,7 @@ from typing import get_args
 
 import pytest
 from credit_fixture import calibration, fair_lending
+from edits_fixture import make_edits
 from gradients_fixture import make_global_gradients
 from image_cases_fixture import make_image_cases
 from imaging_fixture import make_image_maps, make_localisation
@@ -49,6 +50,7 @@ def _every_kind() -> ResultDocument:
         for r in (make_image_maps(), make_image_cases(), make_localisation())
     ]
     credit = [make_recourse(), fair_lending(), calibration(), make_global_gradients()]
+    credit.append(make_edits())
     return doc.model_copy(update={"results": [*doc.results, *checks, *imaging, *credit]})
 
 
@@ -93,6 +95,7 @@ def test_the_registry_lists_the_kinds_in_reading_order() -> None:
         ("cohorts", "Cohorts"),
         ("reason_codes", "Adverse-action reasons"),
         ("fair_lending", "Fair lending"),
+        ("edits", "Edits for deployment"),
         ("local_explanations", "Audit cases"),
         ("recourse", "Recourse for declined cases"),
     ]
@@ -112,6 +115,7 @@ def test_a_models_checks_and_its_cohort_families_each_form_one_section() -> None
         "cohorts",
         "reason_codes",
         "fair_lending",
+        "edits",
         "local_explanations",
         "recourse",
     ]
