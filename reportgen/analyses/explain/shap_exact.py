@@ -82,7 +82,7 @@ def _coalition_outputs(
     # (n', b') the players where x and z differ (in some feature they own), as bits
     by_player = differs(x, z).astype(np.int64) @ owned.T.astype(np.int64) > 0
     differing: np.ndarray = by_player.astype(np.int64) @ (1 << np.arange(d))
-    seen: np.ndarray = coalitions & differing[..., None]  # what each coalition changes for that pair
+    seen: np.ndarray = coalitions & differing[..., None]  # what each coalition changes (pair)
     new = (seen == coalitions) & (coalitions > 0) & (coalitions < differing[..., None])
     row, bg, coalition = np.nonzero(new)
     table = np.zeros((len(x), len(z), 2**d, k))
