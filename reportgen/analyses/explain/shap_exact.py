@@ -87,7 +87,9 @@ def _coalition_outputs(
     row, bg, coalition = np.nonzero(new)
     table = np.zeros((len(x), len(z), 2**d, k))
     x_inputs, z_inputs = game.model.model_inputs(x), game.background_inputs[block]
-    table[row, bg, coalition] = game.coalitions(features[coalition], x_inputs[row], z_inputs[bg])
+    columns = features[coalition][:, game.model.input_features]
+    xs, zs = np.take(x_inputs, row, axis=0), np.take(z_inputs, bg, axis=0)
+    table[row, bg, coalition] = game.coalitions(columns, xs, zs)
     pairs = np.indices(differing.shape)
     table[pairs[0], pairs[1], differing] = fx[:, None, :]  # every differing feature of x: x
     table[:, :, 0] = fz[None, :, :]  # none: the background row itself

@@ -48,12 +48,14 @@ class Game:
         background = np.asarray(background, dtype=np.float64)
         return cls(model, background, outputs(model, background), model.model_inputs(background))
 
-    def coalitions(self, on: np.ndarray, x_inputs: np.ndarray, z_inputs: np.ndarray) -> np.ndarray:
-        """(m, k) the outputs of m coalition rows: row i takes ``x_inputs[i]``'s columns for the
-        features ``on[i]`` (m, d) holds and ``z_inputs[i]``'s for the others."""
-        columns = on[:, self.model.input_features]
+    def coalitions(
+        self, columns: np.ndarray, x_inputs: np.ndarray, z_inputs: np.ndarray
+    ) -> np.ndarray:
+        """(m, k) the outputs of m coalition rows: row i takes ``x_inputs[i]``'s input columns
+        where ``columns[i]`` (m, p) is true and ``z_inputs[i]``'s elsewhere (a coalition of raw
+        features S is ``columns = S[input_features]``)."""
         found = self.model.predict_inputs(np.where(columns, x_inputs, z_inputs))
-        return found.reshape(len(on), self.model.n_outputs)
+        return found.reshape(len(columns), self.model.n_outputs)
 
     @property
     def base(self) -> np.ndarray:

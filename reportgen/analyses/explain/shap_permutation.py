@@ -150,8 +150,10 @@ def _passes(
     ask = np.flatnonzero(~ends)
     position = np.argsort(orders, axis=1)
     switched = position[:, None, :] <= np.arange(d)[None, :, None]  # (units, step, feature)
-    on = switched[unit[ask], t[ask]]
-    xs, zs = x_inputs[rows[unit[ask]]], game.background_inputs[bg[ask]]
+    on = switched[unit[ask], t[ask]][:, game.model.input_features]  # (asked, input column)
+    # np.take gathers rows about twice as fast as fancy indexing
+    xs = np.take(x_inputs, rows[unit[ask]], axis=0)
+    zs = np.take(game.background_inputs, bg[ask], axis=0)
     found = np.concatenate([game.coalitions(on, xs, zs), game.coalitions(on, zs, xs)])
     starts = np.ones(len(unit), dtype=bool)
     starts[1:] = (unit[1:] != unit[:-1]) | (bg[1:] != bg[:-1])
