@@ -280,9 +280,17 @@ def _progress(as_json: bool) -> Callable[[str], None] | None:
 
 def _register() -> None:
     """Add the audit-trail command groups, each defined in its own module."""
-    from reportgen import cli_audit, cli_history, cli_init, cli_review, cli_schedule, cli_site
+    from reportgen import (
+        cli_audit,
+        cli_history,
+        cli_init,
+        cli_review,
+        cli_schedule,
+        cli_site,
+        cli_trace,
+    )
 
-    modules = (cli_audit, cli_history, cli_init, cli_review, cli_schedule, cli_site)
+    modules = (cli_audit, cli_history, cli_init, cli_review, cli_schedule, cli_site, cli_trace)
     for module in modules:
         for command in module.COMMANDS:
             main.add_command(command)

@@ -102,8 +102,26 @@ def _show_text(summary: VersionSummary) -> str:
         *_signature_text(summary),
         f"gates:     {gates}",
         *_review_text(summary.review),
+        *_trace_text(summary),
     ]
     return "\n".join(lines)
+
+
+def _trace_text(summary: VersionSummary) -> list[str]:
+    matrix = summary.traceability
+    if matrix is None:
+        return []
+    tally = ", ".join(f"{count} {status}" for status, count in matrix.tally().items() if count)
+    lines = [f"traceability: {', '.join(f.name for f in matrix.frameworks)}: {tally}"]
+    for row in matrix.rows:
+        lines.append(f"  {row.id:10} {row.status:17} {row.reason}")
+        for found in row.attestations:
+            verdict = "trusted" if found.trusted else f"UNTRUSTED, not counted: {found.problem}"
+            lines.append(
+                f"             attested by {found.reviewer} ({found.role}) {found.at}, key "
+                f"{found.fingerprint[:16]}\u2026: {verdict}"
+            )
+    return lines
 
 
 def _signature_text(summary: VersionSummary) -> list[str]:
@@ -142,6 +160,13 @@ def _review_text(status: ReviewStatus) -> list[str]:
 @click.argument("ref")
 @click.option("--approve", "decision", flag_value="approve", help="Approve the version.")
 @click.option("--reject", "decision", flag_value="reject", help="Reject the version.")
+@click.option(
+    "--attest",
+    "requirement",
+    default=None,
+    metavar="REQ-ID",
+    help="Instead: attest that one requirement of the version's traceability matrix is met.",
+)
 @click.option("--reviewer", required=True, help="Your name, as it should appear in the record.")
 @click.option("--role", required=True, help="The role you sign for, e.g. risk_officer.")
 @click.option("--comment", required=True, help="Why you approve or reject.")
@@ -158,6 +183,7 @@ def _review_text(status: ReviewStatus) -> list[str]:
 def review(
     ref: str,
     decision: str | None,
+    requirement: str | None,
     reviewer: str,
     role: str,
     comment: str,
@@ -166,21 +192,24 @@ def review(
     as_json: bool,
     debug: bool,
 ) -> None:
-    """Record a signed approval or rejection of a version.
+    """Record a signed approval or rejection of a version, or (--attest) a signed attestation
+    that one of its requirements is met.
 
     REF is a version folder or '<policy>/v<N>' under --out. The attestation is bound to the
     version's manifest sha256 and stored beside the immutable version, in
-    <out>/<policy>/reviews/v<N>/.
+    <out>/<policy>/reviews/v<N>/ (requirements: <out>/<policy>/attestations/v<N>/).
     """
     from reportgen.registry.review import record_review, review_status
     from reportgen.registry.show import resolve_version
     from reportgen.render.trail_text import review_sentence
 
-    if decision not in ("approve", "reject"):
-        return _usage("give --approve or --reject", as_json, debug)
+    if (decision in ("approve", "reject")) == (requirement is not None):
+        return _usage("give one of --approve, --reject or --attest REQ-ID", as_json, debug)
     if key is None:
         return _usage("--key: no private key given (or set REPORTGEN_SIGNING_KEY)", as_json, debug)
     key_path: Path = key
+    if requirement is not None:
+        return _attest(ref, out, requirement, (reviewer, role, comment, key_path), as_json, debug)
 
     def record() -> tuple[Path, ReviewStatus]:
         folder = resolve_version(ref, out)
@@ -207,6 +236,46 @@ def review(
         f"{path}\nsign-off: {status.state.upper()}: {review_sentence(status)}"
     )
     finish(summary, text, as_json)
+
+
+def _attest(
+    ref: str,
+    out: Path,
+    requirement: str,
+    who: tuple[str, str, str, Path],
+    as_json: bool,
+    debug: bool,
+) -> None:
+    from reportgen.registry.attest import record_attestation
+    from reportgen.registry.show import attested_matrix, resolve_version
+
+    reviewer, role, comment, key_path = who
+
+    def record() -> tuple[Path, str]:
+        folder = resolve_version(ref, out)
+        path = record_attestation(
+            folder,
+            requirement=requirement,
+            reviewer=reviewer,
+            role=role,
+            comment=comment,
+            key_path=key_path,
+        )
+        matrix = attested_matrix(folder)
+        row = next(r for r in matrix.rows if r.id == requirement) if matrix else None
+        return path, f"{row.status}: {row.reason}" if row else "?"
+
+    path, now = guard(record, as_json, debug)
+    summary: dict[str, Any] = {
+        "status": "recorded",
+        "exit_code": EXIT_OK,
+        "attestation": str(path),
+        "signature": str(path.with_suffix(".sig")),
+        "requirement": requirement,
+        "now": now,
+    }
+    text = f"recorded attestation of {requirement} by {reviewer} ({role}): {path}\n"
+    finish(summary, text + f"{requirement} is now {now}", as_json)
 
 
 def _usage(message: str, as_json: bool, debug: bool) -> None:

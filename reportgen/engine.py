@@ -21,6 +21,7 @@ from reportgen.analyses.cohorts import ModelCohorts
 from reportgen.analyses.context import ModelData
 from reportgen.analyses.imaging.context import ImageData
 from reportgen.assemble import build_document
+from reportgen.compliance.trace import trace
 from reportgen.conditions import evaluate_gates
 from reportgen.errors import AnalysisError, PrivacyError, ReportgenError
 from reportgen.executors import Executor, open_executor
@@ -93,7 +94,8 @@ def compute(
     document = build_document(
         inputs, results, gates, started, elapsed, fingerprint=fingerprint, executor=ran_on
     )
-    return document.model_copy(update={"privacy": gate.report()})
+    document = document.model_copy(update={"privacy": gate.report()})
+    return document.model_copy(update={"traceability": trace(loaded.policy, document)})
 
 
 @contextmanager

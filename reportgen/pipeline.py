@@ -34,6 +34,7 @@ from reportgen.registry.show import version_trail
 from reportgen.registry.signing import manifest_signer
 from reportgen.registry.signoff import SIGNOFF_FILE, signoff_bytes
 from reportgen.results import RESULTS_FILE, ResultDocument, canonical_json, load_results
+from reportgen.results.traceability import with_attestations
 from reportgen.results.trail import TrustedReviewer
 
 # Where the pseudonym key lives when a run publishes nowhere (compute_results, the benchmark).
@@ -230,6 +231,9 @@ def render_results(results_path: str | Path, out: str | Path) -> list[Path]:
             f"{out}: is a published version, which is immutable; choose another --out folder"
         )
     trail = version_trail(results_path.parent)
+    if document.traceability is not None and trail.attestations:
+        matrix = with_attestations(document.traceability, trail.attestations)
+        document = document.model_copy(update={"traceability": matrix})
     meta = ReportMeta(
         trail.label,
         published_at=document.run.created_at,

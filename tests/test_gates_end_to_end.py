@@ -7,6 +7,7 @@ is still published.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import replace
 from functools import partial
@@ -20,6 +21,7 @@ from reportgen.analyses.checks import CHECKS, run_check
 from reportgen.analyses.context import ModelData
 from reportgen.cli import main
 from reportgen.kinds import KINDS
+from reportgen.results import canonical_json
 from reportgen.results.document import CheckResult
 from tests.conftest import ROOT, policy_with
 
@@ -116,6 +118,15 @@ def test_lenient_thresholds_let_the_same_run_exit_0(tmp_path) -> None:
     c6 = [g for g in doc["gates"] if g["code"] == "C6"]
     assert {g["method"] for g in c6} == {"shap~lime", "shap~ig"}
     assert all(g["status"] == "pass" for g in c6)
+    # Issue 14: the matrix is computed after the gates, from the gates and the results' hashes
+    rows = {row["id"]: row for row in doc["traceability"]["rows"]}
+    gated = [e for e in rows["MRM-4"]["evidence"] if e["kind"] == "gate"]
+    assert {e["ref"] for e in gated} == {"C1", "C2"} and rows["MRM-4"]["status"] == "met"
+    c1 = next(r for r in doc["results"] if r.get("check") == "completeness")
+    c1.pop("cost")
+    digest = hashlib.sha256(canonical_json(c1)).hexdigest()
+    assert {e["sha256"] for e in gated if e["ref"] == "C1"} == {digest}
+    assert 'id="traceability"' in (v1 / "report.html").read_text()
 
 
 def test_a_check_that_raises_becomes_an_error_gate_exits_1_and_still_publishes(

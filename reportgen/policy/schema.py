@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, StrictBool, field_validator, model_valida
 
 from reportgen.policy.base import Strict as _Strict
 from reportgen.policy.checks import ChecksSpec
+from reportgen.policy.compliance import ComplianceSpec, DocumentationSpec
 from reportgen.policy.credit import DecisionSpec
 from reportgen.policy.edits import EditsSpec
 from reportgen.policy.explanations import ExplanationsSpec
@@ -296,6 +297,12 @@ class Policy(_Strict):
         default_factory=ReviewSpec, description="Who must sign a published version off."
     )
     report: ReportSpec = Field(default_factory=ReportSpec, description="What is published.")
+    compliance: ComplianceSpec = Field(
+        default_factory=ComplianceSpec, description="Regulatory frameworks the report traces."
+    )
+    documentation: DocumentationSpec = Field(
+        default_factory=DocumentationSpec, description="The model card: what only people know."
+    )
 
     @field_validator("models")
     @classmethod

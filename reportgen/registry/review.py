@@ -45,11 +45,16 @@ from reportgen.results.trail import (
 __all__ = [
     "SIGNOFF_FILE",
     "Attestation",
+    "Signed",
     "read_manifest",
     "record_review",
+    "refuse_untrusted",
     "review_status",
     "reviews_dir",
+    "signature_problem",
     "signoff_bytes",
+    "slug",
+    "write_new",
 ]
 
 REVIEWS_DIR = "reviews"
@@ -60,21 +65,27 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Attestation(_Record):
-    """One reviewer's signed decision on one version (the bytes the signature covers)."""
+class Signed(_Record):
+    """What every signed record about one version names: the version, who signed and with
+    which key (the bytes the signature covers hold it all)."""
 
-    kind: Literal["reportgen.attestation"] = "reportgen.attestation"
-    schema_version: Literal["1.0"] = "1.0"
     policy_id: str
     version: int
     manifest_sha256: str = Field(description="The reviewed version's manifest hash.")
-    decision: Decision
     reviewer: str
     role: str
     comment: str
     at: str = Field(description="UTC time of the review, ISO 8601.")
     public_key_pem: str
     public_key_fingerprint: str = Field(description="sha256 of the raw public key, hex.")
+
+
+class Attestation(Signed):
+    """One reviewer's signed decision on one version."""
+
+    kind: Literal["reportgen.attestation"] = "reportgen.attestation"
+    schema_version: Literal["1.0"] = "1.0"
+    decision: Decision
 
 
 def reviews_dir(version_dir: Path) -> Path:
@@ -110,7 +121,7 @@ def record_review(
     key = signing.load_private_key(key_path)
     printed = signing.fingerprint(key.public_key())
     label = f"{manifest.policy_id} v{manifest.version}"
-    _refuse_untrusted(version_dir, key_path, label, signoff, blocked, (printed, reviewer, role))
+    refuse_untrusted(version_dir, key_path, label, signoff, blocked, (printed, reviewer, role))
     moment = (at or datetime.now(UTC)).astimezone(UTC)
     attestation = Attestation(
         policy_id=manifest.policy_id,
@@ -127,8 +138,8 @@ def record_review(
     data = canonical_json(attestation)
     folder = reviews_dir(version_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    stem = f"{moment:%Y%m%dT%H%M%SZ}-{role}-{_slug(reviewer)}"
-    path = _write_new(folder, stem, data)
+    stem = f"{moment:%Y%m%dT%H%M%SZ}-{role}-{slug(reviewer)}"
+    path = write_new(folder, stem, data)
     path.with_suffix(".sig").write_bytes(signing.sign_bytes(key, data))
     return path
 
@@ -139,7 +150,7 @@ def _check_role(version_dir: Path, role: str, required: Sequence[str]) -> None:
         raise RegistryError(f"--role: '{role}' is not a role {version_dir} needs ({expected})")
 
 
-def _refuse_untrusted(
+def refuse_untrusted(
     version_dir: Path,
     key_path: Path,
     label: str,
@@ -163,11 +174,11 @@ def _refuse_untrusted(
     )
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "reviewer"
 
 
-def _write_new(folder: Path, stem: str, data: bytes) -> Path:
+def write_new(folder: Path, stem: str, data: bytes) -> Path:
     """Write ``data`` to a file that did not exist: ``stem.json``, else ``stem-2.json``, ..."""
     for number in range(1, 1000):
         path = folder / (f"{stem}.json" if number == 1 else f"{stem}-{number}.json")
@@ -246,7 +257,7 @@ def _check(
             trusted=False,
             problem=reason,
         )
-    problem = _problem(path, data, found, *reviewed)
+    problem = signature_problem(path, data, found, *reviewed)
     untrusted = blocked
     if untrusted is None:
         judged = distrust(signoff, found.public_key_fingerprint, found.reviewer, found.role)
@@ -265,8 +276,8 @@ def _check(
     )
 
 
-def _problem(
-    path: Path, data: bytes, found: Attestation, policy_id: str, version: int, digest: str
+def signature_problem(
+    path: Path, data: bytes, found: Signed, policy_id: str, version: int, digest: str
 ) -> str | None:
     """Why an attestation is not valid for this version, or None when it is."""
     signature = path.with_suffix(".sig")

@@ -15,12 +15,18 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from reportgen.errors import RegistryError
+from reportgen.registry.attest import attestations_dir, requirement_attestations
 from reportgen.registry.chain import TrustedKey, check_chain
 from reportgen.registry.diff import CHANGES_FILE, load_diff
 from reportgen.registry.manifest import MANIFEST, manifest_sha256, read_manifest
 from reportgen.registry.review import review_status, reviews_dir
 from reportgen.registry.store import folder_number, stray_file, versions
 from reportgen.results.io import RESULTS_FILE, load_results
+from reportgen.results.traceability import (
+    RequirementAttestation,
+    Traceability,
+    with_attestations,
+)
 from reportgen.results.trail import ReviewStatus, VersionDiff
 
 _REF = re.compile(r"^(?P<policy>[a-z0-9][a-z0-9_-]*)(?:/v(?P<version>[1-9][0-9]*))?/?$")
@@ -49,6 +55,11 @@ class VersionSummary(BaseModel):
     )
     gates: dict[str, int]
     review: ReviewStatus
+    traceability: Traceability | None = Field(
+        default=None,
+        description="The requirement -> evidence matrix with the attestations recorded since; "
+        "None when the policy selected no framework.",
+    )
 
 
 def resolve_version(ref: str | Path, out: Path) -> Path:
@@ -107,12 +118,25 @@ def describe_version(version_dir: Path, *, trusted: Sequence[TrustedKey] = ()) -
         signature_problems=chain.problems,
         gates=_gate_tally(version_dir),
         review=review_status(version_dir),
+        traceability=attested_matrix(version_dir),
     )
 
 
 def _gate_tally(version_dir: Path) -> dict[str, int]:
     found: list[str] = [g.status for g in load_results(version_dir / RESULTS_FILE).gates]
     return {status: found.count(status) for status in STATUSES}
+
+
+def attested_matrix(version_dir: Path) -> Traceability | None:
+    """The version's traceability matrix with the attestations recorded beside it laid over it.
+
+    Raises:
+        RegistryError: not a readable published version.
+    """
+    matrix = load_results(version_dir / RESULTS_FILE).traceability
+    if matrix is None:
+        return None
+    return with_attestations(matrix, requirement_attestations(version_dir))
 
 
 @dataclass(frozen=True)
@@ -125,6 +149,8 @@ class VersionTrail:
     """The diff stored beside the results (changes.json), if any."""
     review: ReviewStatus | None
     """The sign-off as it stands now, when the version is published and has reviews."""
+    attestations: dict[str, list[RequirementAttestation]]
+    """The requirement attestations recorded beside the published version, checked, by id."""
 
 
 def version_trail(folder: Path) -> VersionTrail:
@@ -138,4 +164,10 @@ def version_trail(folder: Path) -> VersionTrail:
     changes_path = folder / CHANGES_FILE
     changes = load_diff(changes_path) if changes_path.is_file() else None
     reviewed = published and reviews_dir(folder).is_dir()
-    return VersionTrail(label, changes, review_status(folder) if reviewed else None)
+    attested = published and attestations_dir(folder).is_dir()
+    return VersionTrail(
+        label,
+        changes,
+        review_status(folder) if reviewed else None,
+        requirement_attestations(folder) if attested else {},
+    )

@@ -11,6 +11,12 @@ from collections.abc import Sequence
 from reportgen.render.changes import ChangesView, ReviewView
 from reportgen.render.privacy import PRIVACY_ANCHOR
 from reportgen.render.privacy_views import PrivacyView
+from reportgen.render.traceability import (
+    MODEL_CARD_ANCHOR,
+    MODEL_CARD_HEADING,
+    TRACE_ANCHOR,
+    TraceabilityView,
+)
 from reportgen.render.views import ModelView, PageSection
 
 SUMMARY_HEADING = "Summary"
@@ -24,16 +30,27 @@ def page_sections(
     review: ReviewView | None,
     privacy: PrivacyView,
     show_model_names: bool,
+    traceability: TraceabilityView | None = None,
 ) -> tuple[PageSection, ...]:
     """Summary, changes since the previous version, sign-off (when reviews were recorded), each
-    model's sections, privacy, and the method appendix."""
+    model's sections, the model card and regulatory traceability (when the policy selects a
+    framework), privacy, and the method appendix."""
     opening = [
         PageSection("summary", SUMMARY_HEADING, "_summary.html"),
         PageSection("changes", changes.heading, "_changes.html"),
     ]
     if review is not None:
         opening.append(PageSection("signoff", review.heading, "_review.html"))
+    tracing = (
+        [
+            PageSection(MODEL_CARD_ANCHOR, MODEL_CARD_HEADING, "_model_card.html"),
+            PageSection(TRACE_ANCHOR, traceability.heading, "_traceability.html"),
+        ]
+        if traceability is not None
+        else []
+    )
     closing = [
+        *tracing,
         PageSection(PRIVACY_ANCHOR, privacy.heading, "_privacy.html"),
         PageSection("method", METHOD_HEADING, "_method.html"),
     ]

@@ -10,6 +10,7 @@ from reportgen.render.method import cost_rows, hash_rows, how_computed
 from reportgen.render.page import page_sections
 from reportgen.render.privacy import build_privacy, privacy_line
 from reportgen.render.summary import build_summary
+from reportgen.render.traceability import build_traceability
 from reportgen.render.trust import code_key, is_check_gate
 from reportgen.render.views import (
     DatasetRow,
@@ -62,6 +63,8 @@ def build_view(doc: ResultDocument, meta: ReportMeta) -> ReportView:
     )
     changes, review = build_changes(meta.changes, meta.version_label), build_review(meta.review)
     privacy = build_privacy(doc.privacy)
+    report_anchors = ["method", "changes", "model-card", *(["signoff"] if review else [])]
+    traceability = build_traceability(doc.traceability, models, report_anchors)
     return ReportView(
         title=doc.policy.title,
         policy_id=doc.policy.id,
@@ -90,8 +93,10 @@ def build_view(doc: ResultDocument, meta: ReportMeta) -> ReportView:
             review=review,
             privacy=privacy,
             show_model_names=len(groups) > 1,
+            traceability=traceability,
         ),
         review=review,
+        traceability=traceability,
     )
 
 

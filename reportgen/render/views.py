@@ -21,6 +21,7 @@ from reportgen.render.privacy_views import CohortsView, PrivacyView, ProfileChar
 from reportgen.render.trust_views import CaveatView, DistributionSpec, TrustSummary, TrustView
 
 if TYPE_CHECKING:
+    from reportgen.render.traceability import TraceabilityView
     from reportgen.results.trail import ReviewStatus, VersionDiff
 
 
@@ -286,6 +287,9 @@ class ReportView:
     privacy, appendix): the contents list and the body both follow it."""
     review: ReviewView | None = None
     """Sign-off status, shown when reviews were recorded."""
+    traceability: TraceabilityView | None = None
+    """The model card and the requirement -> evidence matrix, when the policy selects a
+    framework."""
 
     def charts(
         self,

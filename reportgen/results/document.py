@@ -27,6 +27,7 @@ from reportgen.results.imaging import (
     ImageMapsResult,
 )
 from reportgen.results.internals import EditsResult
+from reportgen.results.traceability import Traceability
 
 SCHEMA_VERSION: Literal["1.0"] = "1.0"
 
@@ -420,6 +421,9 @@ class ResultDocument(_Doc):
     gates: list[GateOutcome] = Field(default_factory=list)
     privacy: PrivacyReport | None = Field(
         default=None, description="What the privacy gate applied (None in pre-privacy documents)."
+    )
+    traceability: Traceability | None = Field(
+        default=None, description="Requirement -> evidence matrix (None: no framework selected)."
     )
 
     @property

@@ -78,6 +78,12 @@ EXPECTED: dict[str, list[str]] = {
             "starting with a letter or digit, got 'Credit Scoring'"
         ),
     ],
+    "compliance_unknown_framework.yaml": [
+        "compliance.frameworks: unknown framework 'eu-ai-akt'; known frameworks: eu-ai-act, "
+        "fda-gmlp, fda-pccp, model-risk, regulation-b",
+        "documentation.owner: unknown key; expected one of intended_use, intended_users, "
+        "out_of_scope_uses, data_provenance, known_limitations, monitoring_plan, contact",
+    ],
     "bad_literal_domain.yaml": [
         "domain: must be 'credit' or 'medical', got 'banking'",
     ],
@@ -160,7 +166,7 @@ EXPECTED: dict[str, list[str]] = {
     "not_a_mapping.yaml": [
         (
             "(top level): must be a mapping of policy keys (id, title, domain, description, "
-            "seed, models, data, datasets, explanations, checks, privacy, decision, edits, schedule, review, report), got a list"
+            "seed, models, data, datasets, explanations, checks, privacy, decision, edits, schedule, review, report, compliance, documentation), got a list"
         ),
     ],
     "not_text_yes_no.yaml": [
