@@ -6,9 +6,9 @@
   modules: it counts at the dispatcher, below the compiled graph).
 - Activations: each hidden layer's outputs on up to ``internals.activation_rows`` reference and
   evaluation rows (a seeded subsample of a dataset that holds more), summarised by the rules of
-  :mod:`reportgen.analyses.network_stats`. Rows go through the layers in blocks padded to a
-  multiple of ROW_BLOCK, as every model call is, so a row's activations do not depend on the rows
-  run with it.
+  :mod:`reportgen.analyses.network_stats`. Rows go through the layers ROW_BLOCK at a time (the
+  last block padded, as every model call is), so a row's activations do not depend on the other
+  rows' values; the sample, sorted, fixes each row's place in its block, hence the bits.
 - Gradients: for up to ``internals.gradient_rows`` evaluation rows, one row at a time, the
   gradient of that row's loss (classification: -log of the true class's probability; regression:
   the squared error) with respect to each layer's trainable parameters; per layer, the mean and
@@ -50,7 +50,9 @@ from reportgen.results.network import (
 METHOD = "network internals"
 SALT_ACTIVATIONS, SALT_GRADIENTS = 60, 61
 """Salts of the activation and gradient row subsamples (see context.SALT_EDITS and the rest)."""
-BLOCK_ROWS = 16 * ROW_BLOCK
+BLOCK_ROWS = ROW_BLOCK
+"""Rows per pass of the activations: every pass has the same shape, so the linear algebra
+rounds a row the same way whatever the other rows of its pass hold."""
 
 
 def sample(data: ModelData, n: int, size: int, salt: int) -> np.ndarray:
