@@ -124,7 +124,7 @@ def flops(module: Any, x: Any) -> int:
     counts them (a multiply-add counts 2; additions of biases and element-wise functions 0)."""
     counter = require("torch.utils.flop_counter").FlopCounterMode(display=False)
     with counter, require("torch").no_grad():
-        module(x)
+        module(x.detach())  # a view of a tensor that requires grad trips the counter's tracker
     return int(counter.get_total_flops())
 
 

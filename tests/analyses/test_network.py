@@ -13,8 +13,8 @@ import torch
 
 from reportgen.analyses.context import ModelData
 from reportgen.analyses.network import activations, run_network
-from reportgen.analyses.network_layers import layers
-from reportgen.analyses.network_stats import psi
+from reportgen.analyses.network_layers import flops, layers, run_layers
+from reportgen.analyses.network_stats import dead_units, psi
 from reportgen.errors import AnalysisError
 from reportgen.policy import load_policy
 from tests.analyses.toy_models import D, torch_model
@@ -171,3 +171,34 @@ def test_a_rows_activations_do_not_depend_on_the_rows_run_with_it() -> None:
         others[k] = rows[k]
         apart = activations(data.model, chained, others)
         assert all(np.array_equal(a[k], b[k]) for a, b in zip(together, apart, strict=True))
+
+
+def test_a_small_cnns_layers_flops_and_dead_channel_match_a_hand_count() -> None:
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(4 * 4 * 4, 2),
+    )
+    with torch.no_grad():
+        net[0].weight[1] = 0.0
+        net[0].bias[1] = -0.5  # channel 1 is dead
+        net[0].bias[[0, 2, 3]] = 0.5
+    scripted = torch.jit.script(net.eval())
+    chained = layers(scripted, "cnn")
+    x = torch.randn(3, 1, 8, 8, generator=torch.Generator().manual_seed(1))
+    outs = run_layers(scripted, chained, x, "cnn")
+    assert [(c.name, c.type, c.parameters) for c in chained] == [
+        ("0", "Conv2d", 4 * 9 + 4),
+        ("1", "ReLU", 0),
+        ("2", "MaxPool2d", 0),
+        ("3", "Flatten", 0),
+        ("4", "Linear", 64 * 2 + 2),
+    ]
+    assert [list(o.shape[1:]) for o in outs] == [[4, 8, 8], [4, 8, 8], [4, 4, 4], [64], [2]]
+    # a 3x3 kernel over 1 channel at each of 8 x 8 positions for 4 channels: 2 * 4*64*9
+    assert flops(chained[0].module, x[:1]) == 2 * 4 * 64 * 9
+    assert flops(scripted, x[:1]) == 2 * 4 * 64 * 9 + 2 * 64 * 2
+    assert dead_units("ReLU", outs[1].detach().numpy()) == [1]
