@@ -34,6 +34,7 @@ from reportgen.analyses.imaging.checks import (
 from reportgen.analyses.imaging.context import ImageData
 from reportgen.analyses.imaging.mean_maps import run_image_maps
 from reportgen.analyses.local import run_local
+from reportgen.analyses.network import run_network, wanted
 from reportgen.analyses.performance import run_performance
 from reportgen.analyses.reasons import has_reasons, run_reason_codes, run_reason_stability
 from reportgen.analyses.recourse import run_recourse
@@ -218,6 +219,15 @@ KINDS: tuple[AnalysisKind, ...] = (
         PrivacyRule.AGGREGATE,
         shards="the global rows and audit cases, per edit",
         judge=judge_edits,
+    ),
+    AnalysisKind(
+        "network",
+        "network internals (layers, activations, per-layer gradients)",
+        lambda policy: wanted(policy.internals),
+        lambda data: isinstance(data.model, TorchAdapter),
+        run_network,
+        PrivacyRule.AGGREGATE,
+        shards="none (activations in padded blocks; gradients one row at a time)",
     ),
     AnalysisKind(
         "cohorts",

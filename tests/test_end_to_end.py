@@ -125,8 +125,10 @@ def test_results_record_costs_hashes_and_additivity(quick_credit, tmp_path):
     doc = json.loads((tmp_path / "r" / "credit-scoring" / "v1" / "results.json").read_text())
     kinds = [r["kind"] for r in doc["results"]]
     analyses = ["model_performance", "global_shap", "permutation_importance", "local_explanations"]
-    # reason codes, recourse for the declined audit cases, calibration, four cohort families
-    assert kinds == [*analyses, "reason_codes", "recourse", "calibration", *["cohorts"] * 4]
+    # reason codes, recourse for the declined audit cases, calibration, the network's internals,
+    # four cohort families
+    extra = ["reason_codes", "recourse", "calibration", "network"]
+    assert kinds == [*analyses, *extra, *["cohorts"] * 4]
     for result in doc["results"][:5]:
         assert result["cost"]["model_rows"] > 0
     shap = doc["results"][1]

@@ -20,6 +20,7 @@ from reportgen.policy.credit import DecisionSpec
 from reportgen.policy.edits import EditsSpec
 from reportgen.policy.explanations import ExplanationsSpec
 from reportgen.policy.images import ImageSpec
+from reportgen.policy.internals import InternalsSpec
 from reportgen.policy.privacy import PrivacySpec
 from reportgen.policy.trail import ReviewSpec, ScheduleSpec
 
@@ -289,6 +290,11 @@ class Policy(_Strict):
     )
     edits: EditsSpec | None = Field(
         default=None, description="Edits of a torch model to assess before deploying them."
+    )
+    internals: InternalsSpec | None = Field(
+        default=None,
+        description="Torch models: the network's layers, its hidden layers' activations and its "
+        "per-layer loss gradients.",
     )
     schedule: ScheduleSpec | None = Field(
         default=None, description="Optional schedule for `reportgen schedule`."

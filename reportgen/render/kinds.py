@@ -37,6 +37,7 @@ from reportgen.render.method_text import (
     reason_codes_text,
     shap_text,
 )
+from reportgen.render.network import build_network, network_text
 from reportgen.render.privacy import cases_withheld, withheld_cases
 from reportgen.render.reasons import build_reason_codes
 from reportgen.render.recourse import build_recourse, recourse_text
@@ -69,6 +70,7 @@ from reportgen.results.document import (
 )
 from reportgen.results.imaging import ImageCasesResult, ImageMapsResult
 from reportgen.results.internals import EditsResult
+from reportgen.results.network import NetworkResult
 
 
 def _trust(
@@ -322,6 +324,18 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
             )
         ),
         explain=edits_text,
+    ),
+    SectionKind[NetworkResult](
+        kind="network",
+        heading="Inside the network",
+        order=59,
+        template="_network.html",
+        build=one_each(
+            lambda entry, result, _: build_network(
+                result, heading=entry.heading, template=entry.template
+            )
+        ),
+        explain=network_text,
     ),
     SectionKind[LocalExplanationsResult](
         kind="local_explanations",

@@ -27,6 +27,7 @@ from reportgen.results.imaging import (
     ImageMapsResult,
 )
 from reportgen.results.internals import EditsResult
+from reportgen.results.network import NetworkResult
 from reportgen.results.traceability import Traceability
 
 SCHEMA_VERSION: Literal["1.0"] = "1.0"
@@ -278,7 +279,8 @@ Result = Annotated[
     | FairLendingResult
     | CalibrationResult
     | ReasonCodesResult
-    | EditsResult,
+    | EditsResult
+    | NetworkResult,
     Field(discriminator="kind"),
 ]
 

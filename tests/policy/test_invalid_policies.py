@@ -166,7 +166,8 @@ EXPECTED: dict[str, list[str]] = {
     "not_a_mapping.yaml": [
         (
             "(top level): must be a mapping of policy keys (id, title, domain, description, "
-            "seed, models, data, datasets, explanations, checks, privacy, decision, edits, schedule, review, report, compliance, documentation), got a list"
+            "seed, models, data, datasets, explanations, checks, privacy, decision, edits, "
+            "internals, schedule, review, report, compliance, documentation), got a list"
         ),
     ],
     "not_text_yes_no.yaml": [

@@ -12,6 +12,7 @@ from edits_fixture import make_edits
 from gradients_fixture import make_global_gradients
 from image_cases_fixture import make_image_cases
 from imaging_fixture import make_image_maps, make_localisation
+from network_fixture import make_network
 from privacy_fixture import make_private_document
 from reasons_fixture import make_reason_check, make_reason_codes
 from recourse_fixture import make_recourse
@@ -50,7 +51,7 @@ def _every_kind() -> ResultDocument:
         for r in (make_image_maps(), make_image_cases(), make_localisation())
     ]
     credit = [make_recourse(), fair_lending(), calibration(), make_global_gradients()]
-    credit.append(make_edits())
+    credit += [make_edits(), make_network()]
     return doc.model_copy(update={"results": [*doc.results, *checks, *imaging, *credit]})
 
 
@@ -96,6 +97,7 @@ def test_the_registry_lists_the_kinds_in_reading_order() -> None:
         ("reason_codes", "Adverse-action reasons"),
         ("fair_lending", "Fair lending"),
         ("edits", "Edits for deployment"),
+        ("network", "Inside the network"),
         ("local_explanations", "Audit cases"),
         ("recourse", "Recourse for declined cases"),
     ]
@@ -116,6 +118,7 @@ def test_a_models_checks_and_its_cohort_families_each_form_one_section() -> None
         "reason_codes",
         "fair_lending",
         "edits",
+        "network",
         "local_explanations",
         "recourse",
     ]
