@@ -392,8 +392,9 @@ def load_torchscript(path: Path, where: str) -> Any:
     return module
 
 
-def load_torch_export(path: Path, where: str) -> Any:
-    """Load a torch.export program (.pt2) as a module on the CPU, in eval mode."""
+def load_torch_export(path: Path, where: str, width: int) -> Any:
+    """Load a torch.export program (.pt2) as a module on the CPU (in the mode it was exported
+    in), checked to take rows of ``width`` encoded columns."""
     torch = require("torch")
     try:
         module = torch.export.load(str(path)).module()
@@ -402,6 +403,18 @@ def load_torch_export(path: Path, where: str) -> Any:
             f"{path}: not a loadable torch.export program (.pt2) ({where}.path): "
             f"{model_error_summary(exc)}"
         ) from exc
+    inputs = [n.meta.get("val") for n in module.graph.nodes if n.op == "placeholder"]
+    shape = tuple(getattr(inputs[0], "shape", ())) if len(inputs) == 1 else ()
+    if len(shape) != 2:
+        raise InputError(
+            f"{path} ({where}.path): the torch.export program must take one matrix (rows, "
+            f"{width}) of encoded features; it takes {len(inputs)} input(s) of shape {shape}"
+        )
+    if isinstance(shape[1], int) and shape[1] != width:
+        raise InputError(
+            f"{path} ({where}.path): the torch.export program takes rows of {shape[1]} columns "
+            f"but the preprocessing encodes each row as {width} ({where}.preprocessing)"
+        )
     return module
 
 

@@ -257,11 +257,13 @@ def load_model(
         preprocessing = load_preprocessing(pre_path)
         _check_features(preprocessing.codec, declared, f"{pre_path} ({where}.preprocessing)")
         pre_sha = sha256_file(pre_path)
+        width = preprocessing.encoded_width
         if spec.format == "onnx":
             adapter = load_onnx(path, spec, preprocessing, where)
+        elif spec.format == "torch_export":
+            adapter = TorchAdapter(spec, load_torch_export(path, where, width), preprocessing)
         else:
-            loader = load_torch_export if spec.format == "torch_export" else load_torchscript
-            adapter = TorchAdapter(spec, loader(path, where), preprocessing)
+            adapter = TorchAdapter(spec, load_torchscript(path, where), preprocessing)
     else:
         estimator = load_sklearn(path, spec, where)
         codec = codec or _data_codec(estimator, declared, frames or [])

@@ -18,6 +18,7 @@ import yaml
 from reportgen.analyses.context import ModelData
 from reportgen.analyses.explain.registry import ExplainSettings, explainers_for
 from reportgen.analyses.global_importance import run_global_shap
+from reportgen.engine import plan
 from reportgen.inputs.models import TorchAdapter
 from reportgen.inputs.onnx_model import OnnxAdapter
 from reportgen.inputs.resolve import ResolvedInputs, resolve_inputs
@@ -156,3 +157,24 @@ def test_gradient_methods_run_on_the_program_and_not_on_onnx(
         "onnx": ["lime", "shap"],
     }
     np.testing.assert_allclose(ig["torch_export"], ig["torchscript"], atol=1e-6)
+
+
+def test_gradient_analyses_are_skipped_on_onnx_with_the_reason_stated(
+    resolved: dict[str, ResolvedInputs],
+) -> None:
+    skipped = {}
+    for fmt, inputs in resolved.items():
+        data = ModelData.build(inputs, inputs.models[0])
+        _, passed_over = plan(inputs.loaded.policy, "credit-mlp", data)
+        skipped[fmt] = {s.analysis: s.reason for s in passed_over}
+    assert skipped["torchscript"] == skipped["torch_export"] == {}
+    gradients = (
+        "it reads gradients of the model, which reportgen takes from torch networks only "
+        "(torchscript, torch_export); model 'credit-mlp' is onnx"
+    )
+    assert skipped["onnx"] == {
+        "global_gradients": gradients,
+        "randomisation_sanity": gradients,
+        "edits": "edits change the weights of a torch classifier (torchscript or torch_export); "
+        "model 'credit-mlp' is a classifier of format onnx",
+    }
