@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 import yaml
@@ -20,9 +21,11 @@ from reportgen.analyses.explain.registry import ExplainSettings, explainers_for
 from reportgen.analyses.global_importance import run_global_shap
 from reportgen.engine import plan
 from reportgen.inputs.models import TorchAdapter
-from reportgen.inputs.onnx_model import OnnxAdapter
+from reportgen.inputs.onnx_model import OnnxAdapter, load_onnx
+from reportgen.inputs.preprocessing import load_preprocessing
 from reportgen.inputs.resolve import ResolvedInputs, resolve_inputs
 from reportgen.policy import load_policy
+from reportgen.policy.schema import ModelSpec
 from tests.conftest import ROOT, policy_with
 
 CREDIT = ROOT / "examples" / "credit"
@@ -178,3 +181,49 @@ def test_gradient_analyses_are_skipped_on_onnx_with_the_reason_stated(
         "edits": "edits change the weights of a torch classifier (torchscript or torch_export); "
         "model 'credit-mlp' is a classifier of format onnx",
     }
+
+
+class _Probabilities(torch.nn.Module):
+    """The credit network with its softmax inside the graph."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.network = released_network()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.network(x), dim=1)
+
+
+@pytest.mark.parametrize(
+    ("name", "network", "settings"),
+    [
+        ("probabilities", _Probabilities(), {"output": "probabilities"}),
+        ("one-logit", torch.nn.Linear(54, 1), {"classes": ["good", "bad"]}),
+        ("regressor", torch.nn.Linear(54, 1), {"task": "regression", "classes": None}),
+    ],
+)
+def test_onnx_outputs_equal_torch_for_probabilities_one_logit_and_regression(
+    tmp_path: Path, name: str, network: torch.nn.Module, settings: dict[str, Any]
+) -> None:
+    network.eval()
+    graph = export_formats(network, tmp_path, 54)["onnx"]
+    preprocessing = load_preprocessing(CREDIT / "preprocessing.json")
+    spec = ModelSpec.model_validate(
+        {"name": "m", "format": "onnx", "path": "-", "task": "classification"}
+        | {"classes": ["good", "bad"], "preprocessing": "-"}
+        | settings
+    )
+    adapter = load_onnx(graph, spec, preprocessing, "models[0]")
+    evaluation = pd.read_csv(CREDIT / "data" / "evaluation.csv")
+    codes = preprocessing.codec.to_codes(evaluation)
+    with torch.inference_mode():
+        raw = network(torch.from_numpy(preprocessing.encode(codes))).double()
+    if name == "one-logit":
+        expected = torch.cat([1 - torch.sigmoid(raw), torch.sigmoid(raw)], dim=1).numpy()
+    elif name == "regressor":
+        expected = raw.numpy()[:, 0]
+    else:
+        expected = raw.numpy()
+    found = adapter.predict_codes(codes)
+    assert found.shape == expected.shape
+    np.testing.assert_allclose(found, expected, rtol=0, atol=1e-6)
