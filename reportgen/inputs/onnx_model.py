@@ -42,10 +42,14 @@ class OnnxAdapter(EncodedModel):
     def dtype(self) -> str:
         return self._dtype
 
-    def _predict_inputs_batch(self, inputs: np.ndarray) -> np.ndarray:
+    def raw(self, inputs: np.ndarray) -> np.ndarray:
+        """The graph's own outputs (before any softmax) on encoded rows, as float64 (n, k)."""
         fed = np.ascontiguousarray(inputs, dtype=self.input_dtype)
         raw = self._session.run([self._output_name], {self._input_name: fed})[0]
-        values = np.asarray(raw, dtype=np.float64).reshape(len(inputs), -1)
+        return np.asarray(raw, dtype=np.float64).reshape(len(inputs), -1)
+
+    def _predict_inputs_batch(self, inputs: np.ndarray) -> np.ndarray:
+        values = self.raw(inputs)
         if self.task == "regression":
             return values[:, 0] if values.shape[1] == 1 else values
         if self._output == "logits":

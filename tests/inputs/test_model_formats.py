@@ -7,6 +7,7 @@ plain torch module of the same layers (the exporters take an nn.Module, not a sc
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,12 @@ import pandas as pd
 import pytest
 import torch
 import yaml
+from click.testing import CliRunner
 
 from reportgen.analyses.context import ModelData
 from reportgen.analyses.explain.registry import ExplainSettings, explainers_for
 from reportgen.analyses.global_importance import run_global_shap
+from reportgen.cli import main
 from reportgen.engine import plan
 from reportgen.inputs.models import TorchAdapter
 from reportgen.inputs.onnx_model import OnnxAdapter, load_onnx
@@ -227,3 +230,18 @@ def test_onnx_outputs_equal_torch_for_probabilities_one_logit_and_regression(
     found = adapter.predict_codes(codes)
     assert found.shape == expected.shape
     np.testing.assert_allclose(found, expected, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("fmt", ["torch_export", "onnx"])
+def test_init_recognises_the_format_and_drafts_a_policy_that_validates(
+    tmp_path: Path, exported: dict[str, Path], fmt: str
+) -> None:
+    out = tmp_path / "draft.yaml"
+    args = ["init", "--data", str(CREDIT / "data" / "reference.csv"), "--domain", "credit"]
+    args += ["--model", str(exported[fmt]), "--preprocessing", str(CREDIT / "preprocessing.json")]
+    result = CliRunner().invoke(main, [*args, "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["model_format"] == fmt
+    model = load_policy(out).policy.models[0]
+    assert (model.format, model.classes, model.output) == (fmt, ["good", "bad"], "logits")
+    assert CliRunner().invoke(main, ["validate", str(out)]).exit_code == 0
