@@ -23,6 +23,7 @@ from reportgen.analyses.explain.registry import ExplainSettings, explainers_for
 from reportgen.analyses.global_importance import run_global_shap
 from reportgen.cli import main
 from reportgen.engine import plan
+from reportgen.inputs.model_edits import pruned, quantized
 from reportgen.inputs.models import TorchAdapter
 from reportgen.inputs.onnx_model import OnnxAdapter, load_onnx
 from reportgen.inputs.preprocessing import load_preprocessing
@@ -245,3 +246,31 @@ def test_init_recognises_the_format_and_drafts_a_policy_that_validates(
     model = load_policy(out).policy.models[0]
     assert (model.format, model.classes, model.output) == (fmt, ["good", "bad"], "logits")
     assert CliRunner().invoke(main, ["validate", str(out)]).exit_code == 0
+
+
+def test_edits_of_the_program_equal_those_of_the_torchscript_archive(
+    resolved: dict[str, ResolvedInputs],
+) -> None:
+    codes = (
+        resolved["torchscript"]
+        .models[0]
+        .tabular.codec.to_codes(resolved["torchscript"].evaluation.frame)
+    )
+    models = {fmt: resolved[fmt].models[0].tabular for fmt in ("torchscript", "torch_export")}
+    assert all(isinstance(m, TorchAdapter) for m in models.values())
+    before = models["torch_export"].predict_codes(codes)
+    for edit in (lambda m: pruned(m, 0.8), quantized, lambda m: m.randomised(7)):
+        edited = {fmt: edit(m).predict_codes(codes) for fmt, m in models.items()}
+        assert np.abs(edited["torch_export"] - before).max() > 1e-3  # the edit changed outputs
+        np.testing.assert_array_equal(edited["torch_export"], edited["torchscript"])
+    np.testing.assert_array_equal(models["torch_export"].predict_codes(codes), before)
+
+
+def test_onnx_outputs_do_not_depend_on_how_rows_are_batched(
+    resolved: dict[str, ResolvedInputs],
+) -> None:
+    onnx = resolved["onnx"].models[0].tabular
+    codes = onnx.codec.to_codes(resolved["onnx"].evaluation.frame)
+    whole = onnx.predict_codes(codes)
+    for start, stop in [(0, 1), (37, 101), (250, 300)]:
+        np.testing.assert_array_equal(onnx.predict_codes(codes[start:stop]), whole[start:stop])
