@@ -21,6 +21,7 @@ _EXTRA_OF = {
     "distributed": "dask",
     "dask": "dask",
     "fairlearn": "fairness",
+    "onnxruntime": "onnx",
 }
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from reportgen import __version__
 from reportgen.inputs import ResolvedInputs
 from reportgen.results import ResultDocument
+from reportgen.results.base import SkippedAnalysis
 from reportgen.results.document import (
     DatasetInfo,
     FeatureInfo,
@@ -35,6 +36,7 @@ _RECORDED_LIBRARIES = (
     "matplotlib",
     "pydantic",
     "opendp",
+    "onnxruntime",
 )
 
 
@@ -47,8 +49,10 @@ def build_document(
     *,
     fingerprint: str,
     executor: str = "in-process",
+    skipped: list[SkippedAnalysis] | None = None,
 ) -> ResultDocument:
-    """The document of a run that started at ``started`` and took ``elapsed`` seconds."""
+    """The document of a run that started at ``started`` and took ``elapsed`` seconds;
+    ``skipped``: the analyses the policy asks for that did not apply to a model."""
     from reportgen.provenance import source_commit
     from reportgen.render.html import templates_digest
 
@@ -105,6 +109,7 @@ def build_document(
         models=models,
         datasets=datasets,
         results=results,
+        skipped=skipped or [],
     )
 
 

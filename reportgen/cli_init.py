@@ -36,7 +36,8 @@ _file = click.Path(path_type=Path, dir_okay=False)
     "--preprocessing",
     type=_file,
     default=None,
-    help="A TorchScript model's preprocessing file [default: preprocessing.json beside it].",
+    help="A network's (TorchScript, .pt2, ONNX) preprocessing file [default: "
+    "preprocessing.json beside it].",
 )
 @click.option("--trust-pickle", is_flag=True, help="Load a plain pickle (it can run any code).")
 @click.option("--force", is_flag=True, help="Replace --out when it exists.")

@@ -29,9 +29,11 @@ from reportgen.inputs import ResolvedInputs, resolve_inputs
 from reportgen.inputs.resolve import input_fingerprint
 from reportgen.kinds import AnalysisKind, Context, Output, kind_of, planned
 from reportgen.policy import LoadedPolicy
+from reportgen.policy.schema import Policy
 from reportgen.privacy.gate import PrivacyGate
 from reportgen.privacy.rules import PrivacyRule
 from reportgen.results import ResultDocument
+from reportgen.results.base import SkippedAnalysis
 from reportgen.results.document import Result
 
 Progress = Callable[[str], None]
@@ -77,7 +79,7 @@ def compute(
     if loaded.policy.data.kind == "images":
         executor = "in-process"  # image analyses batch images and steps; they do not shard
     with open_executor(executor, workers=workers) as pool, one_torch_thread():
-        produced = run_plan(inputs, pool, progress or (lambda _message: None))
+        produced, skipped = run_plan(inputs, pool, progress or (lambda _message: None))
         ran_on = pool.name
     if requested != executor:
         ran_on += f" (image analyses batch on the model here; --executor {requested} not used)"
@@ -92,7 +94,14 @@ def compute(
     gates = evaluate_gates(results, loaded.policy.checks, _judge)
     elapsed = (datetime.now(UTC) - started).total_seconds()
     document = build_document(
-        inputs, results, gates, started, elapsed, fingerprint=fingerprint, executor=ran_on
+        inputs,
+        results,
+        gates,
+        started,
+        elapsed,
+        fingerprint=fingerprint,
+        executor=ran_on,
+        skipped=skipped,
     )
     document = document.model_copy(update={"privacy": gate.report()})
     return document.model_copy(update={"traceability": trace(loaded.policy, document)})
@@ -119,24 +128,48 @@ def one_torch_thread() -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-def run_plan(inputs: ResolvedInputs, pool: Executor, say: Progress) -> list[Produced]:
-    """Every planned kind for every model, in registry order, reporting progress.
+def run_plan(
+    inputs: ResolvedInputs, pool: Executor, say: Progress
+) -> tuple[list[Produced], list[SkippedAnalysis]]:
+    """Every planned kind for every model, in registry order, reporting progress; and the
+    planned kinds that do not apply to a model, with the reason each states.
 
     Raises:
         AnalysisError: an analysis failed; the message names the model and the analysis. (A
             trust check that fails to compute becomes an ERROR result instead.)
     """
     produced: list[Produced] = []
+    skipped: list[SkippedAnalysis] = []
     for index, resolved in enumerate(inputs.models):
         data = _context(inputs, index, pool)
-        steps = [kind for kind in planned(inputs.loaded.policy) if kind.applies(data)]
+        steps, passed_over = plan(inputs.loaded.policy, resolved.spec.name, data)
+        for item in passed_over:
+            say(f"[{item.model}] {item.label}: not run, because {item.reason}")
+        skipped += passed_over
         for number, kind in enumerate(steps, start=1):
             where = f"[{resolved.spec.name} {number}/{len(steps)}] {kind.label}"
             say(f"{where} ...")
             start = time.perf_counter()
             produced.append(Produced(kind, resolved.spec.name, _run(kind, data)))
             say(f"{where} done in {time.perf_counter() - start:.1f} s")
-    return produced
+    return produced, skipped
+
+
+def plan(
+    policy: Policy, model: str, data: Context
+) -> tuple[list[AnalysisKind], list[SkippedAnalysis]]:
+    """The kinds ``policy`` wants that apply to ``data`` (of model ``model``), in registry
+    order, and those it wants that do not, each with the reason its kind states."""
+    steps, skipped = [], []
+    for kind in planned(policy):
+        if kind.applies(data):
+            steps.append(kind)
+        else:
+            reason = kind.why_not(data)
+            skipped.append(
+                SkippedAnalysis(model=model, analysis=kind.name, label=kind.label, reason=reason)
+            )
+    return steps, skipped
 
 
 def _context(inputs: ResolvedInputs, index: int, pool: Executor) -> Context:
@@ -202,4 +235,4 @@ def _judge(result: Result) -> Callable[..., list] | None:
     return kind.judge if kind is not None else None
 
 
-__all__ = ["Produced", "Progress", "admit", "compute", "one_torch_thread", "run_plan"]
+__all__ = ["Produced", "Progress", "admit", "compute", "one_torch_thread", "plan", "run_plan"]

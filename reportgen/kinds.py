@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 from reportgen.analyses.calibration import run_calibration
-from reportgen.analyses.checks import CHECKS, Check, run_check
+from reportgen.analyses.checks import CHECKS, Check, needs_gradients, not_applicable, run_check
 from reportgen.analyses.cohorts import ModelCohorts, run_cohorts
 from reportgen.analyses.context import ModelData
 from reportgen.analyses.edits import run_edits
@@ -71,10 +71,16 @@ class AnalysisKind:
     shards: str
     judge: Judge | None = None
     data: str | None = "tabular"
+    why_not: Callable[[Any], str] = not_applicable
+    """Why the kind does not apply to a context it is wanted for (the report states it)."""
 
 
 def _always(_: object) -> bool:
     return True
+
+
+def _needs_torch(data: ModelData) -> str:
+    return needs_gradients(data.model.name, data.model.format)
 
 
 def _check_kind(check: Check) -> AnalysisKind:
@@ -83,6 +89,7 @@ def _check_kind(check: Check) -> AnalysisKind:
         label=f"{check.code} {check.label} check",
         wanted=lambda policy: check.enabled(policy.checks),
         applies=check.applies,
+        why_not=check.why_not,
         run=partial(run_check, check),
         privacy=PrivacyRule.CHECK,
         shards=check.shards,
@@ -143,6 +150,7 @@ KINDS: tuple[AnalysisKind, ...] = (
         run_global_gradients,
         PrivacyRule.AGGREGATE,
         shards="blocks of 64 evaluation rows (every row)",
+        why_not=_needs_torch,
     ),
     AnalysisKind(
         "permutation_importance",
@@ -180,6 +188,10 @@ KINDS: tuple[AnalysisKind, ...] = (
         run_recourse,
         PrivacyRule.CASES,
         shards="none (each case's candidates batched on the model)",
+        why_not=lambda data: (
+            "recourse changes a declined applicant's decision: it applies to "
+            "classifiers only, and this model is a regressor"
+        ),
     ),
     AnalysisKind(
         "fair_lending",
@@ -219,6 +231,12 @@ KINDS: tuple[AnalysisKind, ...] = (
         PrivacyRule.AGGREGATE,
         shards="the global rows and audit cases, per edit",
         judge=judge_edits,
+        why_not=lambda data: (
+            "edits change the weights of a torch classifier (torchscript or torch_export); "
+            f"model '{data.model.name}' is a "
+            + ("classifier" if data.model.classes else "regressor")
+            + f" of format {data.model.format}"
+        ),
     ),
     AnalysisKind(
         "network",

@@ -207,8 +207,8 @@ def test_a_target_that_is_not_a_column_exits_2(tmp_path, credit_args):
 
 
 def test_an_unknown_model_format_exits_3(tmp_path, credit_args):
-    model = tmp_path / "model.onnx"
-    model.write_bytes(b"\x08\x07\x12\x04onnx")
+    model = tmp_path / "model.bin"
+    model.write_bytes(b"\x08\x07\x12\x04onnx")  # an ONNX header, but not named *.onnx
     line = error(
         [
             *credit_args[:2],
@@ -222,8 +222,8 @@ def test_an_unknown_model_format_exits_3(tmp_path, credit_args):
         3,
     )
     assert line == (
-        f"error: {model}: not a model format reportgen reads (TorchScript archive, skops file or "
-        "scikit-learn pickle)"
+        f"error: {model}: not a model format reportgen reads (TorchScript archive, torch.export "
+        "program, ONNX graph named *.onnx, skops file or scikit-learn pickle)"
     )
 
 
@@ -242,7 +242,7 @@ def test_a_torchscript_model_without_preprocessing_says_what_it_needs(tmp_path, 
         ],
         3,
     )
-    assert "a TorchScript model needs the preprocessing file its training script wrote" in line
+    assert "a torchscript model needs the preprocessing file its training script wrote" in line
     assert line.endswith(f"none at {tmp_path / 'preprocessing.json'}: give it with --preprocessing")
 
 

@@ -17,6 +17,7 @@ import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from copy import deepcopy
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -204,25 +205,50 @@ class ModelAdapter(ABC):
         return self._predict_batch(inputs)
 
 
-class TorchAdapter(ModelAdapter):
-    """A TorchScript network fed through its declared preprocessing."""
+class EncodedModel(ModelAdapter):
+    """A network fed the encoded matrix of its preprocessing file (torch, ONNX)."""
 
-    format = "torchscript"
-
-    def __init__(self, spec: ModelSpec, module: Any, preprocessing: Preprocessing) -> None:
+    def __init__(self, spec: ModelSpec, preprocessing: Preprocessing) -> None:
         super().__init__(spec, preprocessing.codec, spec.classes)
-        self._module = module
+        self.format = spec.format
         self._pre = preprocessing
         self._output = spec.output
-        self._dtype = _floating_dtype(module)
 
     @property
     def preprocessing(self) -> Preprocessing:
         return self._pre
 
     @property
+    def input_dtype(self) -> type[np.floating]:
+        """The NumPy type of the network's input: rows are encoded in it directly."""
+        return np.float32 if self.dtype == "float32" else np.float64
+
+    def model_inputs(self, codes: np.ndarray) -> np.ndarray:
+        """The encoded matrix, as NumPy (a float32 network's input is encoded as float32
+        directly: the same single rounding)."""
+        return self._pre.encode(codes, dtype=self.input_dtype)
+
+    @cached_property
+    def input_features(self) -> np.ndarray:
+        widths = [cols.stop - cols.start for _, cols in self._pre.groups]
+        return np.repeat(np.arange(len(widths)), widths)
+
+    def _predict_batch(self, codes: np.ndarray) -> np.ndarray:
+        return self._predict_inputs_batch(self.model_inputs(codes))
+
+
+class TorchAdapter(EncodedModel):
+    """A torch network (TorchScript archive or torch.export program) fed through its declared
+    preprocessing."""
+
+    def __init__(self, spec: ModelSpec, module: Any, preprocessing: Preprocessing) -> None:
+        super().__init__(spec, preprocessing)
+        self._module = module
+        self._dtype = _floating_dtype(module)
+
+    @property
     def network(self) -> Any:
-        """The TorchScript network itself (to read: :meth:`edited` edits a copy)."""
+        """The torch network itself (to read: :meth:`edited` edits a copy)."""
         return self._module
 
     @property
@@ -241,20 +267,6 @@ class TorchAdapter(ModelAdapter):
     def encode(self, codes: np.ndarray) -> Any:
         """Coded raw features (n, d) -> the encoded tensor the network takes, in its dtype."""
         return require("torch").from_numpy(self.model_inputs(codes)).to(self._dtype)
-
-    def model_inputs(self, codes: np.ndarray) -> np.ndarray:
-        """The encoded matrix, as NumPy (a float32 network's input is encoded as float32
-        directly: the same single rounding)."""
-        direct = np.float32 if self._dtype == require("torch").float32 else np.float64
-        return self._pre.encode(codes, dtype=direct)
-
-    @cached_property
-    def input_features(self) -> np.ndarray:
-        widths = [cols.stop - cols.start for _, cols in self._pre.groups]
-        return np.repeat(np.arange(len(widths)), widths)
-
-    def _predict_batch(self, codes: np.ndarray) -> np.ndarray:
-        return self._predict_inputs_batch(self.model_inputs(codes))
 
     def _predict_inputs_batch(self, inputs: np.ndarray) -> np.ndarray:
         torch = require("torch")
@@ -302,15 +314,18 @@ class TorchAdapter(ModelAdapter):
         """A copy of this adapter around a copy of the network that ``change`` edited in place
         (under ``torch.no_grad``); it shares this adapter's meter."""
         torch = require("torch")
-        buffer = io.BytesIO()
-        torch.jit.save(self._module, buffer)
-        buffer.seek(0)
-        module = torch.jit.load(buffer, map_location="cpu")
+        if isinstance(self._module, torch.jit.ScriptModule):
+            buffer = io.BytesIO()
+            torch.jit.save(self._module, buffer)
+            buffer.seek(0)
+            module = torch.jit.load(buffer, map_location="cpu")
+        else:  # a torch.export program's module: a plain GraphModule
+            module = deepcopy(self._module)
         with torch.no_grad():
             change(module)
         copy = TorchAdapter.__new__(TorchAdapter)
         copy.__dict__.update(self.__dict__)
-        copy._module = module.eval()
+        copy._module = _eval_mode(module)
         copy.meter = self.meter
         return copy
 
@@ -319,7 +334,7 @@ class TorchAdapter(ModelAdapter):
         candidate replacement); it shares this adapter's meter."""
         copy = TorchAdapter.__new__(TorchAdapter)
         copy.__dict__.update(self.__dict__)
-        copy._module = module.eval()
+        copy._module = _eval_mode(module)
         copy._dtype = _floating_dtype(module)
         copy.meter = self.meter
         return copy
@@ -350,6 +365,13 @@ class SklearnAdapter(ModelAdapter):
         return np.asarray(self._estimator.predict(frame), dtype=np.float64).reshape(len(codes))
 
 
+def _eval_mode(module: Any) -> Any:
+    """``module`` in eval mode; a torch.export program's module keeps the mode it was exported
+    in (it refuses ``eval()``)."""
+    torch = require("torch")
+    return module if isinstance(module, torch.fx.GraphModule) else module.eval()
+
+
 def _floating_dtype(module: Any) -> Any:
     """The least precise dtype among the module's floating parameters (torch's default if none)."""
     torch = require("torch")
@@ -367,6 +389,32 @@ def load_torchscript(path: Path, where: str) -> Any:
     except (RuntimeError, ValueError, OSError) as exc:
         raise InputError(f"{path}: not a loadable TorchScript archive ({where}.path)") from exc
     module.eval()
+    return module
+
+
+def load_torch_export(path: Path, where: str, width: int) -> Any:
+    """Load a torch.export program (.pt2) as a module on the CPU (in the mode it was exported
+    in), checked to take rows of ``width`` encoded columns."""
+    torch = require("torch")
+    try:
+        module = torch.export.load(str(path)).module()
+    except Exception as exc:  # a foreign file: any failure to load is the file's problem
+        raise InputError(
+            f"{path}: not a loadable torch.export program (.pt2) ({where}.path): "
+            f"{model_error_summary(exc)}"
+        ) from exc
+    inputs = [n.meta.get("val") for n in module.graph.nodes if n.op == "placeholder"]
+    shape = tuple(getattr(inputs[0], "shape", ())) if len(inputs) == 1 else ()
+    if len(shape) != 2:
+        raise InputError(
+            f"{path} ({where}.path): the torch.export program must take one matrix (rows, "
+            f"{width}) of encoded features; it takes {len(inputs)} input(s) of shape {shape}"
+        )
+    if isinstance(shape[1], int) and shape[1] != width:
+        raise InputError(
+            f"{path} ({where}.path): the torch.export program takes rows of {shape[1]} columns "
+            f"but the preprocessing encodes each row as {width} ({where}.preprocessing)"
+        )
     return module
 
 

@@ -26,17 +26,20 @@ from reportgen.inputs.groups import check_fair_lending_columns
 from reportgen.inputs.image_models import ImageModel, load_image_model
 from reportgen.inputs.images import ImageSet, image_dataset_sha256, load_images
 from reportgen.inputs.models import (
+    EncodedModel,
     ModelAdapter,
     NonFiniteOutput,
     SklearnAdapter,
     TorchAdapter,
     load_sklearn,
+    load_torch_export,
     load_torchscript,
 )
+from reportgen.inputs.onnx_model import load_onnx
 from reportgen.inputs.preprocessing import load_preprocessing
 from reportgen.policy.loader import LoadedPolicy
 from reportgen.policy.privacy import PREDICTED_CLASS
-from reportgen.policy.schema import DataSpec, ModelSpec
+from reportgen.policy.schema import ENCODED_FORMATS, DataSpec, ModelSpec
 from reportgen.results.fingerprint import fingerprint
 
 
@@ -247,14 +250,20 @@ def load_model(
     declared = loaded.policy.data
     pre_sha = None
     adapter: ModelAdapter
-    if spec.format == "torchscript":
-        if spec.preprocessing is None:  # the policy schema requires it for torchscript
-            raise InputError(f"{where}.preprocessing: a torchscript model needs one")
+    if spec.format in ENCODED_FORMATS:
+        if spec.preprocessing is None:  # the policy's consistency rules require it
+            raise InputError(f"{where}.preprocessing: a {spec.format} model needs one")
         pre_path = loaded.resolve(spec.preprocessing)
         preprocessing = load_preprocessing(pre_path)
         _check_features(preprocessing.codec, declared, f"{pre_path} ({where}.preprocessing)")
         pre_sha = sha256_file(pre_path)
-        adapter = TorchAdapter(spec, load_torchscript(path, where), preprocessing)
+        width = preprocessing.encoded_width
+        if spec.format == "onnx":
+            adapter = load_onnx(path, spec, preprocessing, where)
+        elif spec.format == "torch_export":
+            adapter = TorchAdapter(spec, load_torch_export(path, where, width), preprocessing)
+        else:
+            adapter = TorchAdapter(spec, load_torchscript(path, where), preprocessing)
     else:
         estimator = load_sklearn(path, spec, where)
         codec = codec or _data_codec(estimator, declared, frames or [])
@@ -323,7 +332,7 @@ def _check_fit(adapter: ModelAdapter, dataset: ResolvedDataset, loaded: LoadedPo
         ) from exc
     except InputError as exc:
         encoded = ""
-        if isinstance(adapter, TorchAdapter):
+        if isinstance(adapter, EncodedModel):
             width = adapter.preprocessing.encoded_width
             encoded = f"; its preprocessing encodes each row as {width} columns"
         raise InputError(f"{exc} (on {where}{encoded})") from exc

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from reportgen.policy.credit import ReasonsSpec
 from reportgen.policy.fair_lending_rules import fair_lending_problems
 from reportgen.policy.privacy import PREDICTED_CLASS, CohortSpec
-from reportgen.policy.schema import TORCH_FORMATS, Policy
+from reportgen.policy.schema import ENCODED_FORMATS, TORCH_FORMATS, Policy
 
 Problem = tuple[tuple[int | str, ...], str]
 
@@ -217,17 +217,11 @@ def _family_problems(
 
 def _tabular_model_problems(policy: Policy) -> Iterator[Problem]:
     for i, model in enumerate(policy.models):
-        if model.format == "torchscript" and model.preprocessing is None:
+        if model.format in ENCODED_FORMATS and model.preprocessing is None:
             yield (
                 ("models", i, "preprocessing"),
-                "a torchscript model needs preprocessing: the JSON file declaring how raw "
+                f"a {model.format} model needs preprocessing: the JSON file declaring how raw "
                 "features are encoded; none is given",
-            )
-        if model.format == "torch_export":
-            yield (
-                ("models", i, "format"),
-                "torch_export programs are read for image models only in this version; save a "
-                "tabular network as torchscript",
             )
         if model.layer is not None:
             yield ("models", i, "layer"), "layer applies to image models (data.kind: images) only"

@@ -25,9 +25,11 @@ from reportgen.policy.privacy import PrivacySpec
 from reportgen.policy.trail import ReviewSpec, ScheduleSpec
 
 Domain = Literal["credit", "medical"]
-ModelFormat = Literal["torchscript", "torch_export", "skops", "pickle"]
+ModelFormat = Literal["torchscript", "torch_export", "onnx", "skops", "pickle"]
 DataKind = Literal["tabular", "images"]
 TORCH_FORMATS = ("torchscript", "torch_export")
+ENCODED_FORMATS = (*TORCH_FORMATS, "onnx")
+"""Formats of networks fed the encoded matrix of a preprocessing file (tabular data)."""
 Task = Literal["classification", "regression"]
 ReportFormat = Literal["html", "pdf"]
 
@@ -160,16 +162,18 @@ class ModelSpec(_Strict):
         pattern=SLUG_PATTERN, description="Short identifier of the model (lowercase slug)."
     )
     format: ModelFormat = Field(
-        description="torchscript: a TorchScript archive (plus a preprocessing file for tabular "
-        "data); torch_export: a `torch.export` program (.pt2), images only for now; skops: a "
+        description="torchscript: a TorchScript archive; torch_export: a `torch.export` program "
+        "(.pt2); onnx: an ONNX graph run by onnxruntime (the `onnx` extra; gradient methods do "
+        "not apply to it). For tabular data these three take a preprocessing file. skops: a "
         "scikit-learn model saved with skops; pickle: refused unless `trusted: true`."
     )
     path: str = Field(description="Model file, relative to the policy file.")
     task: Task = Field(description="classification (class probabilities) or regression (values).")
     classes: list[str] | None = Field(
         default=None,
-        description="Class labels in the order of the model's outputs. Required for torchscript "
-        "classifiers; checked against the model's own classes for scikit-learn.",
+        description="Class labels in the order of the model's outputs. Required for torchscript, "
+        "torch_export and onnx classifiers; checked against the model's own classes for "
+        "scikit-learn.",
     )
     positive_class: str | None = Field(
         default=None,
@@ -178,13 +182,15 @@ class ModelSpec(_Strict):
     )
     output: Literal["logits", "probabilities"] = Field(
         default="logits",
-        description="torchscript classifiers: whether the network returns logits (softmax, or "
-        "sigmoid for a single output column, is applied) or probabilities.",
+        description="torchscript, torch_export and onnx classifiers: whether the network "
+        "returns logits (softmax, or sigmoid for a single output column, is applied) or "
+        "probabilities.",
     )
     preprocessing: str | None = Field(
         default=None,
-        description="torchscript: JSON file declaring how raw features are encoded (numeric "
-        "centre/scale, categorical one-hot levels), relative to the policy file.",
+        description="torchscript, torch_export and onnx on tabular data: JSON file declaring how "
+        "raw features are encoded (numeric centre/scale, categorical one-hot levels), relative "
+        "to the policy file.",
     )
     trusted_types: list[str] = Field(
         default_factory=list,
@@ -204,19 +210,20 @@ class ModelSpec(_Strict):
 
     @model_validator(mode="after")
     def _format_rules(self) -> ModelSpec:
-        """A pickle needs `trusted: true`; a torchscript model needs `preprocessing`, which no
-        other format takes; a torchscript classifier lists its `classes`; a regression model
-        has no `classes` or `positive_class`; `classes` holds at least two distinct labels and
-        includes `positive_class`."""
+        """A pickle needs `trusted: true`; only networks fed an encoded matrix (torchscript,
+        torch_export, onnx) take `preprocessing`, and their classifiers list their `classes`; a
+        regression model has no `classes` or `positive_class`; `classes` holds at least two
+        distinct labels and includes `positive_class`."""
         problems: list[str] = []
         if self.format == "pickle" and not self.trusted:
             problems.append(
                 "format 'pickle' is refused unless trusted: true, because loading a pickle can "
                 "run arbitrary code; prefer format 'skops'"
             )
-        if self.format != "torchscript" and self.preprocessing is not None:
+        if self.format not in ENCODED_FORMATS and self.preprocessing is not None:
             problems.append(
-                f"preprocessing applies to torchscript models only, not to format '{self.format}'"
+                "preprocessing applies to torchscript, torch_export and onnx models only, not "
+                f"to format '{self.format}'"
             )
         problems += self._class_problems()
         if problems:
@@ -229,7 +236,7 @@ class ModelSpec(_Strict):
                 "task 'regression' takes no classes or positive_class; remove them, or set "
                 "task: classification"
             ]
-        if self.task == "classification" and self.format in TORCH_FORMATS and not self.classes:
+        if self.task == "classification" and self.format in ENCODED_FORMATS and not self.classes:
             return [
                 f"a {self.format} classifier must list its classes, in the order of its outputs"
             ]

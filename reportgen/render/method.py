@@ -30,6 +30,11 @@ def how_computed(groups: dict[str, list[Result]], *, seed: int) -> list[Fact]:
     return facts
 
 
+def not_run(doc: ResultDocument) -> list[Fact]:
+    """The analyses the policy asks for that did not apply to a model, each with why."""
+    return [Fact(f"{s.label} ({s.model})", f"Not run: {s.reason}.") for s in doc.skipped]
+
+
 def hash_rows(doc: ResultDocument) -> list[HashRow]:
     """sha256 of the policy, each model (and its preprocessing) and each dataset, then what
     drew the report: the templates' digest and reportgen's git commit, when recorded."""

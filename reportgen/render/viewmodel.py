@@ -6,7 +6,7 @@ from reportgen.render.changes import build_changes, build_review
 from reportgen.render.format import fmt_datetime, fmt_int, fmt_seconds, join_words, plural
 from reportgen.render.heatmaps import image_maps_of
 from reportgen.render.kinds import ModelContext, build_sections, section_kind
-from reportgen.render.method import cost_rows, hash_rows, how_computed
+from reportgen.render.method import cost_rows, hash_rows, how_computed, not_run
 from reportgen.render.page import page_sections
 from reportgen.render.privacy import build_privacy, privacy_line
 from reportgen.render.summary import build_summary
@@ -223,6 +223,7 @@ def _method_view(doc: ResultDocument, groups: dict[str, list[Result]]) -> Method
     run = doc.run
     return MethodView(
         how=tuple(how_computed(groups, seed=run.seed)),
+        not_run=tuple(not_run(doc)),
         run=(
             Fact("reportgen version", run.reportgen_version),
             Fact("Results schema version", doc.schema_version),

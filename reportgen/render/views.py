@@ -247,6 +247,8 @@ class MethodView:
     """The appendix: how each number was computed, and from exactly which inputs."""
 
     how: tuple[Fact, ...]
+    not_run: tuple[Fact, ...]
+    """Analyses the policy asks for that did not apply to a model, with the reason."""
     run: tuple[Fact, ...]
     libraries: tuple[Fact, ...]
     hashes: tuple[HashRow, ...]

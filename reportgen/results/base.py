@@ -36,3 +36,12 @@ class MetricWithInterval(Doc):
     value: float | None
     low: float | None = None
     high: float | None = None
+
+
+class SkippedAnalysis(Doc):
+    """An analysis the policy asks for that does not apply to a model, and why."""
+
+    model: str
+    analysis: str = Field(description="The kind of analysis (or the check's name).")
+    label: str = Field(description="The analysis in words.")
+    reason: str = Field(description="Why it did not run, in one sentence.")

@@ -14,7 +14,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field
 
-from reportgen.results.base import Cost, FeatureImportance, MetricWithInterval
+from reportgen.results.base import Cost, FeatureImportance, MetricWithInterval, SkippedAnalysis
 from reportgen.results.base import Doc as _Doc
 from reportgen.results.credit import (
     CalibrationResult,
@@ -421,6 +421,10 @@ class ResultDocument(_Doc):
     datasets: list[DatasetInfo]
     results: list[Result]
     gates: list[GateOutcome] = Field(default_factory=list)
+    skipped: list[SkippedAnalysis] = Field(
+        default_factory=list,
+        description="Analyses the policy asks for that did not run on a model, each with why.",
+    )
     privacy: PrivacyReport | None = Field(
         default=None, description="What the privacy gate applied (None in pre-privacy documents)."
     )

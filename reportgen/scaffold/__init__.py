@@ -20,6 +20,7 @@ from reportgen.errors import InputError, PolicyError, ReportgenError
 from reportgen.inputs import resolve_inputs
 from reportgen.inputs.columns import numeric_values
 from reportgen.policy import load_policy
+from reportgen.policy.schema import ENCODED_FORMATS
 from reportgen.scaffold.infer import (
     Guess,
     ModelFacts,
@@ -115,7 +116,7 @@ def _draft(
             raise PolicyError(f"--target: '{target}' is an input of the model, not its outcome")
         left = [c for c in columns if c not in features and c not in roles | set(sensitive)]
         goal = Guess(target) if target else guess_target(left, facts, frame)
-    if facts.format == "torchscript":
+    if facts.format in ENCODED_FORMATS:
         torch_outputs(model, facts, frame, frame[goal.value])
     base = out.parent
     return Draft(

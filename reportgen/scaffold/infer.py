@@ -10,9 +10,9 @@ from __future__ import annotations
 import itertools
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,9 +21,15 @@ from reportgen._lazy import require
 from reportgen.errors import InputError
 from reportgen.inputs.columns import numeric_values
 from reportgen.inputs.datasets import read_table
-from reportgen.inputs.models import TorchAdapter, load_sklearn, load_torchscript
+from reportgen.inputs.models import (
+    TorchAdapter,
+    load_sklearn,
+    load_torch_export,
+    load_torchscript,
+)
+from reportgen.inputs.onnx_model import load_onnx
 from reportgen.inputs.preprocessing import Preprocessing, load_preprocessing
-from reportgen.policy.schema import DatasetSpec, ModelSpec
+from reportgen.policy.schema import ENCODED_FORMATS, DatasetSpec, ModelSpec
 
 SENSITIVE_WORDS = frozenset(
     {
@@ -87,17 +93,16 @@ def model_format(path: Path) -> str:
         ):
             return "torchscript"
         if any(n.endswith("archive_format") or "/models/" in n for n in names):
-            raise InputError(
-                f"{path}: a torch.export program, which reportgen reads for image models only; "
-                "export a tabular network with torch.jit.script or torch.jit.trace (TorchScript)"
-            )
+            return "torch_export"
+    if path.suffix.lower() == ".onnx":  # an ONNX graph is a protobuf message: no magic bytes
+        return "onnx"
     with path.open("rb") as handle:
         head = handle.read(2)
     if len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
         return "pickle"
     raise InputError(
-        f"{path}: not a model format reportgen reads (TorchScript archive, skops file or "
-        "scikit-learn pickle)"
+        f"{path}: not a model format reportgen reads (TorchScript archive, torch.export "
+        "program, ONNX graph named *.onnx, skops file or scikit-learn pickle)"
     )
 
 
@@ -182,18 +187,18 @@ def inspect_model(path: Path, fmt: str, preprocessing: Path | None) -> ModelFact
     Raises:
         InputError: the model or its preprocessing file is missing or unusable.
     """
-    if fmt == "torchscript":
+    if fmt in ENCODED_FORMATS:
         found = preprocessing or path.parent / PREPROCESSING_FILE
         if not found.is_file():
             raise InputError(
-                f"{path}: a TorchScript model needs the preprocessing file its training script "
+                f"{path}: a {fmt} model needs the preprocessing file its training script "
                 f"wrote ({PREPROCESSING_FILE}, format reportgen.preprocessing/1: each feature's "
                 f"centre and scale or one-hot levels, see examples/mlp_training.py); none at "
                 f"{found}: give it with --preprocessing"
             )
         prep = load_preprocessing(found)
         kinds: dict[str, str] = {f.name: f.kind for f in prep.codec.features}
-        return ModelFacts("torchscript", preprocessing=found, features=kinds)
+        return ModelFacts(fmt, preprocessing=found, features=kinds)
     spec = ModelSpec(name="m", format=fmt, path=str(path), task="regression", trusted=True)  # type: ignore[arg-type]
     estimator = load_sklearn(path, spec, "--model")
     names = getattr(estimator, "feature_names_in_", None)
@@ -216,7 +221,7 @@ def inspect_model(path: Path, fmt: str, preprocessing: Path | None) -> ModelFact
 def torch_outputs(
     model_path: Path, facts: ModelFacts, frame: pd.DataFrame, target: pd.Series
 ) -> None:
-    """Read a TorchScript model's task, output kind and class order off its outputs on the data.
+    """Read a network's task, output kind and class order off its outputs on the data.
 
     The class order is the assignment of the target's labels to output columns under which the
     model's most likely column agrees with the target most often.
@@ -226,8 +231,7 @@ def torch_outputs(
     """
     assert facts.preprocessing is not None and facts.features is not None
     prep = load_preprocessing(facts.preprocessing)
-    module = load_torchscript(model_path, "--model")
-    raw = _raw_outputs(module, prep, frame[list(facts.features)])
+    raw = _raw_outputs(model_path, facts.format, prep, frame[list(facts.features)])
     numbers = numeric_values(target)
     labels = sorted(set(target.dropna().astype(str)))
     regression = numbers is not None and (
@@ -261,15 +265,30 @@ def torch_outputs(
     )
 
 
-def _raw_outputs(module: Any, prep: Preprocessing, frame: pd.DataFrame) -> np.ndarray:
+def _raw_outputs(path: Path, fmt: str, prep: Preprocessing, frame: pd.DataFrame) -> np.ndarray:
     """The network's own outputs (before any softmax) on the frame's rows, as (n, k)."""
-    spec = ModelSpec(name="m", format="torchscript", path="-", task="regression", preprocessing="-")
-    adapter = TorchAdapter(spec, module, prep)
+    spec = ModelSpec(name="m", format=fmt, path="-", task="regression", preprocessing="-")  # type: ignore[arg-type]
     codes = prep.codec.to_codes(frame, source="--data")
+    if fmt == "onnx":
+        graph = load_onnx(path, spec, prep, "--model")
+        return _run(lambda: graph.raw(graph.model_inputs(codes)), len(codes))
     torch = require("torch")
-    try:
+    if fmt == "torch_export":
+        module = load_torch_export(path, "--model", prep.encoded_width)
+    else:
+        module = load_torchscript(path, "--model")
+    adapter = TorchAdapter(spec, module, prep)
+
+    def forward() -> np.ndarray:
         with torch.inference_mode():
-            out = module(adapter.encode(codes)).detach().to(torch.float64).numpy()
+            return module(adapter.encode(codes)).detach().to(torch.float64).numpy()
+
+    return _run(forward, len(codes))
+
+
+def _run(forward: Callable[[], np.ndarray], rows: int) -> np.ndarray:
+    try:
+        out = forward()
     except Exception as exc:  # the model is foreign code
         raise InputError(f"the model does not run on the data's rows ({exc})") from exc
-    return out.reshape(len(codes), -1)
+    return out.reshape(rows, -1)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from reportgen.policy.schema import ENCODED_FORMATS
 from reportgen.scaffold.infer import Guess, ModelFacts
 
 
@@ -109,10 +110,10 @@ def _top_k(draft: Draft) -> int:
 def _model_lines(draft: Draft) -> list[str]:
     model = draft.model
     lines = ["# The model to explain; its format was recognised from the file's content."]
-    if model.format == "torchscript":
+    if model.format in ENCODED_FORMATS:
         lines += [
-            "# A TorchScript model needs its class order (the order of its output columns) and",
-            "# the preprocessing file that turns raw columns into the matrix it consumes.",
+            f"# A {model.format} network needs its class order (the order of its output columns)",
+            "# and the preprocessing file that turns raw columns into the matrix it consumes.",
         ]
     if model.format == "pickle":
         lines += [
@@ -128,7 +129,7 @@ def _model_lines(draft: Draft) -> list[str]:
     if draft.preprocessing_path is not None:
         lines.append(f"    preprocessing: {scalar(draft.preprocessing_path)}")
     lines.append(f"    task: {model.task}")
-    if model.format == "torchscript" and model.classes:
+    if model.format in ENCODED_FORMATS and model.classes:
         lines.append(f"    classes: {scalar(model.classes)}  # guessed: {model.classes_why}")
         lines.append(f"    output: {model.output}  # guessed from the values the network returns")
     elif model.classes:

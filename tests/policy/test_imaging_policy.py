@@ -130,6 +130,7 @@ def test_tabular_policies_refuse_image_keys(tmp_path: Path) -> None:
         load_policy(path)
     problems = [p.removeprefix(f"{path}: ") for p in caught.value.problems]
     assert "models[0].layer: layer applies to image models (data.kind: images) only" in problems
-    assert any(
-        p.startswith("models[0].format: torch_export programs are read for image") for p in problems
-    )
+    assert (
+        "models[0].preprocessing: a torch_export model needs preprocessing: the JSON file "
+        "declaring how raw features are encoded; none is given"
+    ) in problems

@@ -92,7 +92,7 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "bad_literal_typo.yaml": [
         (
-            "models[0].format: must be 'torchscript', 'torch_export', 'skops' or 'pickle', got 'skop'; did you "
+            "models[0].format: must be 'torchscript', 'torch_export', 'onnx', 'skops' or 'pickle', got 'skop'; did you "
             "mean 'skops'?"
         ),
     ],
@@ -209,7 +209,7 @@ EXPECTED: dict[str, list[str]] = {
         (
             "models[0]: format 'pickle' is refused unless trusted: true, because loading a "
             "pickle can run arbitrary code; prefer format 'skops'; preprocessing applies to "
-            "torchscript models only, not to format 'pickle'"
+            "torchscript, torch_export and onnx models only, not to format 'pickle'"
         ),
     ],
     "python_tag.yaml": [

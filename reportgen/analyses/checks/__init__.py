@@ -22,6 +22,18 @@ from reportgen.policy.checks import ChecksSpec
 from reportgen.results.document import CheckName, CheckResult, Cost
 
 
+def not_applicable(_: object) -> str:
+    return "it does not apply to this model under this policy"
+
+
+def needs_gradients(model: str, fmt: str) -> str:
+    """Why gradient methods skip a model that is not a torch network."""
+    return (
+        "it reads gradients of the model, which reportgen takes from torch networks only "
+        f"(torchscript, torch_export); model '{model}' is {fmt}"
+    )
+
+
 @dataclass(frozen=True)
 class Check:
     name: CheckName
@@ -32,6 +44,8 @@ class Check:
     applies: Callable[[ModelData], bool]
     shards: str
     """What the check's own row-sharded work is split by, in words."""
+    why_not: Callable[[ModelData], str] = not_applicable
+    """Why the check does not apply to a model, in words (the report states it)."""
 
 
 CHECKS = (
@@ -43,6 +57,7 @@ CHECKS = (
         lambda c: c.completeness.enabled,
         lambda d: any(m in d.explainers for m in APPLIES_TO),
         "none (reuses the check sample's attributions)",
+        lambda d: "it checks SHAP and integrated gradients, and neither ran on this model",
     ),
     Check(
         "rerun_stability",
@@ -52,6 +67,7 @@ CHECKS = (
         lambda c: c.rerun_stability.enabled,
         lambda d: any(e.stochastic for e in d.explainers.values()),
         "reruns x checked rows",
+        lambda d: "every explanation method in use gives the same answer on every rerun",
     ),
     Check(
         "perturbation_robustness",
@@ -79,6 +95,7 @@ CHECKS = (
         lambda c: c.randomisation.enabled,
         lambda d: any(e.gradient for e in d.explainers.values()),
         "none (integrated gradients on a few rows)",
+        lambda d: needs_gradients(d.model.name, d.model.format),
     ),
     Check(
         "method_agreement",
@@ -88,6 +105,7 @@ CHECKS = (
         lambda c: c.agreement.enabled,
         lambda d: len(d.explainers) >= 2,
         "none (reuses the check sample's attributions)",
+        lambda d: f"it compares two explanation methods and only {sorted(d.explainers)} ran",
     ),
     Check(
         "global_stability",
