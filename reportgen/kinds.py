@@ -242,10 +242,14 @@ KINDS: tuple[AnalysisKind, ...] = (
         "network",
         "network internals (layers, activations, per-layer gradients)",
         lambda policy: wanted(policy.internals),
-        lambda data: isinstance(data.model, TorchAdapter),
+        lambda data: isinstance(data.model, TorchAdapter) and data.model.format == "torchscript",
         run_network,
         PrivacyRule.AGGREGATE,
         shards="none (activations in padded blocks; gradients one row at a time)",
+        why_not=lambda data: (
+            "network internals read a TorchScript module's layers; "
+            f"model '{data.model.name}' is of format {data.model.format}"
+        ),
     ),
     AnalysisKind(
         "cohorts",
