@@ -50,7 +50,7 @@ def trace(policy: Policy, document: ResultDocument) -> Traceability | None:
         pack = load_pack(name)
         frameworks.append(Framework(name=pack.name, title=pack.title, source=pack.source))
         rows += [_row(name, r, document, documentation, conditions) for r in pack.requirements]
-    return Traceability(frameworks=frameworks, rows=rows, documentation=documentation)
+    return Traceability(frameworks=frameworks, rows=rows, documentation=list(documentation.items()))
 
 
 def result_sha256(result: Result) -> str:

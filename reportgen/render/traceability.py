@@ -124,8 +124,8 @@ def _attested(attestation: RequirementAttestation) -> str:
     return f"UNTRUSTED, not counted: {who}, {key}: {attestation.problem}"
 
 
-def _card(documentation: Mapping[str, str]) -> list[Fact]:
+def _card(documentation: Sequence[tuple[str, str]]) -> list[Fact]:
     return [
         Fact(name.replace("_", " ").capitalize(), value.strip() or "not stated")
-        for name, value in documentation.items()
+        for name, value in documentation
     ]

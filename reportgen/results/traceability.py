@@ -86,8 +86,9 @@ class Traceability(Doc):
     kind: Literal["traceability"] = "traceability"
     frameworks: list[Framework]
     rows: list[TraceRow]
-    documentation: dict[str, str] = Field(
-        description="The policy's documentation fields (the model card), by field name."
+    documentation: list[tuple[str, str]] = Field(
+        description="The policy's documentation fields (the model card) as (field name, text), "
+        "in the policy schema's order (a list: JSON objects do not keep their order)."
     )
 
     def tally(self) -> dict[str, int]:
