@@ -76,6 +76,10 @@ def publish(out: Path, policy: str, version: int, *, title: str, sign=None, sign
 
 @pytest.fixture
 def registry(tmp_path) -> Path:
+    return build_registry(tmp_path)
+
+
+def build_registry(tmp_path: Path) -> Path:
     """credit: signed, v1 approved and v2 pending sign-off, no PDF in v2; medical: unsigned,
     with a hostile title."""
     out = tmp_path / "reports"
