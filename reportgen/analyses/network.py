@@ -142,9 +142,12 @@ def loss_words(model: TorchAdapter) -> str:
 
 def layer_gradients(
     model: TorchAdapter, chained: list[Layer], codes: np.ndarray, target: np.ndarray
-) -> list[LayerGradient]:
+) -> tuple[list[LayerGradient], int]:
     """Per layer with trainable parameters, the mean and 95% quantile over rows of the L2 norm
-    of the gradient of each row's own loss with respect to them (one row per pass)."""
+    of the gradient of each row's own loss with respect to them (one row per pass), and the
+    number of rows they summarise: a row whose gradient is not finite (the model gives its true
+    class a probability of 0, or one so small that 1/p overflows, in its precision: extreme
+    inputs) is left out."""
     torch = require("torch")
     owners = [layer for layer in chained if layer.trainable]
     params = [[p for p in layer.module.parameters() if p.requires_grad] for layer in owners]
@@ -167,14 +170,16 @@ def layer_gradients(
         model.meter.rows += 1
         model.meter.calls += 1
         model.meter.seconds += time.perf_counter() - began
-    return [
+    norms = norms[np.isfinite(norms).all(axis=1)]
+    found = [
         LayerGradient(
             name=layer.name,
-            mean_norm=float(norms[:, j].mean()) if len(codes) else 0.0,
-            p95_norm=float(np.quantile(norms[:, j], 0.95)) if len(codes) else 0.0,
+            mean_norm=float(norms[:, j].mean()) if len(norms) else 0.0,
+            p95_norm=float(np.quantile(norms[:, j], 0.95)) if len(norms) else 0.0,
         )
         for j, layer in enumerate(owners)
     ]
+    return found, len(norms)
 
 
 def run_network(data: ModelData) -> NetworkResult:
@@ -197,7 +202,7 @@ def run_network(data: ModelData) -> NetworkResult:
             summarise(chained[i], on_ref[i], on_ev[i]) for i in watched(chained, spec, model.name)
         ]
         grad_rows = sample(data, len(data.evaluation), spec.gradient_rows, SALT_GRADIENTS)
-        gradients = layer_gradients(
+        gradients, gradient_rows = layer_gradients(
             model, chained, data.evaluation[grad_rows], data.target[grad_rows]
         )
     every = list(model.network.parameters())
@@ -214,7 +219,7 @@ def run_network(data: ModelData) -> NetworkResult:
         activations=summaries,
         psi_warn=spec.psi_warn,
         loss=loss_words(model),
-        gradient_rows=len(grad_rows),
+        gradient_rows=gradient_rows,
         gradients=gradients,
         gradient_x_input="gradients" in data.settings.global_.methods,
         cost=measure.cost,

@@ -202,3 +202,24 @@ def test_a_small_cnns_layers_flops_and_dead_channel_match_a_hand_count() -> None
     assert flops(chained[0].module, x[:1]) == 2 * 4 * 64 * 9
     assert flops(scripted, x[:1]) == 2 * 4 * 64 * 9 + 2 * 64 * 2
     assert dead_units("ReLU", outs[1].detach().numpy()) == [1]
+
+
+def test_rows_whose_true_class_gets_probability_zero_are_left_out_of_the_gradients() -> None:
+    """Extreme outputs (e.g. the privacy tests' canary rows) can round the true class's
+    probability to 0: that row's loss is infinite and has no gradient; the norms summarise the
+    other rows, and the result says how many."""
+    data = _data({"gradient_rows": 150})
+    net = _net()
+    with torch.no_grad():
+        net[3].weight *= 1e4  # logits thousands apart: the losing class rounds to 0
+    data = replace(data, model=torch_model(net, ["good", "bad"]))
+    with torch.no_grad():
+        p = torch.softmax(net(torch.tensor(data.evaluation, dtype=torch.float32)), dim=1)
+    true = p[np.arange(150), data.target]
+    alive, safe = int((true > 0).sum()), int((true > 1e-30).sum())
+    assert 0 < alive < 150  # some rows are the ones this test is about
+    found = run_network(data)
+    # rows at probability 0 are out; a denormal probability's gradient (1/p) overflows too
+    assert safe <= found.gradient_rows <= alive
+    for g in found.gradients:
+        assert math.isfinite(g.mean_norm) and math.isfinite(g.p95_norm)
