@@ -87,7 +87,7 @@ def _coalition_outputs(
     row, bg, coalition = np.nonzero(new)
     table = np.zeros((len(x), len(z), 2**d, k))
     x_inputs, z_inputs = game.model.model_inputs(x), game.background_inputs[block]
-    columns = features[coalition][:, game.model.input_features]
+    columns = game.input_columns(features[coalition])
     xs, zs = np.take(x_inputs, row, axis=0), np.take(z_inputs, bg, axis=0)
     table[row, bg, coalition] = game.coalitions(columns, xs, zs)
     pairs = np.indices(differing.shape)

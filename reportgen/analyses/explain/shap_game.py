@@ -57,6 +57,14 @@ class Game:
         found = self.model.predict_inputs(np.where(columns, x_inputs, z_inputs))
         return found.reshape(len(columns), self.model.n_outputs)
 
+    def input_columns(self, on: np.ndarray) -> np.ndarray:
+        """Coalitions over raw features (m, d) as masks over the model's input columns (m, p);
+        the masks themselves when every input column is one raw feature, in order."""
+        features = self.model.input_features
+        if len(features) == on.shape[1] and np.array_equal(features, np.arange(len(features))):
+            return on
+        return on[:, features]
+
     @property
     def base(self) -> np.ndarray:
         """(k,) E[f] over the background: the value of the empty coalition."""

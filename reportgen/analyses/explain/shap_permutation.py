@@ -150,7 +150,7 @@ def _passes(
     ask = np.flatnonzero(~ends)
     position = np.argsort(orders, axis=1)
     switched = position[:, None, :] <= np.arange(d)[None, :, None]  # (units, step, feature)
-    on = switched[unit[ask], t[ask]][:, game.model.input_features]  # (asked, input column)
+    on = game.input_columns(switched[unit[ask], t[ask]])  # (asked, input column)
     # np.take gathers rows about twice as fast as fancy indexing
     xs = np.take(x_inputs, rows[unit[ask]], axis=0)
     zs = np.take(game.background_inputs, bg[ask], axis=0)
