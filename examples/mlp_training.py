@@ -4,7 +4,8 @@ Each example script keeps what is its own: loading its data, splitting it, choos
 its features (the :class:`~reportgen.inputs.preprocessing.Preprocessing`) and writing its data
 splits. This module does the rest the same way for every example: a small ReLU network (an MLP)
 trained with AdamW and early stopping, its test metrics, the writing of ``preprocessing.json``,
-``model.pt`` and ``training_log.csv`` (loss per epoch, the released epoch flagged), and the check that those files reload to the network just trained.
+``model.pt`` and ``training_log.csv`` (loss per epoch, the released epoch flagged), and the
+check that those files reload to the network just trained.
 
 Everything is deterministic: :func:`make_deterministic` fixes torch's seed and algorithms, and
 the same library versions give byte-identical ``preprocessing.json``, ``model.pt`` and
