@@ -3,11 +3,13 @@
 Each example script keeps what is its own: loading its data, splitting it, choosing and encoding
 its features (the :class:`~reportgen.inputs.preprocessing.Preprocessing`) and writing its data
 splits. This module does the rest the same way for every example: a small ReLU network (an MLP)
-trained with AdamW and early stopping, its test metrics, the writing of ``preprocessing.json``
-and ``model.pt``, and the check that those files reload to the network just trained.
+trained with AdamW and early stopping, its test metrics, the writing of ``preprocessing.json``,
+``model.pt`` and ``training_log.csv`` (loss per epoch, the released epoch flagged), and the
+check that those files reload to the network just trained.
 
 Everything is deterministic: :func:`make_deterministic` fixes torch's seed and algorithms, and
-the same library versions give byte-identical ``preprocessing.json`` and ``model.pt``.
+the same library versions give byte-identical ``preprocessing.json``, ``model.pt`` and
+``training_log.csv``.
 """
 
 from __future__ import annotations
@@ -134,6 +136,24 @@ def _loss(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
         return float(nn.CrossEntropyLoss()(net(x), y).item())
 
 
+@dataclass(frozen=True)
+class Epoch:
+    """One epoch of training: mean cross-entropy on the fit and the validation slices after it."""
+
+    epoch: int
+    train_loss: float
+    val_loss: float
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A trained network (the weights of its best epoch) and the log of its training."""
+
+    net: nn.Sequential
+    history: tuple[Epoch, ...]
+    best_epoch: int
+
+
 def fit(
     spec: ClassifierSpec,
     x: torch.Tensor,
@@ -141,11 +161,13 @@ def fit(
     *,
     max_epochs: int = 300,
     patience: int = 25,
-) -> nn.Sequential:
+) -> Fitted:
     """AdamW on minibatches; early stopping on a stratified 20 % validation slice.
 
     Training stops after ``patience`` epochs without a validation loss lower by more than 1e-5;
-    the returned network (in evaluation mode) has the weights of the best epoch.
+    the returned network (in evaluation mode) has the weights of the best epoch. Each epoch's
+    losses are measured in evaluation mode after it (no gradient, no random draw: measuring
+    them leaves the weights and the minibatch order as they would be without).
     """
     fit_idx, val_idx = train_test_split(
         np.arange(len(y)), test_size=0.2, stratify=y.numpy(), random_state=spec.seed
@@ -153,20 +175,33 @@ def fit(
     net = make_network(x.shape[1], spec.hidden, len(spec.classes))
     optimiser = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=1e-2)
     generator = torch.Generator().manual_seed(spec.seed)
-    best_loss, best_state, waited = float("inf"), net.state_dict(), 0
+    best_loss, best_state, best_epoch, waited = float("inf"), net.state_dict(), 0, 0
     x_fit, y_fit = x[fit_idx], y[fit_idx]
-    for _ in range(max_epochs):
+    history: list[Epoch] = []
+    for epoch in range(1, max_epochs + 1):
         _train_epoch(net, optimiser, x_fit, y_fit, batch_size=spec.batch_size, generator=generator)
         val_loss = _loss(net, x[val_idx], y[val_idx])
+        history.append(Epoch(epoch, _loss(net, x_fit, y_fit), val_loss))
         if val_loss < best_loss - 1e-5:
-            best_loss, waited = val_loss, 0
+            best_loss, best_epoch, waited = val_loss, epoch, 0
             best_state = {k: v.clone() for k, v in net.state_dict().items()}
         else:
             waited += 1
             if waited >= patience:
                 break
     net.load_state_dict(best_state)
-    return net.eval()
+    return Fitted(net.eval(), tuple(history), best_epoch)
+
+
+def write_training_log(path: Path, fitted: Fitted) -> None:
+    """``path``: one CSV row per epoch (epoch, train_loss, val_loss, best = 1 on the released
+    epoch), losses written as Python's shortest round-trip repr (same run, same bytes)."""
+    lines = ["epoch,train_loss,val_loss,best"]
+    lines += [
+        f"{e.epoch},{e.train_loss!r},{e.val_loss!r},{int(e.epoch == fitted.best_epoch)}"
+        for e in fitted.history
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def evaluate(spec: ClassifierSpec, net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> Evaluation:
@@ -216,10 +251,12 @@ def train_and_export(
     reads its evaluation file back; the model files go into ``folder``. Prints the metrics and
     returns the exit status: 0 when the reloaded model matches the trained one, else 1.
     """
-    net = fit(spec, *encode(spec, prep, train))
+    fitted = fit(spec, *encode(spec, prep, train))
+    net = fitted.net
     result = evaluate(spec, net, *encode(spec, prep, test))
     write_splits(train, test)
     save_model(folder, prep, net)
+    write_training_log(folder / "training_log.csv", fitted)
     diff = round_trip_difference(folder, read_evaluation(), result.logits)
     print(f"encoded width {prep.encoded_width}; train {len(train)} rows, test {len(test)} rows")
     print(f"test ROC AUC ({spec.positive}) {result.roc_auc:.4f}, accuracy {result.accuracy:.4f}")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from reportgen.analyses import training_history
 from reportgen.analyses.calibration import run_calibration
 from reportgen.analyses.checks import CHECKS, Check, needs_gradients, not_applicable, run_check
 from reportgen.analyses.cohorts import ModelCohorts, run_cohorts
@@ -250,6 +251,16 @@ KINDS: tuple[AnalysisKind, ...] = (
             "network internals read a TorchScript module's layers; "
             f"model '{data.model.name}' is of format {data.model.format}"
         ),
+    ),
+    AnalysisKind(
+        "training_history",
+        "training history (learning curves, released epoch)",
+        training_history.wanted,
+        training_history.applies,
+        training_history.run_training_history,
+        PrivacyRule.AGGREGATE,
+        shards="none (reads the training log)",
+        why_not=training_history.why_not,
     ),
     AnalysisKind(
         "cohorts",

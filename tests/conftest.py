@@ -20,6 +20,9 @@ def policy_with(source: Path, tmp_path: Path, **datasets: Path) -> Path:
         model["path"] = str((base / model["path"]).resolve())
         if model.get("preprocessing"):
             model["preprocessing"] = str((base / model["preprocessing"]).resolve())
+        if model.get("training_log"):
+            log = model["training_log"]
+            log["path"] = str((base / log["path"]).resolve())
     for role in ("reference", "evaluation"):
         path = datasets.get(role, base / data["datasets"][role]["path"])
         data["datasets"][role]["path"] = str(Path(path).resolve())

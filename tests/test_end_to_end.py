@@ -126,8 +126,8 @@ def test_results_record_costs_hashes_and_additivity(quick_credit, tmp_path):
     kinds = [r["kind"] for r in doc["results"]]
     analyses = ["model_performance", "global_shap", "permutation_importance", "local_explanations"]
     # reason codes, recourse for the declined audit cases, calibration, the network's internals,
-    # four cohort families
-    extra = ["reason_codes", "recourse", "calibration", "network"]
+    # its training history, four cohort families
+    extra = ["reason_codes", "recourse", "calibration", "network", "training_history"]
     assert kinds == [*analyses, *extra, *["cohorts"] * 4]
     for result in doc["results"][:5]:
         assert result["cost"]["model_rows"] > 0

@@ -8,6 +8,7 @@ Writes, next to this script:
     data/evaluation.csv  held-out split (30 %), stratified by ``creditability``
     preprocessing.json   how raw features are encoded (reportgen.preprocessing/1)
     model.pt             TorchScript network: float32 (n, encoded width) -> logits (n, 2)
+    training_log.csv     loss per epoch (epoch, train_loss, val_loss, best = the released epoch)
 
 The model never sees the sensitive attributes (sex and marital status, age, foreign-worker
 status); they stay in the data only so that reportgen can audit cohorts by them.

@@ -9,6 +9,7 @@ Writes, next to this script:
     preprocessing.json       how raw features are encoded (reportgen.preprocessing/1)
     model.pt                 TorchScript network: float32 (n, 30) -> logits (n, 2),
                              output column 0 = malignant, 1 = benign
+    training_log.csv         loss per epoch (epoch, train_loss, val_loss, best = the released epoch)
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from reportgen.inputs.models import (
 )
 from reportgen.inputs.onnx_model import load_onnx
 from reportgen.inputs.preprocessing import load_preprocessing
+from reportgen.inputs.training_log import load_training_log
 from reportgen.policy.loader import LoadedPolicy
 from reportgen.policy.privacy import PREDICTED_CLASS
 from reportgen.policy.schema import ENCODED_FORMATS, DataSpec, ModelSpec
@@ -119,6 +120,9 @@ def input_fingerprint(loaded: LoadedPolicy, seed: int | None = None) -> str:
         }
         for m in policy.models
     }
+    for m in policy.models:
+        if m.training_log is not None and m.training_log.format == "csv":
+            models[m.name]["training_log"] = sha256_file(loaded.resolve(m.training_log.path))
     for index, edit in candidate_edits(loaded):
         models[f"edits.assess[{index}]"] = {"model": sha256_file(loaded.resolve(edit.path or ""))}
     datasets = {role: _dataset_sha256(loaded, role) for role in ("reference", "evaluation")}
@@ -268,6 +272,8 @@ def load_model(
         estimator = load_sklearn(path, spec, where)
         codec = codec or _data_codec(estimator, declared, frames or [])
         adapter = SklearnAdapter(spec, estimator, codec)
+    if spec.training_log is not None:
+        load_training_log(loaded.policy, loaded.base_dir, index)
     return ResolvedModel(spec, adapter, sha256_file(path), pre_sha)
 
 

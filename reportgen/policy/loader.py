@@ -68,8 +68,8 @@ def load_policy(path: str | Path, *, root: str | Path | None = None) -> LoadedPo
     """Load and validate ``path``.
 
     Args:
-        root: when given, every file the policy names (models, preprocessing, datasets,
-            candidates) must lead, after following links, to a place inside this folder.
+        root: when given, every file the policy names (models, preprocessing, training logs,
+            datasets, candidates) must lead, after following links, to a place inside this folder.
 
     Raises:
         PolicyError: the file is missing, not YAML, unsafe, or invalid, or names a file outside
@@ -99,6 +99,8 @@ def _outside_root(loaded: LoadedPolicy, root: Path) -> list[tuple[tuple[int | st
     for i, model in enumerate(loaded.policy.models):
         named += [(("models", i, "path"), model.path)]
         named += [(("models", i, "preprocessing"), model.preprocessing)]
+        log = model.training_log
+        named += [(("models", i, "training_log", "path"), log.path if log else None)]
     for role in ("reference", "evaluation"):
         named.append((("datasets", role, "path"), getattr(loaded.policy.datasets, role).path))
     for i, edit in enumerate(loaded.policy.edits.assess if loaded.policy.edits else []):

@@ -23,6 +23,7 @@ from reportgen.policy.images import ImageSpec
 from reportgen.policy.internals import InternalsSpec
 from reportgen.policy.privacy import PrivacySpec
 from reportgen.policy.trail import ReviewSpec, ScheduleSpec
+from reportgen.policy.training import TrainingLogSpec
 
 Domain = Literal["credit", "medical"]
 ModelFormat = Literal["torchscript", "torch_export", "onnx", "skops", "pickle"]
@@ -206,6 +207,11 @@ class ModelSpec(_Strict):
         default=None,
         description="Image models: the module (dotted name, e.g. features.conv3) whose "
         "activations Grad-CAM weighs; usually the last convolution.",
+    )
+    training_log: TrainingLogSpec | None = Field(
+        default=None,
+        description="Torch models of tabular data: the log of its training (loss per epoch), "
+        "reported as learning curves with the epoch of the released weights.",
     )
 
     @model_validator(mode="after")

@@ -8,6 +8,7 @@ closing. The same series always give the same bytes (fixed hash salt, no date, n
 from __future__ import annotations
 
 import io
+import math
 from typing import Any
 
 from reportgen._lazy import require
@@ -15,10 +16,13 @@ from reportgen.errors import RenderError
 from reportgen.render.credit_views import RatioChartSpec, ReliabilitySpec
 from reportgen.render.privacy_views import ProfileChartSpec
 from reportgen.render.svg_inline import inline_svg
+from reportgen.render.training import CurveSpec
 from reportgen.render.trust_views import DistributionSpec
 from reportgen.render.views import ChartSpec
 
-Spec = ChartSpec | DistributionSpec | ProfileChartSpec | RatioChartSpec | ReliabilitySpec
+Spec = (
+    ChartSpec | DistributionSpec | ProfileChartSpec | RatioChartSpec | ReliabilitySpec | CurveSpec
+)
 
 WIDTH_IN = 6.7
 """Chart width in inches: the A4 text width, so print shows charts at 1:1."""
@@ -46,6 +50,10 @@ COHORT_STYLES = tuple(
 """Colour-blind-safe colours (Okabe-Ito), each with its own marker shape: colour never alone."""
 LEGEND_COLUMNS = 4
 RELIABILITY_IN = 3.4
+CURVES_IN = 2.8
+"""Height of a learning-curve chart in inches."""
+CURVE_COLORS = ("#3b6e99", "#c0562b", "#4f8a3c", "#8a5a9e", "#b08d2a", "#555555")
+"""Line colours of a curve chart's series, in order (training loss first, validation second)."""
 """Height of a reliability diagram in inches (its square plot sits at the left)."""
 
 _RC = {
@@ -81,6 +89,8 @@ def chart_svg(spec: Spec) -> str:
                 _draw_ratios(figure, spec)
             elif isinstance(spec, ReliabilitySpec):
                 _draw_reliability(figure, spec)
+            elif isinstance(spec, CurveSpec):
+                _draw_curves(figure, spec)
             else:
                 _draw(figure, spec)
             buffer = io.StringIO()
@@ -107,6 +117,8 @@ def _height(spec: Spec) -> float:
         return 0.85 + PROFILE_IN * max(len(spec.features), 1) + 0.2 * legend_rows
     if isinstance(spec, ReliabilitySpec):
         return RELIABILITY_IN
+    if isinstance(spec, CurveSpec):
+        return CURVES_IN
     return 0.75 + BAR_IN * max(len(spec.values), 1)
 
 
@@ -326,6 +338,26 @@ def _draw_reliability(figure: Any, spec: ReliabilitySpec) -> None:
     axes.set_axisbelow(True)
     for edge in ("top", "right"):
         axes.spines[edge].set_visible(False)
+
+
+def _draw_curves(figure: Any, spec: CurveSpec) -> None:
+    """One line per series over the epochs (gaps where a value is missing), the released epoch
+    as a dashed vertical line."""
+    axes = figure.add_subplot()
+    epochs = list(spec.epochs)
+    for index, series in enumerate(spec.series):
+        values = [math.nan if v is None else v for v in series.values]
+        color = CURVE_COLORS[index % len(CURVE_COLORS)]
+        axes.plot(epochs, values, color=color, linewidth=1.2, label=_literal(series.label))
+    axes.axvline(spec.released, color=COLORS["chance"], linestyle=(0, (4, 3)), linewidth=0.9)
+    axes.set_xlabel("Epoch")
+    axes.set_ylabel(_literal(spec.y_label))
+    axes.grid(color="#eeeeee", linewidth=0.5)
+    axes.set_axisbelow(True)
+    for edge in ("top", "right"):
+        axes.spines[edge].set_visible(False)
+    axes.legend(frameon=False, fontsize="small")
+    _fit(figure)
 
 
 def _literal(text: str) -> str:

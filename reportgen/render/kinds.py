@@ -50,6 +50,7 @@ from reportgen.render.section_kind import (
     one_each,
 )
 from reportgen.render.sections import build_global_shap, build_performance, build_permutation
+from reportgen.render.training import build_training_history, training_text
 from reportgen.render.trust import TRUST_HEADING, build_trust, case_caveats
 from reportgen.render.trust_text import CHECK_TITLES
 from reportgen.render.views import SectionView
@@ -71,6 +72,7 @@ from reportgen.results.document import (
 from reportgen.results.imaging import ImageCasesResult, ImageMapsResult
 from reportgen.results.internals import EditsResult
 from reportgen.results.network import NetworkResult
+from reportgen.results.training import TrainingHistoryResult
 
 
 def _trust(
@@ -336,6 +338,14 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
             )
         ),
         explain=network_text,
+    ),
+    SectionKind[TrainingHistoryResult](
+        kind="training_history",
+        heading="Training history",
+        order=57,
+        template="_training_history.html",
+        build=anchored(build_training_history),
+        explain=training_text,
     ),
     SectionKind[LocalExplanationsResult](
         kind="local_explanations",

@@ -29,6 +29,7 @@ from reportgen.results.imaging import (
 from reportgen.results.internals import EditsResult
 from reportgen.results.network import NetworkResult
 from reportgen.results.traceability import Traceability
+from reportgen.results.training import TrainingHistoryResult
 
 SCHEMA_VERSION: Literal["1.0"] = "1.0"
 
@@ -280,7 +281,8 @@ Result = Annotated[
     | CalibrationResult
     | ReasonCodesResult
     | EditsResult
-    | NetworkResult,
+    | NetworkResult
+    | TrainingHistoryResult,
     Field(discriminator="kind"),
 ]
 

@@ -187,6 +187,8 @@ def test_analyses_a_format_cannot_run_are_skipped_with_the_reason_stated(
         "edits": "edits change the weights of a torch classifier (torchscript or torch_export); "
         "model 'credit-mlp' is a classifier of format onnx",
         "network": network + "format onnx",
+        "training_history": "the training history is read for torch models (torchscript or "
+        "torch_export); model 'credit-mlp' is of format onnx",
     }
 
 

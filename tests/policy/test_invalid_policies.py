@@ -278,7 +278,8 @@ EXPECTED: dict[str, list[str]] = {
     "unknown_nested_key.yaml": [
         (
             "models[0].owner: unknown key; expected one of name, format, path, task, classes, "
-            "positive_class, output, preprocessing, trusted_types, trusted, batch_size, layer"
+            "positive_class, output, preprocessing, trusted_types, trusted, batch_size, layer, "
+            "training_log"
         ),
     ],
     "unknown_nested_key_typo.yaml": [

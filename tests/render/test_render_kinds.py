@@ -17,6 +17,7 @@ from privacy_fixture import make_private_document
 from reasons_fixture import make_reason_check, make_reason_codes
 from recourse_fixture import make_recourse
 from render_fixture import META, MODEL
+from training_fixture import make_training_history
 from trust_fixture import make_checked_document
 
 from reportgen import kinds as compute_kinds
@@ -51,7 +52,7 @@ def _every_kind() -> ResultDocument:
         for r in (make_image_maps(), make_image_cases(), make_localisation())
     ]
     credit = [make_recourse(), fair_lending(), calibration(), make_global_gradients()]
-    credit += [make_edits(), make_network()]
+    credit += [make_edits(), make_network(), make_training_history()]
     return doc.model_copy(update={"results": [*doc.results, *checks, *imaging, *credit]})
 
 
@@ -96,6 +97,7 @@ def test_the_registry_lists_the_kinds_in_reading_order() -> None:
         ("cohorts", "Cohorts"),
         ("reason_codes", "Adverse-action reasons"),
         ("fair_lending", "Fair lending"),
+        ("training_history", "Training history"),
         ("edits", "Edits for deployment"),
         ("network", "Inside the network"),
         ("local_explanations", "Audit cases"),
@@ -117,6 +119,7 @@ def test_a_models_checks_and_its_cohort_families_each_form_one_section() -> None
         "cohorts",
         "reason_codes",
         "fair_lending",
+        "training_history",
         "edits",
         "network",
         "local_explanations",
