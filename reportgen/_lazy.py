@@ -22,6 +22,7 @@ _EXTRA_OF = {
     "dask": "dask",
     "fairlearn": "fairness",
     "onnxruntime": "onnx",
+    "mlflow": "mlflow",
 }
 
 
