@@ -23,6 +23,7 @@ _EXTRA_OF = {
     "fairlearn": "fairness",
     "onnxruntime": "onnx",
     "tensorboard": "tensorboard",
+    "mlflow": "mlflow",
 }
 
 

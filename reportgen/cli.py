@@ -1,7 +1,8 @@
 """The reportgen command line: parse, call one pipeline function, map errors to exit codes.
 
 Exit codes: 0 report published and every gate passed; 1 published with a failed gate; 2 usage or
-policy error; 3 input, model, analysis, render or registry error (nothing published).
+policy error; 3 input, model, analysis, render or registry error (nothing published); 4 published,
+but logging the version to its MLflow run (--mlflow-run) failed.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from reportgen.cli_common import (
     guard,
     json_option,
     lock_timeout_option,
+    logged_suffix,
     root_option,
     say_on_stderr,
 )
@@ -88,6 +90,20 @@ def main() -> None:
     is_flag=True,
     help="Publish a new version even when policy, models and data are unchanged.",
 )
+@click.option(
+    "--mlflow-run",
+    default=None,
+    metavar="RUN_ID",
+    help="Log the published version's files and gate tally to this MLflow run (the mlflow "
+    "extra); when nothing changed, the latest version is logged.",
+)
+@click.option(
+    "--mlflow-tracking-uri",
+    envvar="MLFLOW_TRACKING_URI",
+    default=None,
+    metavar="URI",
+    help="The MLflow store of --mlflow-run (or env MLFLOW_TRACKING_URI).",
+)
 @root_option
 @lock_timeout_option
 @executor_option
@@ -99,6 +115,8 @@ def run(
     seed: int | None,
     sign_key: Path | None,
     force: bool,
+    mlflow_run: str | None,
+    mlflow_tracking_uri: str | None,
     root: Path | None,
     lock_timeout: float,
     executor: str,
@@ -108,10 +126,13 @@ def run(
     """Compute, render and publish the next report version for POLICY.
 
     When nothing changed since the latest version, nothing is computed (exit 0) unless --force.
+    With --mlflow-run the run is checked first and the version logged once published (exit 4
+    when that fails: the version stays published).
     """
     from reportgen.cli_history import finish_no_change
     from reportgen.pipeline import NoChange, generate_report
 
+    tracker = _mlflow_run(mlflow_run, mlflow_tracking_uri, as_json, debug)
     progress = _progress(as_json)
     report = guard(
         lambda: generate_report(
@@ -130,9 +151,11 @@ def run(
         debug,
     )
     if isinstance(report, NoChange):
-        finish_no_change(report, as_json)
+        logged = _log(tracker, report.latest, as_json, debug)
+        finish_no_change(report, as_json, logged)
         return
     published, gates = report.published, report.document.gates
+    logged = _log(tracker, published, as_json, debug)
     failed = [g for g in gates if g.status in ("fail", "error")]
     summary = {
         "status": "published",
@@ -144,11 +167,37 @@ def run(
         "gates": {s: sum(g.status == s for g in gates) for s in ("pass", "warn", "fail", "error")},
         "failed_gates": [_gate_line(g) for g in failed],
     }
+    if logged is not None:
+        summary["mlflow"] = logged
     if not as_json:
         for gate in failed:
             click.echo(f"gate {_gate_line(gate)}", err=True)
     suffix = " (at least one gate failed; the report says which)" if failed else ""
-    finish(summary, f"published {published.path}{suffix}", as_json)
+    finish(summary, f"published {published.path}{suffix}{logged_suffix(logged)}", as_json)
+
+
+def _mlflow_run(run_id: str | None, uri: str | None, as_json: bool, debug: bool) -> Any:
+    """The checked MLflow run of --mlflow-run, or None without it."""
+    if run_id is None:
+        return None
+    if not uri:
+        raise click.UsageError(
+            "--mlflow-run needs the MLflow store: give --mlflow-tracking-uri or set "
+            "MLFLOW_TRACKING_URI"
+        )
+    from reportgen.mlflow_run import open_run
+
+    return guard(lambda: open_run(run_id, uri), as_json, debug)
+
+
+def _log(tracker: Any, published: Any, as_json: bool, debug: bool) -> dict[str, Any] | None:
+    """Log ``published`` to the checked run ``tracker`` (when there is one): what was logged."""
+    if tracker is None:
+        return None
+    from reportgen.mlflow_run import log_version
+
+    logged = guard(lambda: log_version(tracker, published), as_json, debug)
+    return {"run_id": logged.run_id, "artifact_path": logged.artifact_path, "gates": logged.gates}
 
 
 def _gate_line(gate: Any) -> str:

@@ -2,7 +2,8 @@
 
 Commands parse, call one library function through ``guard``, and end with ``finish``. Exit codes:
 0 success (and every gate passed); 1 published with a failed gate, or a check such as `verify`
-found a problem; 2 usage or policy error; 3 input, model, analysis, render or registry error.
+found a problem; 2 usage or policy error; 3 input, model, analysis, render or registry error;
+4 published, but logging the version to its MLflow run failed (errors.NotLoggedError).
 """
 
 from __future__ import annotations
@@ -135,3 +136,10 @@ def say_on_stderr(message: str) -> None:
 def finish(summary: dict[str, Any], text: str, as_json: bool) -> None:
     click.echo(json.dumps(summary, sort_keys=True) if as_json else text)
     sys.exit(int(summary["exit_code"]))
+
+
+def logged_suffix(logged: dict[str, Any] | None) -> str:
+    """The end of `reportgen run`'s line that says where the version was logged in MLflow."""
+    if logged is None:
+        return ""
+    return f"; logged to MLflow run {logged['run_id']} under {logged['artifact_path']}"

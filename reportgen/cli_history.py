@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from reportgen.cli_common import EXIT_OK, debug_option, finish, guard, json_option
+from reportgen.cli_common import (
+    EXIT_OK,
+    debug_option,
+    finish,
+    guard,
+    json_option,
+    logged_suffix,
+)
 
 if TYPE_CHECKING:
     from reportgen.pipeline import NoChange
@@ -50,8 +57,9 @@ def history(policy: str | None, out: Path, rebuild: bool, as_json: bool, debug: 
     finish(summary, _table(found, skipped), as_json)
 
 
-def finish_no_change(result: NoChange, as_json: bool) -> None:
-    """End `reportgen run` for a run that found nothing changed since the latest version."""
+def finish_no_change(result: NoChange, as_json: bool, logged: dict[str, Any] | None = None) -> None:
+    """End `reportgen run` for a run that found nothing changed since the latest version
+    (``logged``: where --mlflow-run logged that version)."""
     latest = result.latest
     summary: dict[str, Any] = {
         "status": "no_change",
@@ -61,7 +69,10 @@ def finish_no_change(result: NoChange, as_json: bool) -> None:
         "path": str(latest.path),
         "fingerprint": result.fingerprint,
     }
+    if logged is not None:
+        summary["mlflow"] = logged
     text = f"no change since v{latest.version} ({latest.path}); --force publishes a new version"
+    text += logged_suffix(logged)
     finish(summary, text, as_json)
 
 

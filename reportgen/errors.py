@@ -64,3 +64,14 @@ class MapError(AnalysisError, ValueError):
     For example Grad-CAM on a TorchScript module, which refuses forward hooks. The message is
     one sentence a report can state as the reason the map is missing.
     """
+
+
+class TrackingError(ReportgenError):
+    """The MLflow run a version is to be logged to is unknown or unreachable; checked before
+    anything is computed, so nothing was published."""
+
+
+class NotLoggedError(TrackingError):
+    """A version was published, but logging it to its MLflow run failed; the version stays."""
+
+    exit_code = 4

@@ -34,3 +34,11 @@ def policy_with(source: Path, tmp_path: Path, **datasets: Path) -> Path:
 @pytest.fixture
 def credit_policy() -> Path:
     return ROOT / "policies" / "credit.yaml"
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A fresh MLflow store in tmp_path (tests/mlflow_store.py), named by MLFLOW_TRACKING_URI."""
+    from tests.mlflow_store import Store
+
+    return Store(tmp_path / "mlflow", monkeypatch)

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from reportgen.errors import PolicyError
 from reportgen.policy.consistency import cross_key_problems
+from reportgen.policy.registry_models import is_registry_name, registry_file
 from reportgen.policy.schema import (
     SLUG_PATTERN,
     SLUG_WORDS,
@@ -54,11 +55,16 @@ class LoadedPolicy:
 
     def resolve(self, relative: str) -> Path:
         """A path named in the policy, made absolute against the policy file's folder, with
-        every symbolic link followed."""
+        every symbolic link followed; a registered model (``models:/NAME/VERSION``) is the file
+        its registry holds (:mod:`reportgen.policy.registry_models`)."""
+        if is_registry_name(relative):
+            return registry_file(relative)
         return (self.base_dir / relative).resolve()
 
     def shown(self, relative: str) -> str:
         """How messages name a policy path: where it leads, and the link it went through."""
+        if is_registry_name(relative):
+            return f"{relative} (the file {self.resolve(relative)})"
         written = Path(os.path.normpath(self.base_dir / relative))
         target = self.resolve(relative)
         return str(target) if written == target else f"{written} (a link to {target})"

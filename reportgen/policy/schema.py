@@ -22,6 +22,7 @@ from reportgen.policy.explanations import ExplanationsSpec
 from reportgen.policy.images import ImageSpec
 from reportgen.policy.internals import InternalsSpec
 from reportgen.policy.privacy import PrivacySpec
+from reportgen.policy.registry_models import is_registry_name, name_problem
 from reportgen.policy.trail import ReviewSpec, ScheduleSpec
 from reportgen.policy.training import TrainingLogSpec
 
@@ -168,7 +169,11 @@ class ModelSpec(_Strict):
         "not apply to it). For tabular data these three take a preprocessing file. skops: a "
         "scikit-learn model saved with skops; pickle: refused unless `trusted: true`."
     )
-    path: str = Field(description="Model file, relative to the policy file.")
+    path: str = Field(
+        description="Model file, relative to the policy file; or models:/NAME/VERSION, a "
+        "version of a local MLflow registry (the `mlflow` extra; MLFLOW_REGISTRY_URI or "
+        "MLFLOW_TRACKING_URI says where), read as the one file its artifact holds."
+    )
     task: Task = Field(description="classification (class probabilities) or regression (values).")
     classes: list[str] | None = Field(
         default=None,
@@ -213,6 +218,15 @@ class ModelSpec(_Strict):
         description="Torch models of tabular data: the log of its training (loss per epoch), "
         "reported as learning curves with the epoch of the released weights.",
     )
+
+    @field_validator("path")
+    @classmethod
+    def _registry_name(cls, path: str) -> str:
+        """A ``models:`` path names a registered version as models:/NAME/VERSION."""
+        problem = name_problem(path) if is_registry_name(path) else None
+        if problem is not None:
+            raise ValueError(problem)
+        return path
 
     @model_validator(mode="after")
     def _format_rules(self) -> ModelSpec:
