@@ -94,6 +94,7 @@ def test_root_confines_every_file_the_policy_names(credit_policy, tmp_path):
     assert [line.split(": ")[2] for line in lines] == [
         "models[0].path",
         "models[0].preprocessing",
+        "models[0].training_log.path",
         "datasets.reference.path",
         "datasets.evaluation.path",
     ]
