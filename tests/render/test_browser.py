@@ -9,6 +9,7 @@ Skipped, with the reason, only where Chromium cannot be found or started; `.ci/r
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -54,6 +55,10 @@ def browser() -> Iterator[Chromium]:
     try:
         chromium = Chromium()
     except BrowserUnavailable as reason:
+        if os.environ.get("REPORTGEN_REQUIRE_BROWSER"):  # CI (.ci/run) installs it: a miss fails
+            pytest.fail(
+                f"REPORTGEN_REQUIRE_BROWSER is set but there is no headless Chromium: {reason}"
+            )
         pytest.skip(f"no headless Chromium here: {reason}")
     with chromium:
         yield chromium
