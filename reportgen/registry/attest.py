@@ -10,24 +10,22 @@ verifies, it names this version, and its key belongs to a reviewer the version's
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 from pydantic import ValidationError
 
 from reportgen.errors import RegistryError
-from reportgen.registry import signing
 from reportgen.registry.manifest import manifest_sha256, read_manifest
 from reportgen.registry.review import (
     Signed,
-    refuse_untrusted,
+    sign_record,
     signature_problem,
     slug,
-    write_new,
 )
 from reportgen.registry.signoff import NO_REVIEWERS, distrust, read_signoff
-from reportgen.results.io import RESULTS_FILE, canonical_json, load_results
+from reportgen.results.io import RESULTS_FILE, load_results
 from reportgen.results.traceability import RequirementAttestation
 
 ATTESTATIONS_DIR = "attestations"
@@ -65,35 +63,19 @@ def record_attestation(
             does not need attestation, an unusable key, or a key not trusted for this name and
             role.
     """
-    manifest = read_manifest(version_dir)
     reviewer = reviewer.strip()
-    if not reviewer:
-        raise RegistryError("--reviewer: the reviewer's name is empty")
-    _needs_attestation(version_dir, requirement)
-    signoff, blocked = read_signoff(version_dir, manifest)
-    key = signing.load_private_key(key_path)
-    printed = signing.fingerprint(key.public_key())
-    label = f"{manifest.policy_id} v{manifest.version}"
-    refuse_untrusted(version_dir, key_path, label, signoff, blocked, (printed, reviewer, role))
-    moment = (at or datetime.now(UTC)).astimezone(UTC)
-    record = RequirementRecord(
-        policy_id=manifest.policy_id,
-        version=manifest.version,
-        manifest_sha256=manifest_sha256(version_dir),
-        requirement=requirement,
+    return sign_record(
+        version_dir,
+        lambda fields: RequirementRecord(requirement=requirement, **fields),
         reviewer=reviewer,
         role=role,
         comment=comment,
-        at=moment.isoformat(timespec="seconds"),
-        public_key_pem=signing.public_pem(key.public_key()).decode("ascii"),
-        public_key_fingerprint=printed,
+        key_path=key_path,
+        folder=attestations_dir(version_dir),
+        stem=f"{slug(requirement)}-{slug(reviewer)}",
+        at=at,
+        check=lambda _: _needs_attestation(version_dir, requirement),
     )
-    data = canonical_json(record)
-    folder = attestations_dir(version_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = write_new(folder, f"{moment:%Y%m%dT%H%M%SZ}-{slug(requirement)}-{slug(reviewer)}", data)
-    path.with_suffix(".sig").write_bytes(signing.sign_bytes(key, data))
-    return path
 
 
 def _needs_attestation(version_dir: Path, requirement: str) -> None:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -112,34 +112,66 @@ def record_review(
         RegistryError: not a published version, an empty reviewer, a role the version does not
             require, an unusable signing key, or a key not trusted for this name and role.
     """
+    reviewer = reviewer.strip()
+    return sign_record(
+        version_dir,
+        lambda fields: Attestation(decision=decision, **fields),
+        reviewer=reviewer,
+        role=role,
+        comment=comment,
+        key_path=key_path,
+        folder=reviews_dir(version_dir),
+        stem=f"{role}-{slug(reviewer)}",
+        at=at,
+        check=lambda signoff: _check_role(version_dir, role, signoff.required_roles),
+    )
+
+
+def sign_record(
+    version_dir: Path,
+    build: Callable[[dict[str, Any]], Signed],
+    *,
+    reviewer: str,
+    role: str,
+    comment: str,
+    key_path: Path,
+    folder: Path,
+    stem: str,
+    at: datetime | None = None,
+    check: Callable[[Any], None] | None = None,
+) -> Path:
+    """Sign and store one reviewer's record of the version in ``version_dir`` under ``folder``
+    (``<UTC time>-<stem>.json`` and its ``.sig``); returns its path. ``build`` makes the record
+    from the fields every signed record has; ``check`` may refuse it given the version's
+    sign-off settings. Writes nothing unless the key is trusted for this name and role."""
     manifest = read_manifest(version_dir)
     reviewer = reviewer.strip()
     if not reviewer:
         raise RegistryError("--reviewer: the reviewer's name is empty")
     signoff, blocked = read_signoff(version_dir, manifest)
-    _check_role(version_dir, role, signoff.required_roles)
+    if check is not None:
+        check(signoff)
     key = signing.load_private_key(key_path)
     printed = signing.fingerprint(key.public_key())
     label = f"{manifest.policy_id} v{manifest.version}"
     refuse_untrusted(version_dir, key_path, label, signoff, blocked, (printed, reviewer, role))
     moment = (at or datetime.now(UTC)).astimezone(UTC)
-    attestation = Attestation(
-        policy_id=manifest.policy_id,
-        version=manifest.version,
-        manifest_sha256=manifest_sha256(version_dir),
-        decision=decision,
-        reviewer=reviewer,
-        role=role,
-        comment=comment,
-        at=moment.isoformat(timespec="seconds"),
-        public_key_pem=signing.public_pem(key.public_key()).decode("ascii"),
-        public_key_fingerprint=printed,
+    record = build(
+        {
+            "policy_id": manifest.policy_id,
+            "version": manifest.version,
+            "manifest_sha256": manifest_sha256(version_dir),
+            "reviewer": reviewer,
+            "role": role,
+            "comment": comment,
+            "at": moment.isoformat(timespec="seconds"),
+            "public_key_pem": signing.public_pem(key.public_key()).decode("ascii"),
+            "public_key_fingerprint": printed,
+        }
     )
-    data = canonical_json(attestation)
-    folder = reviews_dir(version_dir)
+    data = canonical_json(record)
     folder.mkdir(parents=True, exist_ok=True)
-    stem = f"{moment:%Y%m%dT%H%M%SZ}-{role}-{slug(reviewer)}"
-    path = write_new(folder, stem, data)
+    path = write_new(folder, f"{moment:%Y%m%dT%H%M%SZ}-{stem}", data)
     path.with_suffix(".sig").write_bytes(signing.sign_bytes(key, data))
     return path
 
