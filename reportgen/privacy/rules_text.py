@@ -17,7 +17,8 @@ def rules_in_words(
     k = spec.min_cohort_size
     rules = [
         f"Groups of fewer than {k} people are suppressed, with complementary suppression so a "
-        "suppressed group cannot be derived from totals.",
+        "suppressed group cannot be derived from totals, even by a reader who knows how the "
+        "suppression works.",
         "No record identifier reaches the report: audit cases carry pseudonymous ids (keyed "
         "hash; the key is never published).",
         f"Case values are shown as ranges covering at least {k} reference rows; extremes are "

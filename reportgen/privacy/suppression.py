@@ -3,24 +3,31 @@
 The cohorts of one family (age bands, predicted classes, ...) split a published total. A cohort
 with fewer than ``minimum`` people is suppressed (*primary* suppression). Suppressing it alone is
 not enough: the reader can subtract the published cohorts from the total. So further cohorts,
-smallest first, are suppressed (*complementary* suppression) until the suppressed cohorts
-together hold at least ``minimum`` people, at least two are suppressed, and no suppressed
-cohort's count can be pinned down by a reader who knows the total, the published counts, this
-algorithm and even which suppressions were primary (a primary cohort holds 1 to minimum-1
-people, a complementary one between ``minimum`` and the smallest published count).
+smallest first, are suppressed (*complementary* suppression); cohorts of equal size are
+suppressed together, so every published count exceeds every suppressed one.
 
-Every suppressed cohort is listed with the same reason. Telling primary from complementary
-suppressions would itself give counts away: with a minimum of 11, cohorts ``a=1, b=11, c=30``
-and ``a, b`` suppressed, a reader who sees "a: primary, b: complementary" knows a is 1..10 and b
-at least 11 with a + b = 12, so a = 1 and b = 11. Suppressing c too does not help, and some
-families (``a=1, b=c=d=11``) cannot be protected at all once such labels are shown. With one
-reason for all, a reader who re-runs this algorithm on every count vector consistent with the
-output still finds two or more possible counts for each suppressed cohort (tested exhaustively
-on small families).
+How far to go is the subtle part, because a reader may know this algorithm and re-run it on
+every count vector consistent with the output. Stopping at the first "safe enough" step tells
+such a reader that every earlier step was not safe, and that alone can pin a count: with a
+minimum of 4, counts ``c0=6, c1=6, c2=1, c3=2`` and ``c0, c2, c3`` suppressed, the reader
+knows ``c2 + c3`` was below 4 (else no complement was needed), so ``c0 = 6``. The decision at
+each step is therefore made only from what a reader sees if the algorithm stops there: the
+number of suppressed cohorts, their sum and the smallest published count. A step is accepted
+only if the reader's possible worlds provably leave every suppressed cohort two or more
+values. The proof is constructive: it exhibits worlds in which every complement has one
+common size ``y`` (so no earlier step was passed over) for two or more values of ``y``, and
+checks that the small cohorts can also take two or more values in them. A world counts only
+if re-running the algorithm on it gives the same output, which holds by construction: its only
+earlier step (the small cohorts alone) is checked to be one the algorithm refuses.
+
+The reader is granted more than the report tells: which suppressed cohorts are small. Every
+suppressed cohort is listed with the same reason, because telling primary from complementary
+suppressions would itself give counts away (``a=1, b=11, c=30``, minimum 11, ``a, b``
+suppressed: "a: primary, b: complementary" means a is 1..10 and b at least 11 with a + b = 12,
+so a = 1 and b = 11). The tests re-run this algorithm exhaustively on small families.
 
 Zero counts are published as 0: an empty cohort describes nobody, and suppressing it would
-only force needless complementary suppression. Consequently a suppressed cohort is never empty,
-which the derivability check above takes into account.
+only force needless complementary suppression. Consequently a suppressed cohort is never empty.
 """
 
 from __future__ import annotations
@@ -45,9 +52,9 @@ class Suppression:
     ``published`` maps each publishable cohort to its count (zeros included), in input order.
     ``suppressed`` maps each suppressed cohort to the (shared) reason; it may name :data:`REST`
     when the rows outside the listed cohorts had to be protected or used as protection.
-    ``total_publishable`` is False only in the degenerate case where even suppressing every
-    non-empty cohort leaves one derivable from the total (e.g. a single small cohort): the
-    caller must then not publish this family's total either.
+    ``total_publishable`` is False when even suppressing every non-empty cohort cannot be proved
+    safe (e.g. a single small cohort): the caller must then withhold the whole family, its
+    total included.
     """
 
     published: dict[str, int]
@@ -78,22 +85,23 @@ def suppress(counts: Mapping[str, int], *, minimum: int, total: int | None = Non
     if minimum < 1:
         raise ValueError(f"minimum cohort size must be at least 1, got {minimum}")
     cohorts = _partition(counts, total)
-    primary = sorted((c for c, n in cohorts.items() if 0 < n < minimum), key=str)
-    candidates = sorted(
-        (c for c, n in cohorts.items() if n >= minimum), key=lambda c: (cohorts[c], str(c))
-    )
-    complementary: list[str] = []
-    while (
-        primary
-        and len(complementary) < len(candidates)
-        and _exposed(cohorts, primary, complementary, minimum)
-    ):
-        complementary.append(candidates[len(complementary)])
-    hidden = set(primary) | set(complementary)
+    small = {c for c, n in cohorts.items() if 0 < n < minimum}
+    if not small:
+        return Suppression(published={c: cohorts[c] for c in counts})
+    levels = sorted({n for n in cohorts.values() if n >= minimum})
+    hidden = set(small)
+    for step, level in enumerate([None, *levels]):
+        if level is not None:
+            hidden |= {c for c, n in cohorts.items() if n == level}
+        cap = levels[step] if step < len(levels) else None
+        held = sum(cohorts[c] for c in hidden)
+        safe = _safe(len(small), len(hidden) - len(small), held, cap, minimum)
+        if safe:
+            break
     return Suppression(
         published={c: cohorts[c] for c in counts if c not in hidden},
         suppressed={c: reason(minimum) for c in cohorts if c in hidden},
-        total_publishable=not (primary and _derivable(cohorts, primary, complementary, minimum)),
+        total_publishable=safe,
     )
 
 
@@ -116,39 +124,41 @@ def _partition(counts: Mapping[str, int], total: int | None) -> dict[str, int]:
     return cohorts
 
 
-def _exposed(
-    cohorts: Mapping[str, int], primary: list[str], complementary: list[str], minimum: int
-) -> bool:
-    """Whether the suppressed cohorts still need protection by one more suppression."""
-    hidden = [*primary, *complementary]
-    too_small = len(hidden) < 2 or sum(cohorts[c] for c in hidden) < minimum
-    return too_small or _derivable(cohorts, primary, complementary, minimum)
+def _safe(small: int, others: int, hidden: int, cap: int | None, minimum: int) -> bool:
+    """Whether stopping with these cohorts suppressed leaves every one of them two or more values.
 
-
-def _derivable(
-    cohorts: Mapping[str, int], primary: list[str], complementary: list[str], minimum: int
-) -> bool:
-    """Whether a reader can pin down some suppressed cohort's count exactly.
-
-    Conservatively, the reader knows the residual (total minus everything published) and which
-    suppressions are primary: a primary cohort holds 1..minimum-1 people, a complementary one
-    minimum..smallest published count. With box bounds and a fixed sum, cohort i can take every
-    integer in [max(lo_i, r - sum of other highs), min(hi_i, r - sum of other lows)]: it is
-    pinned when that interval is a single value.
+    ``small`` cohorts of 1..minimum-1 people and ``others`` complements are suppressed, holding
+    ``hidden`` people together; ``cap`` is the smallest published count of ``minimum`` or more
+    (None when there is none), which every complement is below. Everything here is what the
+    reader knows once the output is published, so the decision itself reveals nothing more.
     """
-    hidden = {*primary, *complementary}
-    residual = sum(cohorts[c] for c in hidden)
-    shown = [n for c, n in cohorts.items() if c not in hidden and n > 0]
-    cap = min([*shown, residual])
-    bounds = [(1, minimum - 1)] * len(primary) + [(minimum, max(cap, minimum))] * len(complementary)
-    low_sum = sum(lo for lo, _ in bounds)
-    high_sum = sum(hi for _, hi in bounds)
-    for lo, hi in bounds:
-        low = max(lo, residual - (high_sum - hi))
-        high = min(hi, residual - (low_sum - lo))
-        if high <= low:
+    if others == 0:
+        return _spread(small, hidden, minimum)
+    # worlds where every complement has one size y and the small cohorts hold the rest
+    top = hidden if cap is None else cap - 1
+    sizes: set[int] = set()
+    values: set[int] = set()
+    lowest = max(minimum, -(-(hidden - small * (minimum - 1)) // others))
+    for y in range(lowest, min(top, (hidden - small) // others) + 1):
+        rest = hidden - others * y
+        if _spread(small, rest, minimum):
+            continue  # the algorithm would have stopped before suppressing any complement
+        sizes.add(y)
+        values |= _values(small, rest, minimum)
+        if len(sizes) > 1 and len(values) > 1:
             return True
     return False
+
+
+def _spread(small: int, total: int, minimum: int) -> bool:
+    """Whether ``small`` suppressed small cohorts alone, holding ``total``, are safe to stop at."""
+    return small > 1 and total >= minimum and len(_values(small, total, minimum)) > 1
+
+
+def _values(small: int, total: int, minimum: int) -> set[int]:
+    """The sizes one of ``small`` cohorts of 1..minimum-1 people can have, holding ``total``."""
+    others_most = (small - 1) * (minimum - 1)
+    return set(range(max(1, total - others_most), min(minimum - 1, total - (small - 1)) + 1))
 
 
 __all__ = ["REST", "Suppression", "reason", "suppress"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from reportgen.privacy.suppression import REST, Suppression, reason, suppress
@@ -82,28 +82,50 @@ def test_nothing_small_published_and_nothing_recoverable(case):
             assert len(values) >= 2, (cohort, values)  # ...and still cannot pin the count
 
 
-@settings(max_examples=300, deadline=None)
-@given(partitions(cohorts=4, largest=10, gap=False))
+@settings(max_examples=400, deadline=None)
+@given(partitions(cohorts=4, largest=10))
+@example(({"c0": 6, "c1": 6, "c2": 1, "c3": 2}, 4, 15))  # pinned c0 = 6 before stopping was blind
+@example(({"a": 3, "b": 100, "c": 101}, 4, 204))
 def test_a_reader_who_reruns_the_algorithm_cannot_recover_a_count(case):
     """Exhaustive: every count vector giving the same published output, by re-running suppress."""
     counts, minimum, total = case
-    result = suppress(counts, minimum=minimum)
+    result = suppress(counts, minimum=minimum, total=total)
     if not result.suppressed or not result.total_publishable:
         return
+    truth = {**counts, REST: total - sum(counts.values())}
     hidden = list(result.suppressed)
-    residual = total - sum(result.published.values())
+    residual = sum(truth[c] for c in hidden)
     seen: dict[str, set[int]] = {c: set() for c in hidden}
     for values in itertools.product(range(1, residual + 1), repeat=len(hidden) - 1):
         last = residual - sum(values)
         if last < 1:
             continue
-        candidate = {**counts, **dict(zip(hidden, [*values, last], strict=True))}
-        if suppress(candidate, minimum=minimum) == result:
+        world = {**truth, **dict(zip(hidden, [*values, last], strict=True))}
+        listed = {c: world[c] for c in counts}
+        if suppress(listed, minimum=minimum, total=sum(world.values())) == result:
             for c, v in zip(hidden, [*values, last], strict=True):
                 seen[c].add(v)
     for cohort in hidden:
-        assert counts[cohort] in seen[cohort]
-        assert len(seen[cohort]) >= 2, (counts, minimum, cohort, seen[cohort])
+        assert truth[cohort] in seen[cohort]
+        assert len(seen[cohort]) >= 2, (counts, total, minimum, cohort, seen[cohort])
+
+
+def test_stopping_at_the_first_safe_step_does_not_tell_the_reader_the_earlier_steps_failed():
+    # c2 + c3 = 3 < 4 needs a complement; hiding c0 alone would tell a reader who re-runs the
+    # algorithm that c2 + c3 < 4, so c0 = 15 - 6 - (c2 + c3) >= 6, and c0 <= c1 = 6: c0 = 6
+    result = suppress({"c0": 6, "c1": 6, "c2": 1, "c3": 2}, minimum=4)
+    assert "c0" not in result.published
+    assert result.published == {} and not result.total_publishable
+
+
+def test_cohorts_of_equal_size_are_suppressed_together():
+    result = suppress({"a": 2, "b": 30, "c": 30, "d": 50}, minimum=11)
+    assert result.published == {"d": 50}
+    assert set(result.suppressed) == {"a", "b", "c"}
+
+
+def test_small_cohorts_holding_fewer_than_the_minimum_in_all_are_withheld():
+    assert not suppress({"a": 2, "b": 3}, minimum=11).total_publishable
 
 
 def test_one_small_cohort_is_protected_by_the_smallest_other():
