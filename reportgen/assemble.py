@@ -93,6 +93,7 @@ def build_document(
             description=policy.description,
             path=loaded.path.name,
             sha256=loaded.sha256,
+            labels=dict(policy.data.labels),
         ),
         run=RunInfo(
             reportgen_version=__version__,

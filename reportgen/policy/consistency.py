@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from reportgen.policy.credit import ReasonsSpec
 from reportgen.policy.fair_lending_rules import fair_lending_problems
+from reportgen.policy.labels import label_problems
 from reportgen.policy.privacy import PREDICTED_CLASS, CohortSpec
 from reportgen.policy.schema import ENCODED_FORMATS, TORCH_FORMATS, Policy
 
@@ -29,9 +30,10 @@ def cross_key_problems(policy: Policy, *, memory_budget: int | None = None) -> l
     """Every cross-key problem of ``policy``; ``memory_budget`` in bytes (default: half of RAM)."""
     budget = memory_budget if memory_budget is not None else default_memory_budget()
     if policy.data.kind == "images":
-        return [*_cohort_problems(policy), *_image_problems(policy)]
+        return [*_cohort_problems(policy), *label_problems(policy.data), *_image_problems(policy)]
     return [
         *_cohort_problems(policy),
+        *label_problems(policy.data),
         *_decision_problems(policy),
         *fair_lending_problems(policy),
         *_reason_problems(policy),

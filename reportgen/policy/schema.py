@@ -21,6 +21,7 @@ from reportgen.policy.edits import EditsSpec
 from reportgen.policy.explanations import ExplanationsSpec
 from reportgen.policy.images import ImageSpec
 from reportgen.policy.internals import InternalsSpec
+from reportgen.policy.labels import LABELS_DESCRIPTION, Label
 from reportgen.policy.privacy import PrivacySpec
 from reportgen.policy.registry_models import is_registry_name, name_problem
 from reportgen.policy.trail import ReviewSpec, ScheduleSpec
@@ -74,6 +75,7 @@ class DataSpec(_Strict):
         description="Sensitive attributes (sex, age, nationality...). Declared so that later "
         "privacy and cohort rules can treat them specially; they need not be model inputs.",
     )
+    labels: dict[str, Label] = Field(default_factory=dict, description=LABELS_DESCRIPTION)
 
     @model_validator(mode="after")
     def _columns_are_distinct(self) -> DataSpec:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from reportgen.render.cohorts import DASH
 from reportgen.render.credit_views import BinRow, CalibrationRow, CalibrationView, ReliabilitySpec
 from reportgen.render.format import fmt_fixed, fmt_int, plural
+from reportgen.render.labels import NO_LABELS, Labels
 from reportgen.render.views import Fact
 from reportgen.results.credit import CalibrationFigures, CalibrationResult, ReliabilityBin
 from reportgen.results.document import MetricWithInterval
@@ -18,12 +19,19 @@ EN_DASH = "\u2013"
 
 
 def build_calibration(
-    result: CalibrationResult, anchor: str, *, heading: str, template: str
+    result: CalibrationResult,
+    anchor: str,
+    *,
+    heading: str,
+    template: str,
+    labels: Labels = NO_LABELS,
 ) -> CalibrationView:
-    """The calibration section of one model; ``anchor`` prefixes its chart's id."""
+    """The calibration section of one model; ``anchor`` prefixes its chart's id, ``labels``
+    names the attributes."""
     rows = [_row(result.overall, "Overall", "overall")]
     for item in result.attributes:
-        rows.append(CalibrationRow(_title(item.attribute), "attribute", None, "", "", ""))
+        title = f"By {labels.words(item.attribute)}"
+        rows.append(CalibrationRow(title, "attribute", None, "", "", ""))
         rows += [_row(group, group.label, "group") for group in item.groups]
     return CalibrationView(
         kind="calibration",
@@ -60,11 +68,6 @@ def calibration_intro(result: CalibrationResult) -> str:
         "figure. Calibration is reported, not gated: there is no accepted threshold for a "
         "credit score, as both figures depend on the base rate and the bins."
     )
-
-
-def _title(attribute: str) -> str:
-    words = attribute.replace("_", " ")
-    return f"By {words}"
 
 
 def _row(figures: CalibrationFigures, label: str, kind: str) -> CalibrationRow:

@@ -15,6 +15,7 @@ from reportgen.render.format import (
     number_word,
     shorten,
 )
+from reportgen.render.labels import NO_LABELS, Labels
 from reportgen.render.trust_views import CaveatView
 from reportgen.render.views import (
     CaseView,
@@ -48,11 +49,13 @@ def build_local_cases(
     template: str,
     caveats: Mapping[str, tuple[CaveatView, ...]],
     pseudonymous: bool = False,
+    labels: Labels = NO_LABELS,
 ) -> LocalCasesView:
     """The audit cases section; ``anchor`` prefixes the ids of the case charts.
 
     ``caveats``: trust-check warnings per case id, boxed on the matching case.
     ``pseudonymous``: the privacy gate ran, so ids are keyed hashes and values are ranges.
+    ``labels``: the display names of the features.
     """
     strata = sorted(result.strata.items())
     drawn = join_counts(strata)
@@ -79,7 +82,7 @@ def build_local_cases(
         facts=tuple(facts),
         strata=tuple(Fact(label, fmt_int(count)) for label, count in strata),
         cases=tuple(
-            _case(case, f"{anchor}-case-{index}", caveats.get(case.case_id, ()))
+            _case(case, f"{anchor}-case-{index}", caveats.get(case.case_id, ()), labels)
             for index, case in enumerate(result.cases, 1)
         ),
     )
@@ -90,7 +93,9 @@ def join_counts(counts: list[tuple[str, int]]) -> str:
     return ", ".join(f"{fmt_int(count)} '{label}'" for label, count in counts)
 
 
-def _case(case: CaseExplanation, chart_prefix: str, caveats: tuple[CaveatView, ...]) -> CaseView:
+def _case(
+    case: CaseExplanation, chart_prefix: str, caveats: tuple[CaveatView, ...], labels: Labels
+) -> CaseView:
     order = {"shap": 0, "lime": 1}
     explanations = sorted(case.explanations, key=lambda e: order.get(e.method, len(order)))
     return CaseView(
@@ -99,7 +104,7 @@ def _case(case: CaseExplanation, chart_prefix: str, caveats: tuple[CaveatView, .
         predicted=case.predicted,
         explained_output=case.explained_output,
         output_value=fmt_num(case.output_value),
-        explanations=tuple(_method_case(e, case, chart_prefix) for e in explanations),
+        explanations=tuple(_method_case(e, case, chart_prefix, labels) for e in explanations),
         caveats=caveats,
     )
 
@@ -111,13 +116,15 @@ _TONES: dict[str, Literal["up", "down", "flat"]] = {
 }
 
 
-def _contribution_rows(explanation: MethodExplanation) -> tuple[ContributionRow, ...]:
+def _contribution_rows(
+    explanation: MethodExplanation, labels: Labels
+) -> tuple[ContributionRow, ...]:
     decimals = column_decimals([c.contribution for c in explanation.top])
     return tuple(
         ContributionRow(
-            feature=c.feature,
+            feature=labels(c.feature),
             value=c.value,
-            condition=c.condition,
+            condition=None if c.condition is None else labels.within(c.condition, c.feature),
             contribution=fmt_signed(c.contribution, decimals),
             direction=direction(c.contribution),
             tone=_TONES[direction(c.contribution)],
@@ -126,8 +133,10 @@ def _contribution_rows(explanation: MethodExplanation) -> tuple[ContributionRow,
     )
 
 
-def _method_case(e: MethodExplanation, case: CaseExplanation, prefix: str) -> MethodCaseView:
-    rows = _contribution_rows(e)
+def _method_case(
+    e: MethodExplanation, case: CaseExplanation, prefix: str, labels: Labels
+) -> MethodCaseView:
+    rows = _contribution_rows(e, labels)
     if e.method == "lime":
         facts = [Fact("Local model intercept", fmt_num(e.base_value))]
         if e.fit_quality is not None:
@@ -148,7 +157,7 @@ def _method_case(e: MethodExplanation, case: CaseExplanation, prefix: str) -> Me
     chart = ChartSpec(
         id=f"{prefix}-shap",
         kind="diverging",
-        labels=tuple(f"{shorten(c.feature, 28)} = {shorten(c.value, 16)}" for c in ordered),
+        labels=tuple(f"{shorten(labels(c.feature), 28)} = {shorten(c.value, 16)}" for c in ordered),
         values=tuple(c.contribution for c in ordered),
         errors=None,
         axis_label=f"contribution to {case.explained_output}",

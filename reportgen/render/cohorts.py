@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from reportgen.render.format import fmt_fixed, fmt_int, join_words, metric_label, shorten
+from reportgen.render.labels import NO_LABELS, Labels
 from reportgen.render.privacy_views import (
     CohortFamilyView,
     CohortRow,
@@ -37,11 +38,13 @@ def build_cohorts(
     min_cohort_size: int | None,
     heading: str,
     template: str,
+    labels: Labels = NO_LABELS,
 ) -> CohortsView:
     """The cohorts section of one model, families in document order.
 
     ``anchor`` prefixes the ids of the subsections and charts; ``min_cohort_size`` is the
-    privacy gate's minimum, or None for documents that predate the gate.
+    privacy gate's minimum, or None for documents that predate the gate; ``labels`` names the
+    columns.
     """
     return CohortsView(
         kind="cohorts",
@@ -49,7 +52,8 @@ def build_cohorts(
         heading=heading,
         intro=cohorts_intro(min_cohort_size),
         families=tuple(
-            _family(result, f"{anchor}-cohorts-{index}") for index, result in enumerate(results, 1)
+            _family(result, f"{anchor}-cohorts-{index}", labels)
+            for index, result in enumerate(results, 1)
         ),
     )
 
@@ -76,23 +80,25 @@ def cohorts_intro(min_cohort_size: int | None) -> str:
     )
 
 
-def _family(result: CohortResult, anchor: str) -> CohortFamilyView:
+def _family(result: CohortResult, anchor: str, labels: Labels) -> CohortFamilyView:
     names = _metric_names(result)
     published = [c for c in result.cohorts if c.suppressed is None]
-    rows = [_row(result.overall, names, overall=True, noised=result.noised)]
-    rows += [_row(c, names, overall=False, noised=result.noised) for c in result.cohorts]
+    rows = [_row(result.overall, names, labels, overall=True, noised=result.noised)]
+    rows += [_row(c, names, labels, overall=False, noised=result.noised) for c in result.cohorts]
     notes = [INTERVAL_NOTE] if any("(" in m for row in rows for m in row.metrics) else []
     if result.noised:
         notes.append(NOISE_NOTE)
     return CohortFamilyView(
         anchor=anchor,
         title=result.family[:1].upper() + result.family[1:],
-        by="by predicted class" if result.by == "predicted_class" else f"by column {result.by}",
+        by="by predicted class"
+        if result.by == "predicted_class"
+        else f"by {labels.column(result.by)}",
         metric_headings=tuple(metric_label(name) for name in names),
         span=len(names) + 3,
         rows=tuple(rows),
-        chart=_chart(result.overall, published, f"{anchor}-profile", noised=result.noised),
-        finding=_finding(result.overall, result.cohorts),
+        chart=_chart(result.overall, published, f"{anchor}-profile", labels, noised=result.noised),
+        finding=_finding(result.overall, result.cohorts, labels),
         notes=tuple(notes),
     )
 
@@ -103,7 +109,9 @@ def _metric_names(result: CohortResult) -> list[str]:
     return list(dict.fromkeys(m.name for cohort in shown for m in cohort.metrics))
 
 
-def _row(cohort: Cohort, names: Sequence[str], *, overall: bool, noised: bool) -> CohortRow:
+def _row(
+    cohort: Cohort, names: Sequence[str], labels: Labels, *, overall: bool, noised: bool
+) -> CohortRow:
     label = OVERALL_LABEL if overall else cohort.label
     if cohort.suppressed is not None and not overall:
         return CohortRow(
@@ -122,7 +130,7 @@ def _row(cohort: Cohort, names: Sequence[str], *, overall: bool, noised: bool) -
         suppressed=None,
         size=fmt_size(cohort.size, noised=noised),
         metrics=tuple(fmt_interval(by_name.get(name)) for name in names),
-        top_features=", ".join(cohort.top_features[:TOP_SHOWN]) or DASH,
+        top_features=", ".join(labels.each(cohort.top_features[:TOP_SHOWN])) or DASH,
         distance=DASH if overall or cohort.distance is None else fmt_percent(cohort.distance),
     )
 
@@ -169,7 +177,7 @@ def _ranked(profile: Mapping[str, float]) -> list[str]:
 
 
 def _chart(
-    overall: Cohort, published: Sequence[Cohort], chart_id: str, *, noised: bool
+    overall: Cohort, published: Sequence[Cohort], chart_id: str, labels: Labels, *, noised: bool
 ) -> ProfileChartSpec | None:
     """Each published cohort's profile against the overall one, on the overall top features."""
     drawn = [c for c in published if c.profile]
@@ -187,7 +195,7 @@ def _chart(
         caption += " The shares carry differential-privacy noise."
     return ProfileChartSpec(
         id=chart_id,
-        features=tuple(shorten(f, 28) for f in features),
+        features=tuple(shorten(labels(f), 28) for f in features),
         overall=tuple(reference.get(f, 0.0) for f in features),
         overall_label=OVERALL_LABEL,
         cohorts=tuple(shorten(c.label, 24) for c in drawn),
@@ -197,7 +205,7 @@ def _chart(
     )
 
 
-def _finding(overall: Cohort, cohorts: Sequence[Cohort]) -> str | None:
+def _finding(overall: Cohort, cohorts: Sequence[Cohort], labels: Labels) -> str | None:
     """The published cohort with the largest distance from the overall profile, in words."""
     if cohorts and all(c.suppressed is not None for c in cohorts):
         return "Every cohort of this family was suppressed, so none can be compared."
@@ -212,8 +220,8 @@ def _finding(overall: Cohort, cohorts: Sequence[Cohort]) -> str | None:
     )
     if not far.top_features:
         return sentence + "."
-    top = far.top_features[:TOP_SHOWN]
-    overall_top = overall.top_features[:TOP_SHOWN]
+    top = labels.each(far.top_features[:TOP_SHOWN])
+    overall_top = labels.each(overall.top_features[:TOP_SHOWN])
     if top == overall_top:
         return (
             f"{sentence}: its top features are the same as overall ({join_words(top)}), but "

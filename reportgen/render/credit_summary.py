@@ -10,25 +10,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reportgen.render.format import fmt_fixed, join_words
+from reportgen.render.labels import NO_LABELS, Labels
 from reportgen.results.credit import AttributeFairness, CalibrationResult, FairLendingResult
 from reportgen.results.document import GateOutcome, MetricWithInterval, Result
 
 EN_DASH = "\u2013"
 
 
-def credit_sentences(results: Sequence[Result], gates: Sequence[GateOutcome]) -> list[str]:
-    """The fair-lending verdict and the calibration figures of one model, where computed."""
+def credit_sentences(
+    results: Sequence[Result], gates: Sequence[GateOutcome], labels: Labels = NO_LABELS
+) -> list[str]:
+    """The fair-lending verdict and the calibration figures of one model, where computed;
+    ``labels`` names the attributes."""
     sentences: list[str] = []
     for result in results:
         if isinstance(result, FairLendingResult):
-            sentences += fair_lending_sentences(result, gates)
+            sentences += fair_lending_sentences(result, gates, labels)
     for result in results:
         if isinstance(result, CalibrationResult):
             sentences.append(calibration_sentence(result))
     return sentences
 
 
-def fair_lending_sentences(result: FairLendingResult, gates: Sequence[GateOutcome]) -> list[str]:
+def fair_lending_sentences(
+    result: FairLendingResult, gates: Sequence[GateOutcome], labels: Labels = NO_LABELS
+) -> list[str]:
     """The verdict in one sentence, then what it rests on per attribute."""
     verdicts = {g.method: g for g in gates if g.check == "adverse_impact"}
     clauses: list[str] = []
@@ -42,7 +48,7 @@ def fair_lending_sentences(result: FairLendingResult, gates: Sequence[GateOutcom
         )
         status = gate.status if compared else "unjudged"
         statuses.append(status)
-        clauses.append(_clause(item, status))
+        clauses.append(_clause(item, status, labels.words(item.attribute)))
     if not clauses:
         return []
     return [_verdict(statuses, result), f"By attribute: {'; '.join(clauses)}."]
@@ -78,8 +84,7 @@ def _verdict(statuses: list[str], result: FairLendingResult) -> str:
     )
 
 
-def _clause(item: AttributeFairness, status: str) -> str:
-    name = item.attribute.replace("_", " ")
+def _clause(item: AttributeFairness, status: str, name: str) -> str:
     ratios = [
         (g.label, g.adverse_impact_ratio.value)
         for g in item.groups

@@ -19,6 +19,7 @@ from reportgen.render.credit_views import (
     RatioChartSpec,
 )
 from reportgen.render.format import fmt_fixed, fmt_int, fmt_num, fmt_signed, plural, shorten
+from reportgen.render.labels import NO_LABELS, Labels
 from reportgen.render.trust import status_word
 from reportgen.render.trust_views import VerdictLine
 from reportgen.render.views import ChartSpec, Fact
@@ -42,8 +43,10 @@ def build_fair_lending(
     *,
     heading: str,
     template: str,
+    labels: Labels = NO_LABELS,
 ) -> FairLendingView:
-    """The fair-lending section of one model; ``gates`` are the model's gates."""
+    """The fair-lending section of one model; ``gates`` are the model's gates, ``labels`` the
+    columns' display names."""
     verdicts = {g.method: g for g in gates if g.check == "adverse_impact"}
     return FairLendingView(
         kind="fair_lending",
@@ -60,7 +63,7 @@ def build_fair_lending(
             Fact("Intervals", _interval_words(result.bootstrap)),
         ),
         attributes=tuple(
-            _attribute(result, item, verdicts.get(item.attribute), f"{anchor}-fair-{index}")
+            _attribute(result, item, verdicts.get(item.attribute), f"{anchor}-fair-{index}", labels)
             for index, item in enumerate(result.attributes, 1)
         ),
     )
@@ -93,28 +96,26 @@ def _interval_words(resamples: int) -> str:
 
 
 def _attribute(
-    result: FairLendingResult, item: AttributeFairness, gate: GateOutcome | None, anchor: str
+    result: FairLendingResult,
+    item: AttributeFairness,
+    gate: GateOutcome | None,
+    anchor: str,
+    labels: Labels,
 ) -> FairAttributeView:
-    gap, gap_chart = _gap(result, item.decomposition, f"{anchor}-gap")
+    gap, gap_chart = _gap(result, item.decomposition, f"{anchor}-gap", labels)
+    column = labels.column(item.attribute)
     return FairAttributeView(
         anchor=anchor,
-        title=_title(item.attribute),
-        by=f"by band of column {item.attribute}"
-        if item.bands is not None
-        else f"by value of column {item.attribute}",
+        title=labels.title(item.attribute),
+        by=f"by band of {column}" if item.bands is not None else f"by value of {column}",
         reference=_reference(item),
-        verdict=None if gate is None else _verdict(gate),
+        verdict=None if gate is None else _verdict(gate, labels),
         rows=tuple(_row(group) for group in item.groups),
         chart=_chart(result, item, f"{anchor}-air"),
         gap=gap,
         gap_chart=gap_chart,
         notes=tuple(item.notes),
     )
-
-
-def _title(attribute: str) -> str:
-    words = attribute.replace("_", " ")
-    return words[:1].upper() + words[1:]
 
 
 def _reference(item: AttributeFairness) -> str:
@@ -128,11 +129,11 @@ def _reference(item: AttributeFairness) -> str:
     return f"Reference group: {item.reference} ({how})."
 
 
-def _verdict(gate: GateOutcome) -> VerdictLine:
+def _verdict(gate: GateOutcome, labels: Labels) -> VerdictLine:
     return VerdictLine(
         code=gate.code,
         check="Adverse impact ratio",
-        method=gate.method or "",
+        method=labels(gate.method or ""),
         status=gate.status,
         status_word=status_word(gate.status),
         meaning=gate.meaning,
@@ -212,7 +213,7 @@ def _chart(
 
 
 def _gap(
-    result: FairLendingResult, gap: GapDecomposition | None, chart_id: str
+    result: FairLendingResult, gap: GapDecomposition | None, chart_id: str, labels: Labels
 ) -> tuple[str | None, ChartSpec | None]:
     if gap is None:
         return None, None
@@ -232,15 +233,15 @@ def _gap(
     )
     ranked = sorted(gap.contributions, key=lambda c: c.rank)
     shown, rest = ranked[:GAP_FEATURES], ranked[GAP_FEATURES:]
-    labels = [shorten(c.feature) for c in shown]
+    names = [shorten(labels(c.feature)) for c in shown]
     values = [c.contribution for c in shown]
     if rest:
-        labels.append(f"{len(rest)} other features")
+        names.append(f"{len(rest)} other features")
         values.append(sum(c.contribution for c in rest))
     chart = ChartSpec(
         id=chart_id,
         kind="diverging",
-        labels=tuple(labels),
+        labels=tuple(names),
         values=tuple(values),
         errors=None,
         axis_label=f"contribution to the gap in mean score ({shorten(gap.group, 20)} minus "

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from reportgen.render.format import column_decimals, fmt_fixed, fmt_int, fmt_num, plural
+from reportgen.render.labels import NO_LABELS, Labels
 from reportgen.render.sections import IMPORTANCE_DIGITS, by_rank, importance_chart
 from reportgen.render.views import ChartSpec, Fact
 from reportgen.results.document import GlobalGradientsResult
@@ -32,9 +33,15 @@ class GlobalGradientsView:
 
 
 def build_global_gradients(
-    result: GlobalGradientsResult, anchor: str, *, heading: str, template: str
+    result: GlobalGradientsResult,
+    anchor: str,
+    *,
+    heading: str,
+    template: str,
+    labels: Labels = NO_LABELS,
 ) -> GlobalGradientsView:
-    """The section, ranked by mean |IG|; ``anchor`` prefixes its chart's id."""
+    """The section, ranked by mean |IG|; ``anchor`` prefixes its chart's id, ``labels`` names
+    the features."""
     ranked = by_rank(result.integrated_gradients)
     gxi = {item.feature: item.value for item in result.gradient_x_input}
     ig_decimals = column_decimals([i.value for i in ranked], IMPORTANCE_DIGITS)
@@ -71,11 +78,12 @@ def build_global_gradients(
             f"mean |integrated gradients| ({result.output})",
             caption,
             errors=False,
+            labels=labels,
         ),
         rows=tuple(
             GradientRow(
                 rank=item.rank,
-                feature=item.feature,
+                feature=labels(item.feature),
                 ig=fmt_fixed(item.value, ig_decimals),
                 gradient_x_input=fmt_fixed(gxi[item.feature], gxi_decimals),
             )

@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from reportgen.errors import RenderError, ReportgenError
 from reportgen.render.charts import Spec, chart_svg
+from reportgen.render.markup import breakable, keep_intervals
 from reportgen.render.viewmodel import build_view
 from reportgen.render.views import ReportMeta
 from reportgen.results.document import ResultDocument
@@ -61,7 +62,8 @@ def make_environment(directory: Path | None = None) -> jinja2.Environment:
 
     Autoescape is on for every template (our pages show strings that came from data) and
     undefined names raise instead of rendering as empty text. The ``svg`` filter draws a
-    chart spec as inline SVG.
+    chart spec as inline SVG; ``breakable`` and ``keep_intervals`` say where a table cell's
+    text may wrap (:mod:`reportgen.render.markup`).
     """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(directory or templates_dir())),
@@ -71,6 +73,8 @@ def make_environment(directory: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["svg"] = _svg
+    env.filters["breakable"] = breakable
+    env.filters["keep_intervals"] = keep_intervals
     return env
 
 

@@ -47,6 +47,7 @@ from reportgen.render.section_kind import (
     SectionKind,
     anchored,
     is_image_model,
+    labelled,
     one_each,
 )
 from reportgen.render.sections import build_global_shap, build_performance, build_permutation
@@ -103,6 +104,7 @@ def _cohorts(
         min_cohort_size=minimum,
         heading=entry.heading,
         template=entry.template,
+        labels=model.labels,
     )
     return (view,)
 
@@ -162,7 +164,7 @@ def _cases(
     if cases_withheld(model.privacy):
         return () if is_image_model(model) else (withheld_cases(entry.heading),)
     checks = [r for r in model.results if isinstance(r, CheckResult)]
-    caveats = case_caveats(checks, model.gates)
+    caveats = case_caveats(checks, model.gates, model.labels)
     return tuple(
         build_local_cases(
             result,
@@ -171,6 +173,7 @@ def _cases(
             template=entry.template,
             caveats=caveats,
             pseudonymous=model.privacy is not None,
+            labels=model.labels,
         )
         for result in results
     )
@@ -190,6 +193,7 @@ def _reasons(
             min_cohort_size=minimum,
             heading=entry.heading,
             template=entry.template,
+            labels=model.labels,
         )
         for result in results
     )
@@ -203,7 +207,12 @@ def _fair_lending(
     """One section per fair-lending result, each attribute with its AIR gate's verdict."""
     return tuple(
         build_fair_lending(
-            result, model.gates, model.anchor, heading=entry.heading, template=entry.template
+            result,
+            model.gates,
+            model.anchor,
+            heading=entry.heading,
+            template=entry.template,
+            labels=model.labels,
         )
         for result in results
     )
@@ -247,7 +256,7 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         heading="Calibration",
         order=22,
         template="_calibration.html",
-        build=anchored(build_calibration),
+        build=labelled(build_calibration),
         explain=calibration_text,
     ),
     SectionKind[ImageMapsResult](
@@ -271,7 +280,7 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         heading="Global importance: SHAP",
         order=30,
         template="_global_shap.html",
-        build=anchored(build_global_shap),
+        build=labelled(build_global_shap),
         explain=shap_text,
     ),
     SectionKind[GlobalGradientsResult](
@@ -279,7 +288,7 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         heading="Global importance: gradients",
         order=35,
         template="_global_gradients.html",
-        build=anchored(build_global_gradients),
+        build=labelled(build_global_gradients),
         explain=gradients_text,
     ),
     SectionKind[PermutationImportanceResult](
@@ -287,7 +296,7 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         heading="Global importance: permutation",
         order=40,
         template="_permutation.html",
-        build=anchored(build_permutation),
+        build=labelled(build_permutation),
         explain=permutation_text,
     ),
     SectionKind[CohortResult](
@@ -362,8 +371,8 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         order=65,
         template="_recourse.html",
         build=one_each(
-            lambda entry, result, _: build_recourse(
-                result, heading=entry.heading, template=entry.template
+            lambda entry, result, model: build_recourse(
+                result, heading=entry.heading, template=entry.template, labels=model.labels
             )
         ),
         explain=recourse_text,

@@ -22,6 +22,7 @@ from reportgen.render.format import (
     join_words,
     plural,
 )
+from reportgen.render.labels import NO_LABELS, Labels
 from reportgen.render.views import Fact
 from reportgen.results.credit import ProxyFinding, ReasonCase, ReasonCodesResult, ReasonCount
 from reportgen.results.document import GateOutcome
@@ -107,8 +108,10 @@ def build_reason_codes(
     min_cohort_size: int | None,
     heading: str,
     template: str,
+    labels: Labels = NO_LABELS,
 ) -> ReasonCodesView:
-    """The reasons section of one reason codes result; ``gates`` are the model's gates."""
+    """The reasons section of one reason codes result; ``gates`` are the model's gates,
+    ``labels`` the columns' display names."""
     c9 = next((g for g in gates if g.check == "reason_stability"), None)
     return ReasonCodesView(
         kind="reason_codes",
@@ -122,11 +125,12 @@ def build_reason_codes(
         mix=tuple(_mix_row(result, count) for count in result.reasons),
         mix_notes=tuple(_mix_notes(result, min_cohort_size)),
         families=tuple(
-            FamilyRow(f.name, f.statement, ", ".join(f.features)) for f in result.families
+            FamilyRow(f.name, f.statement, ", ".join(labels.each(f.features)))
+            for f in result.families
         ),
         proxy_intro=_proxy_intro(result),
-        proxy_finding=proxy_sentence(result),
-        proxies=tuple(_proxy_rows(result)),
+        proxy_finding=proxy_sentence(result, labels),
+        proxies=tuple(_proxy_rows(result, labels)),
         cases_intro=_cases_intro(result),
         cases=tuple(_case(case, adverse_words(result)) for case in result.cases),
     )
@@ -254,7 +258,7 @@ def flagged(result: ReasonCodesResult) -> list[ProxyFinding]:
     )
 
 
-def proxy_sentence(result: ReasonCodesResult) -> str:
+def proxy_sentence(result: ReasonCodesResult, labels: Labels = NO_LABELS) -> str:
     """What the proxy screen found and what the policy did about it, in one or two sentences."""
     pairs = flagged(result)
     measure = MEASURES[result.proxy_measure]
@@ -266,7 +270,10 @@ def proxy_sentence(result: ReasonCodesResult) -> str:
             "no feature as a possible proxy for a sensitive attribute."
         )
     found = join_words(
-        [f"{p.feature} for {p.sensitive} ({fmt_fixed(p.association, 2)})" for p in pairs]
+        [
+            f"{labels(p.feature)} for {labels(p.sensitive)} ({fmt_fixed(p.association, 2)})"
+            for p in pairs
+        ]
     )
     text = (
         f"The proxy screen ({measure} at {fmt_short(result.proxy_flag_at)} or above) flags "
@@ -275,7 +282,8 @@ def proxy_sentence(result: ReasonCodesResult) -> str:
     if result.excluded:
         verb = "is" if len(result.excluded) == 1 else "are"
         return (
-            f"{text} As the policy asks, {join_words(result.excluded)} {verb} left out of every "
+            f"{text} As the policy asks, {join_words(labels.each(result.excluded))} {verb} left "
+            "out of every "
             "reason: no notice states its contribution, though the model still uses it."
         )
     return (
@@ -284,7 +292,7 @@ def proxy_sentence(result: ReasonCodesResult) -> str:
     )
 
 
-def _proxy_rows(result: ReasonCodesResult) -> list[ProxyRow]:
+def _proxy_rows(result: ReasonCodesResult, labels: Labels) -> list[ProxyRow]:
     strongest: dict[str, ProxyFinding] = {}
     for pair in result.proxies:
         best = strongest.get(pair.feature)
@@ -292,7 +300,8 @@ def _proxy_rows(result: ReasonCodesResult) -> list[ProxyRow]:
             strongest[pair.feature] = pair
     ordered = sorted(strongest.values(), key=lambda p: (-p.association, p.feature))
     return [
-        ProxyRow(p.feature, p.sensitive, fmt_fixed(p.association, 2), p.flagged) for p in ordered
+        ProxyRow(labels(p.feature), labels(p.sensitive), fmt_fixed(p.association, 2), p.flagged)
+        for p in ordered
     ]
 
 

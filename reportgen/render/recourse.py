@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reportgen.render.format import fmt_fixed, plural
+from reportgen.render.labels import NO_LABELS, Labels
 from reportgen.render.views import Fact
 from reportgen.results.credit import RecourseCase, RecourseResult
 
@@ -46,14 +47,18 @@ class RecourseView:
     none_declined: str | None
 
 
-def build_recourse(result: RecourseResult, *, heading: str, template: str) -> RecourseView:
+def build_recourse(
+    result: RecourseResult, *, heading: str, template: str, labels: Labels = NO_LABELS
+) -> RecourseView:
+    """The recourse section of one result; ``labels``: the features' display names."""
     facts = (
         Fact("Decision", f"declined when P({result.adverse_class}) >= {result.cutoff:g}"),
         Fact("Most features changed", str(result.max_changes)),
-        Fact("Immutable", ", ".join(result.immutable) or "none declared"),
+        Fact("Immutable", ", ".join(labels.each(result.immutable)) or "none declared"),
         Fact(
             "One direction only",
-            ", ".join(f"{f} ({d})" for f, d in sorted(result.monotone.items())) or "none declared",
+            ", ".join(f"{labels(f)} ({d})" for f, d in sorted(result.monotone.items()))
+            or "none declared",
         ),
     )
     return RecourseView(
@@ -62,15 +67,17 @@ def build_recourse(result: RecourseResult, *, heading: str, template: str) -> Re
         template=template,
         intro=INTRO.format(max_changes=result.max_changes),
         facts=facts,
-        cases=tuple(_case(c, result) for c in result.cases),
+        cases=tuple(_case(c, result, labels) for c in result.cases),
         none_declined=None
         if result.cases
         else "No displayed audit case is declined, so there is no recourse to show.",
     )
 
 
-def _case(case: RecourseCase, result: RecourseResult) -> RecourseCaseView:
-    rows = tuple(ChangeRow(c.feature, c.current, c.suggested, c.direction) for c in case.changes)
+def _case(case: RecourseCase, result: RecourseResult, labels: Labels) -> RecourseCaseView:
+    rows = tuple(
+        ChangeRow(labels(c.feature), c.current, c.suggested, c.direction) for c in case.changes
+    )
     if case.found and case.new_probability is not None:
         verdict = (
             f"Approved after the change: P({result.adverse_class}) "

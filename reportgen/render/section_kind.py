@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from reportgen.render.labels import NO_LABELS, Labels
 from reportgen.render.views import SectionView
 from reportgen.results.document import GateOutcome, PrivacyReport, Result
 
@@ -30,6 +31,8 @@ class ModelContext:
     """The model's own gates."""
     privacy: PrivacyReport | None
     """What the privacy gate applied; None for documents that predate the gate."""
+    labels: Labels = NO_LABELS
+    """The display names of the columns (the policy's ``data.labels``)."""
 
 
 Build = Callable[["SectionKind[R]", Sequence[R], ModelContext], tuple[SectionView, ...]]
@@ -85,6 +88,20 @@ def anchored(build_one: Callable[..., SectionView]) -> Build[R]:
     return one_each(
         lambda entry, result, model: build_one(
             result, model.anchor, heading=entry.heading, template=entry.template
+        )
+    )
+
+
+def labelled(build_one: Callable[..., SectionView]) -> Build[R]:
+    """A builder like :func:`anchored` whose ``build_one`` also names columns:
+    ``build_one(result, anchor, heading=..., template=..., labels=...)``."""
+    return one_each(
+        lambda entry, result, model: build_one(
+            result,
+            model.anchor,
+            heading=entry.heading,
+            template=entry.template,
+            labels=model.labels,
         )
     )
 

@@ -16,6 +16,7 @@ from reportgen.render.format import (
     plural,
     shorten,
 )
+from reportgen.render.labels import NO_LABELS, Labels
 from reportgen.render.views import (
     ChartSpec,
     Fact,
@@ -63,7 +64,13 @@ def build_performance(
 
 
 def importance_chart(
-    chart_id: str, ranked: list[FeatureImportance], axis_label: str, caption: str, *, errors: bool
+    chart_id: str,
+    ranked: list[FeatureImportance],
+    axis_label: str,
+    caption: str,
+    *,
+    errors: bool,
+    labels: Labels,
 ) -> ChartSpec:
     shown = ranked[:CHART_MAX_BARS]
     if len(ranked) > len(shown):
@@ -71,7 +78,7 @@ def importance_chart(
     return ChartSpec(
         id=chart_id,
         kind="bars",
-        labels=tuple(shorten(item.feature) for item in shown),
+        labels=tuple(shorten(labels(item.feature)) for item in shown),
         values=tuple(item.value for item in shown),
         errors=tuple(item.spread or 0.0 for item in shown) if errors else None,
         axis_label=axis_label,
@@ -80,9 +87,15 @@ def importance_chart(
 
 
 def build_global_shap(
-    result: GlobalShapResult, anchor: str, *, heading: str, template: str
+    result: GlobalShapResult,
+    anchor: str,
+    *,
+    heading: str,
+    template: str,
+    labels: Labels = NO_LABELS,
 ) -> GlobalShapView:
-    """The global SHAP section; ``anchor`` prefixes its chart's id."""
+    """The global SHAP section; ``anchor`` prefixes its chart's id, ``labels`` names the
+    features."""
     ranked = by_rank(result.importances)
     base = "" if result.base_value is None else f" ({fmt_num(result.base_value)})"
     caption = (
@@ -107,18 +120,21 @@ def build_global_shap(
             f"mean |SHAP value| ({result.output})",
             caption,
             errors=False,
+            labels=labels,
         ),
-        rows=_importance_rows(ranked, spread=False),
+        rows=_importance_rows(ranked, labels, spread=False),
     )
 
 
-def _importance_rows(ranked: list[FeatureImportance], *, spread: bool) -> tuple[ImportanceRow, ...]:
+def _importance_rows(
+    ranked: list[FeatureImportance], labels: Labels, *, spread: bool
+) -> tuple[ImportanceRow, ...]:
     """Table rows; one number of decimals per table so the column lines up."""
     decimals = column_decimals([i.value for i in ranked], IMPORTANCE_DIGITS)
     return tuple(
         ImportanceRow(
             rank=i.rank,
-            feature=i.feature,
+            feature=labels(i.feature),
             value=fmt_fixed(i.value, decimals),
             spread=fmt_fixed(i.spread, decimals) if spread and i.spread is not None else None,
         )
@@ -152,9 +168,15 @@ def _shap_facts(result: GlobalShapResult) -> tuple[Fact, ...]:
 
 
 def build_permutation(
-    result: PermutationImportanceResult, anchor: str, *, heading: str, template: str
+    result: PermutationImportanceResult,
+    anchor: str,
+    *,
+    heading: str,
+    template: str,
+    labels: Labels = NO_LABELS,
 ) -> PermutationView:
-    """The permutation importance section; ``anchor`` prefixes its chart's id."""
+    """The permutation importance section; ``anchor`` prefixes its chart's id, ``labels``
+    names the features."""
     ranked = by_rank(result.importances)
     metric = metric_name(result.scoring)
     caption = (
@@ -184,6 +206,7 @@ def build_permutation(
             f"loss of {metric} when shuffled",
             caption,
             errors=True,
+            labels=labels,
         ),
-        rows=_importance_rows(ranked, spread=True),
+        rows=_importance_rows(ranked, labels, spread=True),
     )

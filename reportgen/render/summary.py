@@ -24,6 +24,7 @@ from reportgen.render.imaging_summary import (
     maps_estimator_line,
     maps_sentences,
 )
+from reportgen.render.labels import NO_LABELS, Labels
 from reportgen.render.reasons import adverse_words, proxy_sentence, reference_words
 from reportgen.render.sections import by_rank
 from reportgen.render.trust import NO_CHECKS, TRUST_HEADING, is_check_gate
@@ -77,18 +78,20 @@ def model_sentence(name: str, info: ModelInfo | None, image: ImageMapsResult | N
     return f"{name} is a {task} model ({info.format}) that {predicts} from {source}."
 
 
-def driver_sentences(results: list[Result], reliable: list[str] | None = None) -> list[str]:
+def driver_sentences(
+    results: list[Result], reliable: list[str] | None = None, labels: Labels = NO_LABELS
+) -> list[str]:
     """The top global drivers in words, from SHAP and from permutation importance.
 
     ``reliable``: when set, the only features that may be named (the global-stability check
-    found the others unstable under resampling).
+    found the others unstable under resampling); ``labels``: the features' display names.
     """
     if reliable is not None:
-        return _stable_driver_sentences(results, reliable)
+        return _stable_driver_sentences(results, reliable, labels)
     sentences = []
     shap = _of_kind(results, GlobalShapResult)
     if shap is not None and shap.importances:
-        top = [i.feature for i in by_rank(shap.importances)[:TOP_DRIVERS]]
+        top = labels.each(i.feature for i in by_rank(shap.importances)[:TOP_DRIVERS])
         if len(top) == 1:
             sentences.append(f"The feature that moves the {shap.output} most is {top[0]}.")
         else:
@@ -98,7 +101,7 @@ def driver_sentences(results: list[Result], reliable: list[str] | None = None) -
             )
     perm = _of_kind(results, PermutationImportanceResult)
     if perm is not None and perm.importances:
-        top = [i.feature for i in by_rank(perm.importances)[:TOP_DRIVERS]]
+        top = labels.each(i.feature for i in by_rank(perm.importances)[:TOP_DRIVERS])
         sentences.append(
             f"The model's {metric_name(perm.scoring)} suffers most when "
             f"{join_words(top, 'or')} is shuffled."
@@ -106,12 +109,14 @@ def driver_sentences(results: list[Result], reliable: list[str] | None = None) -
     return sentences
 
 
-def _stable_driver_sentences(results: list[Result], reliable: list[str]) -> list[str]:
+def _stable_driver_sentences(
+    results: list[Result], reliable: list[str], labels: Labels
+) -> list[str]:
     allowed = set(reliable)
     sentences = []
     shap = _of_kind(results, GlobalShapResult)
     if shap is not None and shap.importances:
-        top = [i.feature for i in by_rank(shap.importances) if i.feature in allowed]
+        top = labels.each(i.feature for i in by_rank(shap.importances) if i.feature in allowed)
         if top:
             sentences.append(
                 f"Among the features that hold their place under resampling of the data, "
@@ -120,7 +125,7 @@ def _stable_driver_sentences(results: list[Result], reliable: list[str]) -> list
             )
     perm = _of_kind(results, PermutationImportanceResult)
     if perm is not None and perm.importances:
-        top = [i.feature for i in by_rank(perm.importances) if i.feature in allowed]
+        top = labels.each(i.feature for i in by_rank(perm.importances) if i.feature in allowed)
         if top:
             sentences.append(
                 f"Among those, the model's {metric_name(perm.scoring)} suffers most when "
@@ -162,20 +167,26 @@ def estimator_lines(results: list[Result]) -> list[str]:
 
 
 def build_summary(
-    name: str, info: ModelInfo | None, results: list[Result], gates: list[GateOutcome], anchor: str
+    name: str,
+    info: ModelInfo | None,
+    results: list[Result],
+    gates: list[GateOutcome],
+    anchor: str,
+    labels: Labels = NO_LABELS,
 ) -> ModelSummary:
+    """The first page's summary of one model; ``labels``: the columns' display names."""
     maps = image_maps_of(results)
     sentences = [model_sentence(name, info, maps)]
     perf = _of_kind(results, PerformanceResult)
     if perf is not None:
         sentences.append(_performance_sentence(perf, "image" if maps is not None else "row"))
     checks = [r for r in results if isinstance(r, CheckResult)]
-    sentences.extend(driver_sentences(results, narrative_features(checks, gates)))
+    sentences.extend(driver_sentences(results, narrative_features(checks, gates), labels))
     if maps is not None:
         sentences.extend(maps_sentences(maps))
     sentences.extend(localisation_sentences(checks, gates))
     sentences.extend(map_check_sentences(checks, gates))
-    sentences.extend(credit_sentences(results, [g for g in gates if g.model == name]))
+    sentences.extend(credit_sentences(results, [g for g in gates if g.model == name], labels))
     local = _of_kind(results, LocalExplanationsResult)
     if local is not None:
         sentences.append(
@@ -184,7 +195,7 @@ def build_summary(
         )
     reasons = _of_kind(results, ReasonCodesResult)
     if reasons is not None:
-        sentences.extend(reason_sentences(reasons))
+        sentences.extend(reason_sentences(reasons, labels))
     warnings: tuple[str, ...] = ()
     if info is not None and info.trusted:
         warnings = (
@@ -203,7 +214,7 @@ def build_summary(
     )
 
 
-def reason_sentences(result: ReasonCodesResult) -> list[str]:
+def reason_sentences(result: ReasonCodesResult, labels: Labels = NO_LABELS) -> list[str]:
     """The reason-code policy, the most common first reason and the proxy findings in words."""
     score = adverse_words(result)
     policy = (
@@ -217,7 +228,7 @@ def reason_sentences(result: ReasonCodesResult) -> list[str]:
             f" The most common first reason is “{top.statement}” ({top.principal} of "
             f"{fmt_int(result.declined)} declined)."
         )
-    return [policy, proxy_sentence(result)]
+    return [policy, proxy_sentence(result, labels)]
 
 
 def _of_kind(results: list[Result], kind: type[_R]) -> _R | None:

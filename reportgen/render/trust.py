@@ -15,6 +15,7 @@ from typing import get_args
 
 from reportgen.render.cohorts import fmt_percent
 from reportgen.render.format import fmt_fixed, fmt_num, join_words, plural
+from reportgen.render.labels import NO_LABELS, Labels
 from reportgen.render.trust_text import (
     CHECK_QUESTIONS,
     CHECK_TITLES,
@@ -370,9 +371,10 @@ def _x_range(series: Sequence[Sequence[float]]) -> tuple[float, float]:
 
 
 def case_caveats(
-    checks: Sequence[CheckResult], gates: Sequence[GateOutcome]
+    checks: Sequence[CheckResult], gates: Sequence[GateOutcome], labels: Labels = NO_LABELS
 ) -> dict[str, tuple[CaveatView, ...]]:
-    """Caveats per audit case id, from checks whose gate for the method did not pass."""
+    """Caveats per audit case id, from checks whose gate for the method did not pass;
+    ``labels``: the features' display names."""
     found: dict[str, list[CaveatView]] = {}
     for check in sorted(checks, key=lambda c: code_key(c.code)):
         for caveat in sorted(check.caveats, key=lambda c: method_key(c.method)):
@@ -383,7 +385,11 @@ def case_caveats(
                 f"{check.code} {_check_title(check.check).lower()}, {method_label(caveat.method)}"
             )
             text = caveat_text(
-                check.check, caveat.case_id, caveat.method, caveat.reliable, caveat.unreliable
+                check.check,
+                caveat.case_id,
+                caveat.method,
+                labels.each(caveat.reliable),
+                labels.each(caveat.unreliable),
             )
             found.setdefault(caveat.case_id, []).append(
                 CaveatView(label, gate.status, status_word(gate.status), text)

@@ -6,6 +6,7 @@ from reportgen.render.changes import build_changes, build_review
 from reportgen.render.format import fmt_datetime, fmt_int, fmt_seconds, join_words, plural
 from reportgen.render.heatmaps import image_maps_of
 from reportgen.render.kinds import ModelContext, build_sections, section_kind
+from reportgen.render.labels import Labels
 from reportgen.render.method import cost_rows, hash_rows, how_computed, not_run
 from reportgen.render.page import page_sections
 from reportgen.render.privacy import build_privacy, privacy_line
@@ -55,10 +56,11 @@ def build_view(doc: ResultDocument, meta: ReportMeta) -> ReportView:
     """
     groups = group_by_model(doc)
     infos = {info.name: info for info in doc.models}
+    labels = Labels(doc.policy.labels)
     anchors = {name: f"model-{index}" for index, name in enumerate(groups, 1)}
     published = fmt_datetime(meta.published_at)
     models = tuple(
-        _model_view(name, infos.get(name), rs, doc.gates, anchors[name], doc.privacy)
+        _model_view(name, infos.get(name), rs, doc.gates, anchors[name], doc.privacy, labels)
         for name, rs in groups.items()
     )
     changes, review = build_changes(meta.changes, meta.version_label), build_review(meta.review)
@@ -78,7 +80,7 @@ def build_view(doc: ResultDocument, meta: ReportMeta) -> ReportView:
         banner_anchor=_first_failed_anchor(doc.gates, anchors),
         data_sentence=data_sentence(doc.datasets),
         summaries=tuple(
-            build_summary(name, infos.get(name), rs, doc.gates, anchors[name])
+            build_summary(name, infos.get(name), rs, doc.gates, anchors[name], labels)
             for name, rs in groups.items()
         ),
         datasets=tuple(_dataset_row(d) for d in _datasets_in_order(doc.datasets)),
@@ -177,6 +179,7 @@ def _model_view(
     gates: list[GateOutcome],
     anchor: str,
     privacy: PrivacyReport | None,
+    labels: Labels,
 ) -> ModelView:
     facts: list[Fact] = []
     features: tuple[Fact, ...] = ()
@@ -193,14 +196,14 @@ def _model_view(
             inputs,
             Fact("Loaded as", "trusted pickle" if info.trusted else "safe format"),
         ]
-        features = tuple(Fact(f.name, f.kind) for f in info.features)
+        features = tuple(Fact(labels(f.name), f.kind) for f in info.features)
     return ModelView(
         name=name,
         anchor=anchor,
         facts=tuple(facts),
         features=features,
         trusted=bool(info and info.trusted),
-        sections=_sections(name, results, gates, anchor, privacy),
+        sections=_sections(name, results, gates, anchor, privacy, labels),
     )
 
 
@@ -210,13 +213,14 @@ def _sections(
     gates: list[GateOutcome],
     anchor: str,
     privacy: PrivacyReport | None,
+    labels: Labels,
 ) -> tuple[SectionView, ...]:
     """The model's sections, each kind's built by its registry entry; none for a model with
     neither results nor gates."""
     own_gates = tuple(g for g in gates if g.model == name)
     if not (results or own_gates):
         return ()
-    return build_sections(ModelContext(name, anchor, tuple(results), own_gates, privacy))
+    return build_sections(ModelContext(name, anchor, tuple(results), own_gates, privacy, labels))
 
 
 def _method_view(doc: ResultDocument, groups: dict[str, list[Result]]) -> MethodView:

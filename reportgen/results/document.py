@@ -383,6 +383,11 @@ class PolicyInfo(_Doc):
     description: str
     path: str
     sha256: str
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="The policy's display names of columns (data.labels), used by the report "
+        "only: every other field names columns as the data does.",
+    )
 
 
 class RunInfo(_Doc):

@@ -149,6 +149,7 @@ BAD: dict[str, tuple[Change, list[str]]] = {
         lambda p: (
             _reasons(p).update(exclude_proxies=True),
             p["data"].update(sensitive=[]),
+            p["data"].pop("labels"),  # which name the sensitive columns too
             p["privacy"].update(cohorts=[]),
             p["decision"].pop("fair_lending"),  # which needs sensitive attributes too
         ),

@@ -40,6 +40,12 @@ EXPECTED: dict[str, list[str]] = {
     "cohort_column_unknown.yaml": [
         "privacy.cohorts[0].by: 'nationalty' is not a declared column; expected a feature, a sensitive column (data.sensitive) or 'predicted_class'; did you mean 'nationality'?",
     ],
+    "label_unknown_column.yaml": [
+        "data.labels.incomes: 'incomes' is not a declared column; a label needs a feature, the target, the id column or a sensitive column (data.sensitive); did you mean 'income'?",
+    ],
+    "label_blank.yaml": [
+        "data.labels.age: must not be empty, got '   '",
+    ],
     "cohort_by_id_column.yaml": [
         "privacy.cohorts[0].by: 'applicant_id' is the id column: a cohort per record would publish every record; split by a feature, a sensitive column or 'predicted_class'",
     ],
