@@ -1,9 +1,10 @@
 """Inside a torch network: its layers, its hidden layers' activations and its loss gradients.
 
-- Structure: the layers the network's forward runs (:mod:`reportgen.analyses.network_layers`),
-  each with its output's shape for one row, its parameters and its floating-point operations for
-  one row as ``torch.utils.flop_counter.FlopCounterMode`` counts them (which works on TorchScript
-  modules: it counts at the dispatcher, below the compiled graph).
+- Structure: the layers the network's forward runs (:mod:`reportgen.analyses.network_layers`
+  for TorchScript, :mod:`reportgen.analyses.network_graph` for torch.export programs), each
+  with its output's shape for one row, its parameters and its floating-point operations for one
+  row as ``torch.utils.flop_counter.FlopCounterMode`` counts them (it counts at the dispatcher,
+  below a compiled or exported graph).
 - Activations: each hidden layer's outputs on up to ``internals.activation_rows`` reference and
   evaluation rows (a seeded subsample of a dataset that holds more), summarised by the rules of
   :mod:`reportgen.analyses.network_stats`. Rows go through the layers ROW_BLOCK at a time (the
@@ -16,19 +17,25 @@
   feature is the global gradient attributions section's
   (:mod:`reportgen.analyses.global_gradients`), not computed again here.
 
+A row is a tabular model's row or an image model's image (:class:`Subject` is what the analysis
+reads of either; :mod:`reportgen.analyses.network_images` adds a CNN's per-class channel maps).
 Only aggregates over rows leave the analysis.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from reportgen._lazy import require
 from reportgen.analyses.context import Measure, ModelData
 from reportgen.analyses.explain.gradients import torch_model
-from reportgen.analyses.network_layers import Layer, flops, layers, run_layers
+from reportgen.analyses.network_graph import read_layers
+from reportgen.analyses.network_layers import Layer, LayerReader, flops
 from reportgen.analyses.network_stats import (
     QUANTILES,
     dead_units,
@@ -38,7 +45,7 @@ from reportgen.analyses.network_stats import (
     unit_values,
 )
 from reportgen.errors import AnalysisError
-from reportgen.inputs.models import ROW_BLOCK, TorchAdapter
+from reportgen.inputs.models import ROW_BLOCK, Meter, TorchAdapter
 from reportgen.policy.internals import InternalsSpec
 from reportgen.results.network import (
     LayerActivations,
@@ -55,48 +62,67 @@ BLOCK_ROWS = ROW_BLOCK
 rounds a row the same way whatever the other rows of its pass hold."""
 
 
-def sample(data: ModelData, n: int, size: int, salt: int) -> np.ndarray:
-    """Every row of ``n``, or a seeded sorted subsample of ``size`` of them."""
+@dataclass
+class Subject:
+    """What the analysis reads of a model: its network, how rows become the network's input,
+    and its differentiable outputs (class probabilities (n, k), or values (n,))."""
+
+    name: str
+    network: Any
+    meter: Meter
+    encode: Callable[[np.ndarray], Any]
+    outputs: Callable[[Any], Any]
+    classification: bool
+
+    @classmethod
+    def tabular(cls, model: TorchAdapter) -> Subject:
+        return cls(
+            model.name, model.network, model.meter, model.encode, model.outputs, bool(model.classes)
+        )
+
+
+def sample(data: Any, n: int, size: int, salt: int) -> np.ndarray:
+    """Every row of ``n``, or a seeded sorted subsample of ``size`` of them (``data.rng``)."""
     if size >= n:
         return np.arange(n)
     return np.sort(data.rng(salt).choice(n, size=size, replace=False))
 
 
-def layer_table(model: TorchAdapter, chained: list[Layer], codes: np.ndarray) -> list[LayerRow]:
-    """Each layer's row, its shape and FLOPs measured on the first of ``codes``."""
-    torch = require("torch")
-    with torch.no_grad():
-        current = model.encode(codes[:1])
-        rows = []
-        for layer in chained:
-            count = flops(layer.module, current)
-            current = layer.module(current)
-            rows.append(
-                LayerRow(
-                    name=layer.name,
-                    type=layer.type,
-                    output_shape=list(current.shape[1:]),
-                    parameters=layer.parameters,
-                    trainable=layer.trainable,
-                    flops=count,
-                )
-            )
-    return rows
+def layer_table(model: Subject, reader: LayerReader, rows: np.ndarray) -> list[LayerRow]:
+    """Each layer's row, its shape and FLOPs measured on the first of ``rows``."""
+    with require("torch").no_grad():
+        x = model.encode(rows[:1])
+        outs = reader.outputs(x)
+        counts = reader.flops(x)
+    return [
+        LayerRow(
+            name=layer.name,
+            type=layer.type,
+            output_shape=list(out.shape[1:]),
+            parameters=layer.parameters,
+            trainable=layer.trainable,
+            flops=count,
+        )
+        for layer, out, count in zip(reader.layers, outs, counts, strict=True)
+    ]
 
 
-def activations(model: TorchAdapter, chained: list[Layer], codes: np.ndarray) -> list[np.ndarray]:
-    """Each layer's outputs (float64) on ``codes``, in padded blocks, each pass metered."""
+def activations(
+    model: Subject, reader: LayerReader, rows: np.ndarray, keep: list[int]
+) -> list[np.ndarray]:
+    """The outputs (float64) of the layers at ``keep`` on ``rows``, in padded blocks, each pass
+    metered."""
     torch = require("torch")
-    parts: list[list[np.ndarray]] = [[] for _ in chained]
+    parts: list[list[np.ndarray]] = [[] for _ in keep]
     with torch.inference_mode():
-        for start in range(0, len(codes), BLOCK_ROWS):
+        for start in range(0, len(rows), BLOCK_ROWS):
             began = time.perf_counter()
-            chunk = codes[start : start + BLOCK_ROWS]
+            chunk = rows[start : start + BLOCK_ROWS]
             pad = -len(chunk) % ROW_BLOCK
             padded = np.concatenate([chunk, np.repeat(chunk[-1:], pad, axis=0)])
-            found = run_layers(model.network, chained, model.encode(padded), model.name)
-            for part, out in zip(parts, found, strict=True):
-                part.append(out[: len(chunk)].to(torch.float64).numpy())
+            found = reader.outputs(model.encode(padded))
+            for part, i in zip(parts, keep, strict=True):
+                part.append(found[i][: len(chunk)].to(torch.float64).numpy())
             model.meter.rows += len(chunk)
             model.meter.calls += 1
             model.meter.seconds += time.perf_counter() - began
@@ -134,14 +160,14 @@ def watched(chained: list[Layer], spec: InternalsSpec, model: str) -> list[int]:
     return [names.index(name) for name in spec.layers]
 
 
-def loss_words(model: TorchAdapter) -> str:
-    if model.classes:
+def loss_words(model: Subject) -> str:
+    if model.classification:
         return "cross-entropy: -log of the probability of the row's true class"
     return "squared error of the predicted value"
 
 
 def layer_gradients(
-    model: TorchAdapter, chained: list[Layer], codes: np.ndarray, target: np.ndarray
+    model: Subject, chained: list[Layer], rows: np.ndarray, target: np.ndarray
 ) -> tuple[list[LayerGradient], int]:
     """Per layer with trainable parameters, the mean and 95% quantile over rows of the L2 norm
     of the gradient of each row's own loss with respect to them (one row per pass), and the
@@ -150,14 +176,14 @@ def layer_gradients(
     inputs) is left out."""
     torch = require("torch")
     owners = [layer for layer in chained if layer.trainable]
-    params = [[p for p in layer.module.parameters() if p.requires_grad] for layer in owners]
+    params = [[p for p in layer.params if p.requires_grad] for layer in owners]
     flat = [p for group in params for p in group]
-    norms = np.zeros((len(codes), len(owners)))
-    for i in range(len(codes)):
+    norms = np.zeros((len(rows), len(owners)))
+    for i in range(len(rows)):
         began = time.perf_counter()
         with torch.enable_grad():
-            out = model.outputs(model.encode(codes[i : i + 1])).to(torch.float64)
-            if model.classes:
+            out = model.outputs(model.encode(rows[i : i + 1])).to(torch.float64)
+            if model.classification:
                 loss = -torch.log(out[0, int(target[i])])
             else:
                 loss = (out[0] - float(target[i])) ** 2
@@ -183,30 +209,66 @@ def layer_gradients(
 
 
 def run_network(data: ModelData) -> NetworkResult:
-    """The network's structure, activations and gradients."""
+    """A tabular torch model's network: its structure, activations and gradients."""
     spec = data.policy.internals
     if spec is None:  # the kind is planned only for a policy with an internals section
         raise ValueError("run_network needs a policy with internals")
     model = torch_model(data.model, METHOD)
-    chained = layers(model.network, model.name)
+    found, _ = internals(
+        Subject.tabular(model),
+        read_layers(model.network, model.name),
+        data,
+        spec,
+        (data.reference, data.evaluation, data.target),
+        gradient_x_input="gradients" in data.settings.global_.methods,
+    )
+    return found
+
+
+Rows = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""Reference rows, evaluation rows and the evaluation rows' targets."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The evaluation rows whose activations were taken, and chosen layers' activations there."""
+
+    rows: np.ndarray
+    outputs: dict[int, np.ndarray]
+
+
+def internals(
+    model: Subject,
+    reader: LayerReader,
+    data: Any,
+    spec: InternalsSpec,
+    rows: Rows,
+    *,
+    gradient_x_input: bool,
+    also: tuple[int, ...] = (),
+) -> tuple[NetworkResult, Recorded]:
+    """The network's structure, activations and gradients on ``rows`` (``data.rng`` draws the
+    samples), and the evaluation sample with the activations there of the layers at ``also``."""
+    reference, evaluation, target = rows
+    chained = reader.layers
+    summarised = watched(chained, spec, model.name)
+    keep = [*summarised, *(i for i in also if i not in summarised)]
     with Measure(model) as measure:
-        table = layer_table(model, chained, data.evaluation)
+        table = layer_table(model, reader, evaluation)
         with require("torch").no_grad():
-            x = model.encode(data.evaluation[:1])
+            x = model.encode(evaluation[:1])
             total = flops(model.network, x)
-        ref_rows = sample(data, len(data.reference), spec.activation_rows, SALT_ACTIVATIONS)
-        ev_rows = sample(data, len(data.evaluation), spec.activation_rows, SALT_ACTIVATIONS + 2)
-        on_ref = activations(model, chained, data.reference[ref_rows])
-        on_ev = activations(model, chained, data.evaluation[ev_rows])
-        summaries = [
-            summarise(chained[i], on_ref[i], on_ev[i]) for i in watched(chained, spec, model.name)
-        ]
-        grad_rows = sample(data, len(data.evaluation), spec.gradient_rows, SALT_GRADIENTS)
+        ref_rows = sample(data, len(reference), spec.activation_rows, SALT_ACTIVATIONS)
+        ev_rows = sample(data, len(evaluation), spec.activation_rows, SALT_ACTIVATIONS + 2)
+        on_ref = activations(model, reader, reference[ref_rows], keep)
+        on_ev = activations(model, reader, evaluation[ev_rows], keep)
+        summaries = [summarise(chained[i], on_ref[j], on_ev[j]) for j, i in enumerate(summarised)]
+        grad_rows = sample(data, len(evaluation), spec.gradient_rows, SALT_GRADIENTS)
         gradients, gradient_rows = layer_gradients(
-            model, chained, data.evaluation[grad_rows], data.target[grad_rows]
+            model, chained, evaluation[grad_rows], target[grad_rows]
         )
     every = list(model.network.parameters())
-    return NetworkResult(
+    result = NetworkResult(
         model=model.name,
         input_shape=list(x.shape[1:]),
         layers=table,
@@ -221,13 +283,14 @@ def run_network(data: ModelData) -> NetworkResult:
         loss=loss_words(model),
         gradient_rows=gradient_rows,
         gradients=gradients,
-        gradient_x_input="gradients" in data.settings.global_.methods,
+        gradient_x_input=gradient_x_input,
         cost=measure.cost,
     )
+    return result, Recorded(ev_rows, {i: on_ev[keep.index(i)] for i in also})
 
 
 def wanted(spec: InternalsSpec | None) -> bool:
     return spec is not None and spec.enabled
 
 
-__all__ = ["METHOD", "run_network", "wanted"]
+__all__ = ["METHOD", "Subject", "internals", "run_network", "wanted"]

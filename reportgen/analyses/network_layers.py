@@ -1,19 +1,28 @@
-"""A TorchScript network's layers, read from the network itself, run one layer at a time.
+"""A torch network's layers, read from the network itself, and each layer's output on an input.
 
-TorchScript modules take no forward hooks (``register_forward_hook is not supported on
-ScriptModules``), so the layers' outputs are found by running the network's own layers in the
-order its compiled forward calls them. A module whose forward graph is a plain chain (each
-statement calls a child's ``forward`` on the previous statement's result, and the last result
-is returned: ``nn.Sequential`` and its like) is replaced by its children, recursively; a module
-without children is a layer. A network whose forward does anything else (branches, skips,
-arithmetic between layers) is refused with an AnalysisError, and every run checks that the
-chained layers give the network's own output, bit for bit.
+Two readers, one interface (:class:`LayerReader`);
+:func:`reportgen.analyses.network_graph.read_layers` picks the one the network's format needs.
+
+- A TorchScript module (:class:`ScriptLayers`) takes no forward hooks (``register_forward_hook
+  is not supported on ScriptModules``), so its layers' outputs are found by running the
+  network's own layers in the order its compiled forward calls them. A module whose forward
+  graph is a plain chain (each statement calls a child's ``forward`` on the previous
+  statement's result, and the last result is returned: ``nn.Sequential`` and its like) is
+  replaced by its children, recursively; a module without children is a layer. A network whose
+  forward does anything else (branches, skips, arithmetic between layers) is refused with an
+  AnalysisError.
+- A torch.export program (:class:`~reportgen.analyses.network_graph.GraphLayers`) is an FX
+  graph of aten operations: its layers are read from the graph and its outputs recorded while
+  an FX interpreter runs the graph itself.
+
+Either way, every run checks that the recorded final output is the network's own output, bit
+for bit.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from reportgen._lazy import require
 from reportgen.errors import AnalysisError
@@ -21,19 +30,35 @@ from reportgen.errors import AnalysisError
 
 @dataclass(frozen=True)
 class Layer:
-    """One layer the network's forward runs: its dotted name, its class and the module."""
+    """One layer the network's forward runs: its dotted name, its class and its parameters."""
 
     name: str
     type: str
-    module: Any
+    params: tuple[Any, ...]
 
     @property
     def parameters(self) -> int:
-        return sum(int(p.numel()) for p in self.module.parameters())
+        return sum(int(p.numel()) for p in self.params)
 
     @property
     def trainable(self) -> int:
-        return sum(int(p.numel()) for p in self.module.parameters() if p.requires_grad)
+        return sum(int(p.numel()) for p in self.params if p.requires_grad)
+
+
+class LayerReader(Protocol):
+    """A network's layers in the order its forward runs them, and their outputs."""
+
+    layers: list[Layer]
+
+    def outputs(self, x: Any) -> list[Any]:
+        """Each layer's output on the network input ``x``, checked against the network's output.
+
+        Raises:
+            AnalysisError: the recorded last output is not the network's output.
+        """
+
+    def flops(self, x: Any) -> list[int]:
+        """Each layer's floating-point operations on the network input ``x``."""
 
 
 def _type(module: Any) -> str:
@@ -73,50 +98,56 @@ def chain(module: Any) -> list[str] | None:
     return called
 
 
-def layers(network: Any, model: str) -> list[Layer]:
-    """The network's layers in the order its forward runs them.
+def not_reproduced(model: str) -> AnalysisError:
+    return AnalysisError(
+        f"model '{model}': running its layers one after the other does not give the "
+        "network's own output; its layers cannot be read one at a time"
+    )
 
-    Raises:
-        AnalysisError: a module's forward is not a chain of its children's forwards.
-    """
 
-    def walk(module: Any, prefix: str) -> list[Layer]:
+class ScriptLayers:
+    """A TorchScript network's chained layers (see the module's rules)."""
+
+    def __init__(self, network: Any, model: str) -> None:
+        self.network = network
+        self.model = model
+        self.modules: list[Any] = []
+        self.layers: list[Layer] = []
+        self._walk(network, "")
+
+    def _walk(self, module: Any, prefix: str) -> None:
         if not list(module.children()):
-            return [Layer(prefix, _type(module), module)]
+            self.modules.append(module)
+            self.layers.append(Layer(prefix, _type(module), tuple(module.parameters())))
+            return
         names = chain(module)
         if names is None:
             where = f"module '{prefix}'" if prefix else "the network"
             raise AnalysisError(
-                f"model '{model}': {where} ({_type(module)}) does not run its layers one after "
-                "the other; the internals section reads only networks made of chained layers"
+                f"model '{self.model}': {where} ({_type(module)}) does not run its layers one "
+                "after the other; the internals section reads only networks made of chained "
+                "layers"
             )
-        return [
-            layer
-            for name in names
-            for layer in walk(getattr(module, name), f"{prefix}.{name}" if prefix else name)
-        ]
+        for name in names:
+            self._walk(getattr(module, name), f"{prefix}.{name}" if prefix else name)
 
-    return walk(network, "")
+    def outputs(self, x: Any) -> list[Any]:
+        found = []
+        current = x
+        for module in self.modules:
+            current = module(current)
+            found.append(current)
+        if not require("torch").equal(current, self.network(x)):
+            raise not_reproduced(self.model)
+        return found
 
-
-def run_layers(network: Any, chained: list[Layer], x: Any, model: str) -> list[Any]:
-    """Each layer's output on the network input ``x``, checked against the network's output.
-
-    Raises:
-        AnalysisError: the chained layers do not give the network's output.
-    """
-    torch = require("torch")
-    found = []
-    current = x
-    for layer in chained:
-        current = layer.module(current)
-        found.append(current)
-    if not torch.equal(current, network(x)):
-        raise AnalysisError(
-            f"model '{model}': running its layers one after the other does not give the "
-            "network's own output; its layers cannot be read one at a time"
-        )
-    return found
+    def flops(self, x: Any) -> list[int]:
+        counts = []
+        current = x
+        for module in self.modules:
+            counts.append(flops(module, current))
+            current = module(current)
+        return counts
 
 
 def flops(module: Any, x: Any) -> int:
@@ -128,4 +159,4 @@ def flops(module: Any, x: Any) -> int:
     return int(counter.get_total_flops())
 
 
-__all__ = ["Layer", "chain", "flops", "layers", "run_layers"]
+__all__ = ["Layer", "LayerReader", "ScriptLayers", "chain", "flops", "not_reproduced"]

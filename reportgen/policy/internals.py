@@ -18,15 +18,16 @@ class InternalsSpec(Strict):
         default=1000,
         ge=100,
         le=1_000_000,
-        description="Rows of the reference and of the evaluation data whose hidden-layer "
-        "activations are summarised (a seeded subsample of a dataset that holds more).",
+        description="Rows (images) of the reference and of the evaluation data whose hidden-layer "
+        "activations are summarised, and whose evaluation images make the channel maps (a "
+        "seeded subsample of a dataset that holds more).",
     )
     gradient_rows: int = Field(
         default=500,
         ge=20,
         le=1_000_000,
-        description="Evaluation rows whose loss gradient is taken, one row at a time (a seeded "
-        "subsample when the evaluation data holds more).",
+        description="Evaluation rows (images) whose loss gradient is taken, one at a time (a "
+        "seeded subsample when the evaluation data holds more).",
     )
     layers: list[str] | None = Field(
         default=None,

@@ -322,8 +322,9 @@ class Policy(_Strict):
     )
     internals: InternalsSpec | None = Field(
         default=None,
-        description="Torch models: the network's layers, its hidden layers' activations and its "
-        "per-layer loss gradients.",
+        description="Torch models (tabular or image): the network's layers, its hidden layers' "
+        "activations and its per-layer loss gradients; for a CNN, its last convolution's mean "
+        "channel activation map per predicted class.",
     )
     schedule: ScheduleSpec | None = Field(
         default=None, description="Optional schedule for `reportgen schedule`."

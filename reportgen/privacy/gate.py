@@ -26,7 +26,7 @@ from reportgen.privacy.dp import Ledger, noisy_count, noisy_mean
 from reportgen.privacy.families import UNPROTECTABLE, WHOLE_FAMILY, plan_family
 from reportgen.privacy.generalise import Generaliser
 from reportgen.privacy.group_figures import publish_calibration, publish_fair_lending
-from reportgen.privacy.image_maps import publish_mean_maps
+from reportgen.privacy.image_maps import publish_channel_maps, publish_mean_maps
 from reportgen.privacy.pseudonym import Pseudonymizer, load_or_create_key
 from reportgen.privacy.reason_codes import publish_reason_codes
 from reportgen.privacy.rules import PrivacyRule
@@ -62,6 +62,7 @@ from reportgen.results.document import (
     Suppressed,
 )
 from reportgen.results.imaging import ImageCasesResult, ImageMapsResult
+from reportgen.results.network import NetworkResult
 
 _NOT_DP = (
     "withheld: the policy publishes under differential privacy, and these figures per group "
@@ -82,6 +83,7 @@ _PER_PERSON = (
     FairLendingResult,
     CalibrationResult,
     ReasonCodesResult,
+    NetworkResult,
 )
 """Results that hold something per person or per small group: never a mere aggregate."""
 
@@ -142,6 +144,9 @@ class PrivacyGate:
             admitted = self._performance(result)
         elif rule is PrivacyRule.MEAN_MAPS and isinstance(result, ImageMapsResult):
             admitted = self._mean_maps(result)
+        elif rule is PrivacyRule.NETWORK and isinstance(result, NetworkResult):
+            admitted, withheld = publish_channel_maps(result, minimum=self.spec.min_cohort_size)
+            self.suppressed += withheld
         elif rule is PrivacyRule.IMAGE_CASES and isinstance(result, ImageCasesResult):
             admitted = self._image_cases(result)
         elif rule is PrivacyRule.FAIR_LENDING and isinstance(result, FairLendingResult):

@@ -1,4 +1,5 @@
-"""Publishing mean heat-maps: each family of groups planned like a cohort family.
+"""Publishing mean heat-maps and a network's channel maps: each family of groups planned like a
+cohort family.
 
 A group's mean map is published only when the group holds at least the minimum cohort size
 and cannot be worked out from the family's other groups and its total (complementary
@@ -16,6 +17,7 @@ from reportgen.privacy.families import UNPROTECTABLE, WHOLE_FAMILY, plan_family
 from reportgen.privacy.suppression import reason
 from reportgen.results.document import Suppressed
 from reportgen.results.imaging import ImageMapsResult, MapFamily, MeanMap
+from reportgen.results.network import ChannelMap, NetworkResult
 
 
 def publish_mean_maps(
@@ -58,6 +60,41 @@ def publish_mean_maps(
             families.append(MapFamily(name=family.name, by=family.by, groups=shown))
         methods.append(method.model_copy(update={"families": families}))
     return result.model_copy(update={"methods": methods}), withheld
+
+
+def publish_channel_maps(
+    result: NetworkResult, *, minimum: int
+) -> tuple[NetworkResult, list[Suppressed]]:
+    """The publishable form of a network result (its channel maps per predicted class, a
+    declared family) and the classes withheld."""
+    maps = result.channel_maps
+    if maps is None:
+        return result, []
+    plan = plan_family(
+        {g.group: g.images or 0 for g in maps.groups},
+        total=maps.images,
+        minimum=minimum,
+        declared=True,
+    )
+    name = f"channel maps: {maps.layer}"
+    if plan.withheld:
+        groups = [
+            ChannelMap(group=g.group, images=None, suppressed=UNPROTECTABLE) for g in maps.groups
+        ]
+        withheld = [_suppressed(name, result.model, WHOLE_FAMILY, UNPROTECTABLE)]
+    else:
+        by_label = {g.group: g for g in maps.groups}
+        groups = [
+            by_label[label]
+            if label in plan.published
+            else ChannelMap(group=label, images=None, suppressed=reason(minimum))
+            for label in plan.rows
+        ]
+        withheld = [
+            _suppressed(name, result.model, label, reason(minimum)) for label in plan.suppressed
+        ]
+    published = maps.model_copy(update={"groups": groups})
+    return result.model_copy(update={"channel_maps": published}), withheld
 
 
 def _suppressed(family: str, model: str, cohort: str, why: str) -> Suppressed:

@@ -41,7 +41,8 @@ def rules_in_words(
     elif policy.data.kind == "images":
         rules.append(
             "No patient image or individual heat-map is published: maps are means over a "
-            f"group of at least {k} images (each image's map scaled to [0, 1] first)."
+            f"group of at least {k} images (each heat-map scaled to [0, 1] first; a network's "
+            "channel maps in its layer's units)."
         )
     elif not local_cases:
         rules.append("Individual audit cases are not shown under this policy.")

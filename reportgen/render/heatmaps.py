@@ -224,7 +224,7 @@ def _method(method: MethodMaps, anchor: str) -> MapMethodView:
         title=title,
         settings=_settings(method),
         finding=method_finding(method),
-        families=tuple(_family(family, title) for family in method.families),
+        families=tuple(family_view(family, title) for family in method.families),
     )
 
 
@@ -238,7 +238,8 @@ def _settings(method: MethodMaps) -> tuple[Fact, ...]:
     return tuple(facts)
 
 
-def _family(family: MapFamily, title: str) -> MapFamilyView:
+def family_view(family: MapFamily, title: str) -> MapFamilyView:
+    """One family's grid of mean maps (``title`` names the kind of map in the alt texts)."""
     return MapFamilyView(
         title=family.name[:1].upper() + family.name[1:],
         by="by predicted class" if family.by == PREDICTED_CLASS else f"by column {family.by}",
@@ -338,6 +339,7 @@ __all__ = [
     "build_heatmaps",
     "caveats",
     "colour_legend",
+    "family_view",
     "focus",
     "image_maps_of",
     "method_finding",

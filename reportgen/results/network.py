@@ -49,12 +49,45 @@ class LayerGradient(_Doc):
     p95_norm: float = Field(description="The 95% quantile of the rows' norms.")
 
 
+class ChannelMap(_Doc):
+    """One class's mean channel activation map, or why it is withheld."""
+
+    group: str = Field(description="The class.")
+    images: int | None = Field(description="Evaluation images of the class; None when withheld.")
+    values: list[list[float]] | None = Field(
+        default=None,
+        description="Rows of the mean over the class's images of the layer's output averaged "
+        "over its channels, in the layer's own units (mean-pooled to at most 32 x 32); None "
+        "when withheld.",
+    )
+    suppressed: str | None = Field(default=None, description="Why the map is withheld.")
+
+
+class ChannelMaps(_Doc):
+    """A CNN's mean channel activation maps per class, over the evaluation images: only classes
+    of at least the minimum cohort size are published."""
+
+    layer: str = Field(
+        description="The layer mapped: the last convolution, after the activation function "
+        "that directly follows it."
+    )
+    by: str = Field(description="What splits the images: the predicted class.")
+    channels: int
+    images: int = Field(description="Evaluation images the classes split.")
+    groups: list[ChannelMap]
+
+
 class NetworkResult(_Doc):
     """A torch network: structure, activations and gradients."""
 
     kind: Literal["network"] = "network"
     model: str
-    input_shape: list[int] = Field(description="The network's input for one row (encoded).")
+    data: Literal["tabular", "images"] = Field(
+        default="tabular", description="What a row is: a row of features, or an image."
+    )
+    input_shape: list[int] = Field(
+        description="The network's input for one row (encoded) or one image."
+    )
     layers: list[LayerRow]
     parameters: int = Field(description="Every parameter of the network.")
     trainable: int
@@ -70,5 +103,8 @@ class NetworkResult(_Doc):
     gradient_x_input: bool = Field(
         description="Whether the global gradient attributions section (mean |gradient x input| "
         "per feature) runs for this model."
+    )
+    channel_maps: ChannelMaps | None = Field(
+        default=None, description="An image model with convolutions: its mean channel maps."
     )
     cost: Cost

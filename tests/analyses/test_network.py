@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from reportgen.analyses.context import ModelData
-from reportgen.analyses.network import activations, run_network
-from reportgen.analyses.network_layers import flops, layers, run_layers
+from reportgen.analyses.network import Subject, activations, run_network
+from reportgen.analyses.network_layers import ScriptLayers, flops
 from reportgen.analyses.network_stats import dead_units, psi
 from reportgen.errors import AnalysisError
 from reportgen.policy import load_policy
@@ -149,7 +149,7 @@ def test_a_network_that_is_not_a_chain_is_refused_in_one_sentence() -> None:
             return self.b(x + self.a(x))
 
     with pytest.raises(AnalysisError, match="does not run its layers one after the other"):
-        layers(torch.jit.script(Skip()), "skip")
+        ScriptLayers(torch.jit.script(Skip()), "skip")
 
 
 def test_a_layer_the_policy_names_must_exist() -> None:
@@ -163,13 +163,15 @@ def test_a_rows_activations_do_not_depend_on_the_rows_run_with_it() -> None:
     """Other rows' values change nothing (a row's place in its block of ROW_BLOCK rows can: the
     linear algebra rounds alternate rows differently, which is why the blocks are fixed)."""
     data = _data()
-    chained = layers(data.model.network, "toy")
+    reader = ScriptLayers(data.model.network, "toy")
+    every = list(range(len(reader.layers)))
+    subject = Subject.tabular(data.model)
     rows = data.evaluation[:100]
-    together = activations(data.model, chained, rows)
+    together = activations(subject, reader, rows, every)
     for k in (0, 37, 99):
         others = rows[::-1].copy()
         others[k] = rows[k]
-        apart = activations(data.model, chained, others)
+        apart = activations(subject, reader, others, every)
         assert all(np.array_equal(a[k], b[k]) for a, b in zip(together, apart, strict=True))
 
 
@@ -187,10 +189,10 @@ def test_a_small_cnns_layers_flops_and_dead_channel_match_a_hand_count() -> None
         net[0].bias[1] = -0.5  # channel 1 is dead
         net[0].bias[[0, 2, 3]] = 0.5
     scripted = torch.jit.script(net.eval())
-    chained = layers(scripted, "cnn")
+    reader = ScriptLayers(scripted, "cnn")
     x = torch.randn(3, 1, 8, 8, generator=torch.Generator().manual_seed(1))
-    outs = run_layers(scripted, chained, x, "cnn")
-    assert [(c.name, c.type, c.parameters) for c in chained] == [
+    outs = reader.outputs(x)
+    assert [(c.name, c.type, c.parameters) for c in reader.layers] == [
         ("0", "Conv2d", 4 * 9 + 4),
         ("1", "ReLU", 0),
         ("2", "MaxPool2d", 0),
@@ -199,7 +201,7 @@ def test_a_small_cnns_layers_flops_and_dead_channel_match_a_hand_count() -> None
     ]
     assert [list(o.shape[1:]) for o in outs] == [[4, 8, 8], [4, 8, 8], [4, 4, 4], [64], [2]]
     # a 3x3 kernel over 1 channel at each of 8 x 8 positions for 4 channels: 2 * 4*64*9
-    assert flops(chained[0].module, x[:1]) == 2 * 4 * 64 * 9
+    assert reader.flops(x[:1])[0] == 2 * 4 * 64 * 9
     assert flops(scripted, x[:1]) == 2 * 4 * 64 * 9 + 2 * 64 * 2
     assert dead_units("ReLU", outs[1].detach().numpy()) == [1]
 

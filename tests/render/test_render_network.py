@@ -10,6 +10,7 @@ from render_fixture import META, make_document
 
 from reportgen.render import render_html
 from reportgen.render.network import build_network
+from reportgen.results.network import ChannelMap, ChannelMaps, NetworkResult
 
 
 def test_the_view_reads_dead_units_and_drift() -> None:
@@ -39,3 +40,36 @@ def test_the_report_shows_the_diagram_and_the_tables() -> None:
     assert body is not None and body.group(0).count("<tr>") == len(TYPES) + 1
     assert page.count('<table class="data network-activations">') == 1
     assert "in the global gradient attributions section" in page
+
+
+def _image_network() -> NetworkResult:
+    maps = ChannelMaps(
+        layer="features.relu3",
+        by="predicted_class",
+        channels=32,
+        images=40,
+        groups=[
+            ChannelMap(group="normal", images=30, values=[[0.0, 1.0], [2.0, 4.0]]),
+            ChannelMap(group="lesion", images=None, suppressed="fewer than 11 people"),
+        ],
+    )
+    return make_network().model_copy(update={"data": "images", "channel_maps": maps})
+
+
+def test_channel_maps_share_one_scale_and_a_withheld_class_shows_its_reason() -> None:
+    view = build_network(_image_network(), heading="Inside the network", template="_network.html")
+    assert view.row == "image" and "Gradients with respect to the pixels" in view.gradient_x_input
+    maps = view.channel_maps
+    assert maps is not None and (maps.legend.low, maps.legend.high) == ("0", "4.00")
+    normal, lesion = maps.family.figures
+    assert normal.image is not None and normal.count == "30 images"
+    assert (lesion.image, lesion.suppressed) == (None, "Withheld: fewer than 11 people.")
+    page = render_html(
+        make_document().model_copy(
+            update={"results": [*make_document().results, _image_network()]}
+        ),
+        META,
+    )
+    assert "Mean channel activation maps" in page and "Operations per image" in page
+    assert 'alt="Mean channel activation map of predicted class normal, 30 images"' in page
+    assert "Withheld: fewer than 11 people." in page

@@ -34,6 +34,8 @@ class ImageData:
     model: ImageModel
     images: np.ndarray
     """(n, c, h, w) normalised evaluation images."""
+    reference: np.ndarray
+    """(m, c, h, w) normalised reference images."""
     masks: np.ndarray
     has_mask: np.ndarray
     target: np.ndarray
@@ -55,6 +57,7 @@ class ImageData:
         return cls(
             model=model,
             images=evaluation.images,
+            reference=inputs.reference.image_set.images,
             masks=evaluation.masks,
             has_mask=evaluation.has_mask,
             target=labels.map(index).to_numpy(dtype=np.int64),
