@@ -14,8 +14,9 @@ class PrivacyRule(StrEnum):
     AGGREGATE = "aggregate"
     """Figures over all evaluation rows (importances, scores, an edit's drift and its counts of
     flipped decisions and changed reasons, a network's layers, its activation quantiles from 5%
-    to 95%, its dead and saturated units, PSI and gradient norms' mean and 95% quantile): no
-    value of any one person. The gate checks that no record identifier appears."""
+    to 95%, its dead and saturated units, PSI and gradient norms' mean and 95% quantile, a
+    transformer's mean attention per layer and head): no value of any one person. The gate
+    checks that no record identifier appears."""
     PREDICTION_COUNTS = "prediction_counts"
     """Aggregates plus counts per predicted class: small counts are suppressed, with
     complementary suppression against the total."""
