@@ -149,7 +149,7 @@ class Epoch:
 class Fitted:
     """A trained network (the weights of its best epoch) and the log of its training."""
 
-    net: nn.Sequential
+    net: nn.Module
     history: tuple[Epoch, ...]
     best_epoch: int
 
@@ -161,8 +161,11 @@ def fit(
     *,
     max_epochs: int = 300,
     patience: int = 25,
+    net: nn.Module | None = None,
 ) -> Fitted:
     """AdamW on minibatches; early stopping on a stratified 20 % validation slice.
+
+    ``net`` is the network to train (default: the MLP of ``spec.hidden``).
 
     Training stops after ``patience`` epochs without a validation loss lower by more than 1e-5;
     the returned network (in evaluation mode) has the weights of the best epoch. Each epoch's
@@ -172,7 +175,8 @@ def fit(
     fit_idx, val_idx = train_test_split(
         np.arange(len(y)), test_size=0.2, stratify=y.numpy(), random_state=spec.seed
     )
-    net = make_network(x.shape[1], spec.hidden, len(spec.classes))
+    if net is None:
+        net = make_network(x.shape[1], spec.hidden, len(spec.classes))
     optimiser = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=1e-2)
     generator = torch.Generator().manual_seed(spec.seed)
     best_loss, best_state, best_epoch, waited = float("inf"), net.state_dict(), 0, 0
@@ -222,16 +226,18 @@ def save_model(folder: Path, prep: Preprocessing, net: nn.Module) -> None:
     torch.jit.save(torch.jit.script(net), str(folder / "model.pt"))
 
 
-def round_trip_difference(folder: Path, evaluation: pd.DataFrame, expected: torch.Tensor) -> float:
+def round_trip_difference(
+    folder: Path, evaluation: pd.DataFrame, expected: torch.Tensor, model: str = "model.pt"
+) -> float:
     """Reload the written files the way reportgen does; max |logit difference| from ``expected``.
 
     ``evaluation`` is the evaluation split as read back from its file and ``expected`` the trained
     network's logits on it as encoded at training time, so this checks the data files, the
-    preprocessing file and model.pt together.
+    preprocessing file and the model file (``folder/model``) together.
     """
     prep = load_preprocessing(folder / "preprocessing.json")
     x = torch.from_numpy(prep.encode(prep.codec.to_codes(evaluation)))
-    loaded = torch.jit.load(str(folder / "model.pt"))
+    loaded = torch.jit.load(str(folder / model))
     with torch.inference_mode():
         return float((loaded(x) - expected).abs().max())
 

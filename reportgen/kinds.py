@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from reportgen.analyses import training_history
+from reportgen.analyses import attention, training_history
 from reportgen.analyses.calibration import run_calibration
 from reportgen.analyses.checks import CHECKS, Check, needs_gradients, not_applicable, run_check
 from reportgen.analyses.cohorts import ModelCohorts, run_cohorts
@@ -253,6 +253,16 @@ KINDS: tuple[AnalysisKind, ...] = (
             "network internals read a torch network's layers (torchscript or torch_export); "
             f"model '{data.model.name}' is of format {data.model.format}"
         ),
+    ),
+    AnalysisKind(
+        "attention",
+        "attention weights (model-internal; rank agreement with global SHAP)",
+        attention.wanted,
+        attention.applies,
+        attention.run_attention,
+        PrivacyRule.AGGREGATE,
+        shards="blocks of 64 evaluation rows (every row)",
+        why_not=attention.why_not,
     ),
     AnalysisKind(
         "training_history",

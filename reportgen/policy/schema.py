@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, Field, StrictBool, field_validator, model_validator
 
+from reportgen.policy.attention import AttentionSpec
 from reportgen.policy.base import Strict as _Strict
 from reportgen.policy.checks import ChecksSpec
 from reportgen.policy.compliance import ComplianceSpec, DocumentationSpec
@@ -325,6 +326,11 @@ class Policy(_Strict):
         description="Torch models (tabular or image): the network's layers, its hidden layers' "
         "activations and its per-layer loss gradients; for a CNN, its last convolution's mean "
         "channel activation map per predicted class.",
+    )
+    attention: AttentionSpec | None = Field(
+        default=None,
+        description="Torch models that declare their attention: mean attention per layer and "
+        "head, shown as model-internal and compared with global SHAP.",
     )
     schedule: ScheduleSpec | None = Field(
         default=None, description="Optional schedule for `reportgen schedule`."

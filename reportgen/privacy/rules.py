@@ -13,8 +13,8 @@ from enum import StrEnum
 class PrivacyRule(StrEnum):
     AGGREGATE = "aggregate"
     """Figures over all evaluation rows (importances, scores, an edit's drift and its counts of
-    flipped decisions and changed reasons): no value of any one person. The gate checks that no
-    record identifier appears."""
+    flipped decisions and changed reasons, a transformer's mean attention per layer and head): no
+    value of any one person. The gate checks that no record identifier appears."""
     NETWORK = "network"
     """A network's layers, its activation quantiles from 5% to 95%, its dead and saturated
     units, PSI and gradient norms' mean and 95% quantile (aggregates, as AGGREGATE), and a CNN's

@@ -18,6 +18,7 @@ from typing import Any
 
 from reportgen import __version__
 from reportgen.errors import RenderError
+from reportgen.render.attention import attention_text, build_attention
 from reportgen.render.calibration import build_calibration, calibration_text
 from reportgen.render.cases import build_local_cases
 from reportgen.render.cohorts import build_cohorts
@@ -55,6 +56,7 @@ from reportgen.render.training import build_training_history, training_text
 from reportgen.render.trust import TRUST_HEADING, build_trust, case_caveats
 from reportgen.render.trust_text import CHECK_TITLES
 from reportgen.render.views import SectionView
+from reportgen.results.attention import AttentionResult
 from reportgen.results.credit import (
     CalibrationResult,
     FairLendingResult,
@@ -126,6 +128,17 @@ def _heatmaps(
             heading=entry.heading,
             template=entry.template,
         )
+        for result in results
+    )
+
+
+def _attention(
+    entry: SectionKind[AttentionResult], results: Sequence[AttentionResult], model: ModelContext
+) -> tuple[SectionView, ...]:
+    """One section per attention result, its features' global SHAP ranks beside them."""
+    shap = next((r for r in model.results if isinstance(r, GlobalShapResult)), None)
+    return tuple(
+        build_attention(result, shap, heading=entry.heading, template=entry.template)
         for result in results
     )
 
@@ -348,6 +361,14 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
         ),
         explain=network_text,
     ),
+    SectionKind[AttentionResult](
+        kind="attention",
+        heading="Inside the network: attention",
+        order=60,
+        template="_attention.html",
+        build=_attention,
+        explain=attention_text,
+    ),
     SectionKind[TrainingHistoryResult](
         kind="training_history",
         heading="Training history",
@@ -359,7 +380,7 @@ SECTION_KINDS: tuple[SectionKind[Any], ...] = (
     SectionKind[LocalExplanationsResult](
         kind="local_explanations",
         heading="Audit cases",
-        order=60,
+        order=61,
         template="_local_cases.html",
         build=_cases,
         explain=local_text,

@@ -14,6 +14,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field
 
+from reportgen.results.attention import AttentionResult
 from reportgen.results.base import Cost, FeatureImportance, MetricWithInterval, SkippedAnalysis
 from reportgen.results.base import Doc as _Doc
 from reportgen.results.credit import (
@@ -282,6 +283,7 @@ Result = Annotated[
     | ReasonCodesResult
     | EditsResult
     | NetworkResult
+    | AttentionResult
     | TrainingHistoryResult,
     Field(discriminator="kind"),
 ]

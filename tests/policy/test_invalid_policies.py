@@ -173,7 +173,7 @@ EXPECTED: dict[str, list[str]] = {
         (
             "(top level): must be a mapping of policy keys (id, title, domain, description, "
             "seed, models, data, datasets, explanations, checks, privacy, decision, edits, "
-            "internals, schedule, review, report, compliance, documentation), got a list"
+            "internals, attention, schedule, review, report, compliance, documentation), got a list"
         ),
     ],
     "not_text_yes_no.yaml": [

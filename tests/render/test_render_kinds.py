@@ -7,6 +7,7 @@ import dataclasses
 from typing import get_args
 
 import pytest
+from attention_fixture import make_attention
 from credit_fixture import calibration, fair_lending
 from edits_fixture import make_edits
 from gradients_fixture import make_global_gradients
@@ -52,7 +53,7 @@ def _every_kind() -> ResultDocument:
         for r in (make_image_maps(), make_image_cases(), make_localisation())
     ]
     credit = [make_recourse(), fair_lending(), calibration(), make_global_gradients()]
-    credit += [make_edits(), make_network(), make_training_history()]
+    credit += [make_edits(), make_network(), make_attention(), make_training_history()]
     return doc.model_copy(update={"results": [*doc.results, *checks, *imaging, *credit]})
 
 
@@ -100,6 +101,7 @@ def test_the_registry_lists_the_kinds_in_reading_order() -> None:
         ("training_history", "Training history"),
         ("edits", "Edits for deployment"),
         ("network", "Inside the network"),
+        ("attention", "Inside the network: attention"),
         ("local_explanations", "Audit cases"),
         ("recourse", "Recourse for declined cases"),
     ]
@@ -122,6 +124,7 @@ def test_a_models_checks_and_its_cohort_families_each_form_one_section() -> None
         "training_history",
         "edits",
         "network",
+        "attention",
         "local_explanations",
         "recourse",
     ]
