@@ -2,7 +2,8 @@
 
 :func:`diff_documents` compares two results documents (and, when given, their manifests): input
 hashes, software, gate outcomes, global importance ranks, the audit cases' reason mix, a credit
-model's adverse-action reason mix and performance metrics. Clock values (``created_at``,
+model's adverse-action reason mix, performance metrics and, for a model whose file changed, how
+far its explanations moved (:mod:`reportgen.registry.drift`). Clock values (``created_at``,
 ``*_seconds``) are never compared, so two runs of the same inputs give a diff that says "No
 differences.". The types live in :mod:`reportgen.results.trail`; the sentences that tell a
 diff, in :mod:`reportgen.render.trail_text`.
@@ -22,6 +23,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from reportgen.errors import RegistryError
+from reportgen.registry.drift import explanation_drift
 from reportgen.registry.manifest import read_manifest
 from reportgen.registry.store import Published
 from reportgen.results.credit import ReasonCodesResult
@@ -86,6 +88,7 @@ def diff_documents(
         reasons=[mix for m in models if (mix := _reason_mix(a, b, m))],
         adverse_reasons=[adverse for m in models if (adverse := _adverse_mix(a, b, m))],
         performance=[c for m in models for c in _metric_changes(a, b, m)],
+        drift=[drift for m in models if (drift := explanation_drift(a, b, m))],
     )
 
 

@@ -11,6 +11,7 @@ from reportgen.render.format import fmt_num, metric_label
 from reportgen.render.trust_text import method_label
 from reportgen.results.trail import (
     AdverseReasonDiff,
+    ExplanationDrift,
     GateChange,
     HashChange,
     ImportanceDiff,
@@ -61,10 +62,12 @@ def grouped_lines(diff: VersionDiff) -> list[tuple[str, list[str]]]:
             line for d in diff.adverse_reasons for line in _adverse_lines(d, several)
         ],
         "Performance": [_metric_line(c, new, several) for c in diff.performance],
+        "Explanation drift": [_drift_line(d, several) for d in diff.drift],
         "Software and seed": [_software_line(c, new) for c in diff.software],
     }
-    if not groups["Adverse-action reasons"]:  # only credit models with reason codes have any
-        del groups["Adverse-action reasons"]
+    for optional in ("Adverse-action reasons", "Explanation drift"):
+        if not groups[optional]:  # credit models with reason codes; models whose file changed
+            del groups[optional]
     return [(title, lines or [NO_CHANGE[title]]) for title, lines in groups.items()]
 
 
@@ -197,6 +200,26 @@ def _metric_line(change: MetricChange, new_label: str, several: bool) -> str:
     if new is None:
         return f"{name} is no longer measured in {new_label} (was {_num(old)})."
     return f"{name} went from {fmt_num(old, 4)} to {fmt_num(new, 4)} ({fmt_delta(old, new)})."
+
+
+def _drift_line(drift: ExplanationDrift, several: bool) -> str:
+    """The edit-drift figures for a model whose file changed, in one sentence."""
+    subject = "the changed model" + (f" {drift.model}" if several else "")
+    if drift.spearman is None:
+        ranks = "global importances not comparable"
+    else:
+        ranks = (
+            f"Spearman {fmt_num(drift.spearman, 3)} between the global importances "
+            f"(mean |SHAP|, {drift.features} features)"
+        )
+    if not drift.cases or drift.top_k_overlap_mean is None or drift.top_k_overlap_min is None:
+        return f"Explanation drift of {subject}: {ranks}; no audit case was explained in both."
+    return (
+        f"Explanation drift of {subject}: {ranks}; over the {drift.cases} audit cases explained "
+        f"in both, mean top-{drift.k} reason overlap {fmt_num(drift.top_k_overlap_mean, 3)} "
+        f"(lowest {fmt_num(drift.top_k_overlap_min, 3)}), {drift.first_reason_changed} lead "
+        f"with another first reason and {drift.decision_changed} changed prediction."
+    )
 
 
 def _software_line(change: ValueChange, new_label: str) -> str:

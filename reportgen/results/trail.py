@@ -110,6 +110,26 @@ class ImportanceDiff(_Trail):
     changes: list[RankChange] = Field(default_factory=list)
 
 
+class ExplanationDrift(_Trail):
+    """How far the explanations moved between two versions whose model file changed: the figures
+    an edit's assessment reports, computed from the two published results."""
+
+    model: str
+    features: int = Field(description="Features in both versions' global SHAP importances.")
+    spearman: float | None = Field(
+        description="Spearman correlation of the two versions' mean |SHAP| over those features "
+        "(None: fewer than two, or one side constant)."
+    )
+    cases: int = Field(description="Audit cases (same pseudonymous id) explained in both.")
+    k: int = Field(description="Top reasons compared per case: the smaller top_k of the two.")
+    top_k_overlap_mean: float | None = Field(
+        description="Mean over those cases of |top-k(old) & top-k(new)| / k (None: no case)."
+    )
+    top_k_overlap_min: float | None
+    first_reason_changed: int = Field(description="Of those cases, how many lead with another.")
+    decision_changed: int = Field(description="Of those cases, how many changed prediction.")
+
+
 class ReasonCount(_Trail):
     """How many audit cases cite a feature among their top contributions, and in which direction."""
 
@@ -173,6 +193,10 @@ class VersionDiff(_Trail):
         default_factory=list, description="Credit models: the adverse-action reason mix."
     )
     performance: list[MetricChange]
+    drift: list[ExplanationDrift] = Field(
+        default_factory=list,
+        description="Models whose file changed: how far their explanations moved.",
+    )
 
     @property
     def identical(self) -> bool:
