@@ -35,7 +35,7 @@ from reportgen.analyses.imaging.checks import (
 from reportgen.analyses.imaging.context import ImageData
 from reportgen.analyses.imaging.mean_maps import run_image_maps
 from reportgen.analyses.local import run_local
-from reportgen.analyses.network import run_network, wanted
+from reportgen.analyses.network import run_network, unreadable, wanted
 from reportgen.analyses.network_images import run_image_network
 from reportgen.analyses.performance import run_performance
 from reportgen.analyses.reasons import has_reasons, run_reason_codes, run_reason_stability
@@ -244,15 +244,12 @@ KINDS: tuple[AnalysisKind, ...] = (
         "network",
         "network internals (layers, activations, per-layer gradients, channel maps)",
         lambda policy: wanted(policy.internals),
-        lambda data: isinstance(data, ImageData) or isinstance(data.model, TorchAdapter),
+        lambda data: isinstance(data, ImageData) or unreadable(data) is None,
         lambda data: run_image_network(data) if isinstance(data, ImageData) else run_network(data),
         PrivacyRule.NETWORK,
         shards="none (activations in padded blocks; gradients one row at a time)",
         data=None,
-        why_not=lambda data: (
-            "network internals read a torch network's layers (torchscript or torch_export); "
-            f"model '{data.model.name}' is of format {data.model.format}"
-        ),
+        why_not=lambda data: unreadable(data) or "",
     ),
     AnalysisKind(
         "attention",

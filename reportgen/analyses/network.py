@@ -293,4 +293,20 @@ def wanted(spec: InternalsSpec | None) -> bool:
     return spec is not None and spec.enabled
 
 
-__all__ = ["METHOD", "Subject", "internals", "run_network", "wanted"]
+def unreadable(data: ModelData) -> str | None:
+    """Why the layers of ``data``'s tabular model cannot be read, or None when they can: the
+    kind is then skipped with this reason instead of failing the run."""
+    model = data.model
+    if not isinstance(model, TorchAdapter):
+        return (
+            "network internals read a torch network's layers (torchscript or torch_export); "
+            f"model '{model.name}' is of format {model.format}"
+        )
+    try:
+        read_layers(model.network, model.name)
+    except AnalysisError as exc:
+        return str(exc)
+    return None
+
+
+__all__ = ["METHOD", "Subject", "internals", "run_network", "unreadable", "wanted"]

@@ -15,6 +15,7 @@ from reportgen.analyses.context import ModelData
 from reportgen.analyses.network import Subject, activations, run_network
 from reportgen.analyses.network_layers import ScriptLayers, flops
 from reportgen.analyses.network_stats import dead_units, psi
+from reportgen.engine import plan
 from reportgen.errors import AnalysisError
 from reportgen.policy import load_policy
 from tests.analyses.toy_models import D, torch_model
@@ -138,18 +139,31 @@ def test_the_same_seed_gives_the_same_bytes() -> None:
     assert one.model_dump(exclude={"cost"}) == two.model_dump(exclude={"cost"})
 
 
+class Skip(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = torch.nn.Linear(D, D)
+        self.b = torch.nn.Linear(D, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.b(x + self.a(x))
+
+
 def test_a_network_that_is_not_a_chain_is_refused_in_one_sentence() -> None:
-    class Skip(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.a = torch.nn.Linear(D, D)
-            self.b = torch.nn.Linear(D, 2)
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return self.b(x + self.a(x))
-
     with pytest.raises(AnalysisError, match="does not run its layers one after the other"):
         ScriptLayers(torch.jit.script(Skip()), "skip")
+
+
+def test_a_scripted_network_that_is_not_a_chain_is_skipped_with_the_reason() -> None:
+    name = CREDIT.models[0].name
+    data = replace(_data(), model=torch_model(Skip(), ["good", "bad"], name=name))
+    steps, skipped = plan(data.policy, data.model.name, data)
+    assert "network" not in [k.name for k in steps]
+    (reason,) = [s.reason for s in skipped if s.analysis == "network"]
+    assert reason == (
+        f"model '{data.model.name}': the network (Skip) does not run its layers one after the "
+        "other; the internals section reads only networks made of chained layers"
+    )
 
 
 def test_a_layer_the_policy_names_must_exist() -> None:
