@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 from click.testing import CliRunner
 
+from reportgen import __version__
 from reportgen.cli import main
 from tests.conftest import FIXTURES
 
@@ -90,3 +93,14 @@ def test_library_warnings_are_held_back_unless_debugging(monkeypatch):
     assert result.stderr.splitlines() == ["error: data.csv: too few rows"]
     shown = CliRunner().invoke(main, ["validate", "p.yaml", "--debug"])
     assert shown.stderr.count("UserWarning: undefined metric") == 221
+
+
+def test_python_dash_m_runs_the_same_command_line():
+    done = subprocess.run(
+        [sys.executable, "-m", "reportgen", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"reportgen, version {__version__}"
