@@ -20,6 +20,7 @@ demo: install
 	@# the fair-lending gate) and its 80%-pruned edit fails gate E1: the report is published,
 	@# the run exits 1, make goes on.
 	-$(BIN)/reportgen run policies/credit.yaml --out $(OUT)
+	$(BIN)/reportgen run examples/credit/transformer-policy.yaml --out $(OUT)
 	$(BIN)/reportgen run policies/medical.yaml --out $(OUT)
 	$(BIN)/reportgen run policies/medical-imaging.yaml --out $(OUT)
 	@# The shortcut model's report fails check C8 on purpose: the run exits 1, make goes on.
@@ -48,6 +49,7 @@ bench: install
 
 examples: install
 	$(BIN)/python examples/credit/train.py
+	$(BIN)/python examples/credit/train_transformer.py
 	$(BIN)/python examples/medical/train.py
 	$(BIN)/python examples/imaging/make_data.py
 	$(BIN)/python examples/imaging/train.py
