@@ -41,10 +41,17 @@ class Labels:
 
     def relabel(self, text: str, columns: Iterable[str] | None = None) -> str:
         """``text``, a sentence the engine wrote with column names (``age_in_years``) or their
-        words (``age in years``), naming each labelled column of ``columns`` (default: every
-        labelled column) by its display name; only whole names are replaced, longest first."""
-        named = self.names.keys() if columns is None else [c for c in columns if c in self.names]
-        forms = {form: column for column in named for form in (column, column.replace("_", " "))}
+        words (``age in years``), naming each labelled column of ``columns`` by its display
+        name; only whole names are replaced, longest first.
+
+        Without ``columns``, only labelled names with an underscore are looked for, in their
+        raw form: a column named with a plain word (``purpose``) cannot be told from that word
+        in a sentence."""
+        if columns is None:
+            forms = {c: c for c in self.names if "_" in c}
+        else:
+            named = [c for c in columns if c in self.names]
+            forms = {form: c for c in named for form in (c, c.replace("_", " "))}
         if not forms:
             return text
         alternatives = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
