@@ -28,6 +28,8 @@ WIDTH_IN = 6.7
 """Chart width in inches: the A4 text width, so print shows charts at 1:1."""
 BAR_IN = 0.27
 """Height per bar in inches."""
+TICK_IN = 0.6
+"""Least width of the x axis per tick, in inches: room for a label such as ``-0.025``."""
 COLORS = {
     "bar": "#3b6e99",
     "raises": "#c0562b",
@@ -107,6 +109,16 @@ def _fit(figure: Any) -> None:
     require("matplotlib.layout_engine").TightLayoutEngine(pad=0.4, rect=None).execute(figure)
 
 
+def _space_ticks(figure: Any, axes: Any, *, symmetric: bool) -> None:
+    """At most one x tick per ``TICK_IN`` of the fitted axes, so that a chart narrowed by long
+    feature labels does not run its tick labels into each other; ``symmetric`` keeps 0 in the
+    middle of a diverging chart."""
+    width_in = axes.get_position().width * figure.get_figwidth()
+    bins = max(2, int(width_in / TICK_IN))
+    locator = require("matplotlib.ticker").MaxNLocator(nbins=bins, symmetric=symmetric)
+    axes.xaxis.set_major_locator(locator)
+
+
 def _height(spec: Spec) -> float:
     if isinstance(spec, RatioChartSpec):
         return 0.95 + BAR_IN * max(len(spec.values), 1)
@@ -149,6 +161,7 @@ def _draw(figure: Any, spec: ChartSpec) -> None:
         limit = max((abs(v) for v in spec.values), default=1.0) * 1.1 or 1.0
         axes.set_xlim(-limit, limit)
     _fit(figure)
+    _space_ticks(figure, axes, symmetric=spec.kind == "diverging")
 
 
 def _draw_distribution(figure: Any, spec: DistributionSpec) -> None:

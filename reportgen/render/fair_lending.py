@@ -136,7 +136,7 @@ def _verdict(gate: GateOutcome, labels: Labels) -> VerdictLine:
         method=labels(gate.method or ""),
         status=gate.status,
         status_word=status_word(gate.status),
-        meaning=gate.meaning,
+        meaning=labels.relabel(gate.meaning, [gate.method or ""]),
         measured=f"Measured: {gate.actual}. Required: {gate.expected}.",
     )
 

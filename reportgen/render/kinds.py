@@ -89,6 +89,7 @@ def _trust(
         model.anchor,
         heading=entry.heading,
         template=entry.template,
+        labels=model.labels,
     )
     return (view,)
 

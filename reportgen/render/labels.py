@@ -4,6 +4,7 @@ reader asks a :class:`Labels` for the name to show."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -37,6 +38,25 @@ class Labels:
         """``rule``, a text about ``column`` such as ``duration_in_month > 24.00``, with the
         column's first mention shown by its display name."""
         return rule.replace(column, self(column), 1)
+
+    def relabel(self, text: str, columns: Iterable[str] | None = None) -> str:
+        """``text``, a sentence the engine wrote with column names (``age_in_years``) or their
+        words (``age in years``), naming each labelled column of ``columns`` by its display
+        name; only whole names are replaced, longest first.
+
+        Without ``columns``, only labelled names with an underscore are looked for, in their
+        raw form: a column named with a plain word (``purpose``) cannot be told from that word
+        in a sentence."""
+        if columns is None:
+            forms = {c: c for c in self.names if "_" in c}
+        else:
+            named = [c for c in columns if c in self.names]
+            forms = {form: c for c in named for form in (c, c.replace("_", " "))}
+        if not forms:
+            return text
+        alternatives = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+        pattern = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
+        return pattern.sub(lambda m: self.names[forms[m.group(0)]], text)
 
     def each(self, columns: Iterable[str]) -> list[str]:
         """The display names of ``columns``, in order."""

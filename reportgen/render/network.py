@@ -161,6 +161,11 @@ def _units(found: list[int] | None) -> str:
     return f"{len(found)} ({', '.join(str(u) for u in found[:8])}{'…' if len(found) > 8 else ''})"
 
 
+def _quantiles(values: list[float]) -> str:
+    """``-3.13 / -1.05 / 0.120``, a line of a narrow cell breaking only after a slash."""
+    return "\u00a0/ ".join(fmt_num(v) for v in values)
+
+
 def _activation(result: NetworkResult, layer: LayerActivations) -> ActivationLine:
     drift = (
         "large"
@@ -172,8 +177,8 @@ def _activation(result: NetworkResult, layer: LayerActivations) -> ActivationLin
     return ActivationLine(
         name=f"{layer.name} · {layer.type}",
         units=fmt_int(layer.units),
-        reference=" / ".join(fmt_num(v) for v in layer.reference),
-        evaluation=" / ".join(fmt_num(v) for v in layer.evaluation),
+        reference=_quantiles(layer.reference),
+        evaluation=_quantiles(layer.evaluation),
         dead=_units(layer.dead),
         saturated=_units(layer.saturated),
         psi=f"{fmt_fixed(layer.psi_mean)} ({fmt_fixed(layer.psi_max)})",

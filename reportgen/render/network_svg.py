@@ -11,7 +11,8 @@ from markupsafe import Markup, escape
 
 from reportgen.results.network import LayerRow
 
-PER_LINE = 6
+PER_LINE = 4
+"""Boxes per line: four fill the printed text width at the SVG's own size."""
 BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 118, 46, 22, 26, 6
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from reportgen.render.cases import PSEUDONYMOUS
 from reportgen.render.format import fmt_int, fmt_short, plural
+from reportgen.render.labels import NO_LABELS, Labels
 from reportgen.render.privacy_views import (
     DifferentialPrivacyView,
     LedgerRow,
@@ -68,8 +69,9 @@ def _dp_on(privacy: PrivacyReport) -> bool:
     return privacy.dp_enabled and privacy.epsilon is not None
 
 
-def build_privacy(privacy: PrivacyReport | None) -> PrivacyView:
-    """The report-level privacy section."""
+def build_privacy(privacy: PrivacyReport | None, labels: Labels = NO_LABELS) -> PrivacyView:
+    """The report-level privacy section; ``labels`` name the columns its rules and suppressed
+    families mention."""
     if privacy is None:
         return PrivacyView(
             heading=PRIVACY_HEADING,
@@ -88,7 +90,7 @@ def build_privacy(privacy: PrivacyReport | None) -> PrivacyView:
         heading=PRIVACY_HEADING,
         intro=INTRO,
         recorded=True,
-        rules=tuple(privacy.rules),
+        rules=tuple(labels.relabel(rule) for rule in privacy.rules),
         facts=(
             Fact("Minimum cohort size", plural(privacy.min_cohort_size, "row")),
             Fact("Cohorts suppressed", fmt_int(len(privacy.suppressed))),
@@ -97,7 +99,8 @@ def build_privacy(privacy: PrivacyReport | None) -> PrivacyView:
         ),
         cases_sentence=_cases_sentence(privacy),
         suppressed=tuple(
-            SuppressedRow(s.family, s.model, s.cohort, s.reason) for s in privacy.suppressed
+            SuppressedRow(labels.relabel(s.family), s.model, s.cohort, s.reason)
+            for s in privacy.suppressed
         ),
         nothing_suppressed=None if privacy.suppressed else NOTHING_SUPPRESSED,
         dp_sentence=_dp_sentence(privacy) if dp is not None else DP_OFF,

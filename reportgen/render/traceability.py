@@ -21,6 +21,8 @@ _REPORT_SECTIONS = {
     "signoff": "signoff",
     "model-card": MODEL_CARD_ANCHOR,
 }
+SHORT_HASH = 12
+"""Hex digits of a result's sha256 the matrix prints: enough to tell results apart."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,11 @@ class EvidenceLink:
     anchor: str | None
     """Where the report shows it; None when that section is not on the page."""
     sha256: str | None
+
+    @property
+    def short_sha256(self) -> str | None:
+        """The hash's first digits, as the matrix prints them; results.json has it in full."""
+        return None if self.sha256 is None else f"{self.sha256[:SHORT_HASH]}\u2026"
 
 
 @dataclass(frozen=True)
@@ -94,10 +101,10 @@ def build_traceability(
         heading=TRACE_HEADING,
         intro=(
             "Each requirement of the frameworks this policy selects, the evidence in this report "
-            "it rests on (with the sha256 of the result's canonical JSON, less its cost, in "
-            "results.json), and its status. A requirement that needs a person's judgement is met "
-            "only once a trusted, named reviewer attests it with a signed attestation "
-            "(reportgen review VERSION --attest ID)."
+            "it rests on (with the first digits of the sha256 of the result's canonical JSON, "
+            "less its cost; results.json has it in full), and its status. A requirement that "
+            "needs a person's judgement is met only once a trusted, named reviewer attests it "
+            "with a signed attestation (reportgen review VERSION --attest ID)."
         ),
         frameworks=tuple(frameworks),
         card=tuple(_card(matrix.documentation)),

@@ -109,8 +109,10 @@ def build_trust(
     *,
     heading: str,
     template: str,
+    labels: Labels = NO_LABELS,
 ) -> TrustView:
-    """The trust section of one model; ``anchor`` prefixes its ids."""
+    """The trust section of one model; ``anchor`` prefixes its ids; ``labels`` name the
+    features a check follows (C7) or its notes mention."""
     own = gates_of(gates, model)
     ordered = sorted(checks, key=lambda c: code_key(c.code))
     return TrustView(
@@ -119,7 +121,9 @@ def build_trust(
         heading=heading,
         intro=_intro(ordered, own),
         verdicts=tuple(_verdict(g) for g in own),
-        checks=tuple(_check_view(c, own, f"{anchor}-trust-{c.code.lower()}") for c in ordered),
+        checks=tuple(
+            _check_view(c, own, f"{anchor}-trust-{c.code.lower()}", labels) for c in ordered
+        ),
     )
 
 
@@ -170,7 +174,9 @@ def _verdict(gate: GateOutcome) -> VerdictLine:
     )
 
 
-def _check_view(check: CheckResult, gates: Sequence[GateOutcome], anchor: str) -> CheckView:
+def _check_view(
+    check: CheckResult, gates: Sequence[GateOutcome], anchor: str, labels: Labels
+) -> CheckView:
     badges = tuple(
         Badge(method_label(g.method) if g.method else "Overall", g.status, status_word(g.status))
         for g in gates
@@ -184,10 +190,17 @@ def _check_view(check: CheckResult, gates: Sequence[GateOutcome], anchor: str) -
         question=CHECK_QUESTIONS.get(check.check, ""),
         scope=check_scope(check),
         error=_sentence(check.error) if check.error else None,
-        rows=tuple(_metric_rows(check)),
+        subject="Feature" if by_feature(check) else "Method",
+        rows=tuple(_metric_rows(check, labels)),
         chart=_chart(check, anchor),
-        notes=tuple(check.notes),
+        notes=tuple(labels.relabel(note) for note in check.notes),
     )
+
+
+def by_feature(check: CheckResult) -> bool:
+    """Whether the check's rows follow features (C7: the global ranking's top features) rather
+    than explanation methods."""
+    return check.check == "global_stability"
 
 
 def is_image_check(check: CheckResult) -> bool:
@@ -270,18 +283,23 @@ def _chance(metric: CheckMetric, words: MetricWords) -> float | None:
     return words.chance if metric.chance is None else metric.chance
 
 
-def _metric_rows(check: CheckResult) -> list[CheckMetricRow]:
+NBSP = "\u00a0"
+"""Joins a number's parts (``7.6 x 10^-8`` as printed), so a narrow cell wraps only before it."""
+
+
+def _metric_rows(check: CheckResult, labels: Labels) -> list[CheckMetricRow]:
     rows = []
+    subject = labels if by_feature(check) else method_label
     previous = None
     for m in _ordered_metrics(check):
         words = metric_words(m.metric, check.check)
         show = fmt_rate if words.rate else partial(fmt_metric, bounded=words.bounded)
         tail = "\u2014" if words.rate else fmt_metric(m.tail, bounded=words.bounded)
         if m.tail is not None and not words.rate:
-            tail = f"{'P90' if words.lower_is_better else 'P10'} {tail}"
+            tail = f"{'P90' if words.lower_is_better else 'P10'} {tail.replace(' ', NBSP)}"
         rows.append(
             CheckMetricRow(
-                method=method_label(m.method),
+                method=subject(m.method),
                 metric=metric_label(check, words) if m.metric != previous else "",
                 better="lower" if words.lower_is_better else "higher",
                 median=show(m.median),

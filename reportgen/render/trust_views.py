@@ -81,6 +81,8 @@ class CheckView:
     """What the check asks, in plain words."""
     scope: str
     error: str | None
+    subject: str
+    """What a row follows: ``Method``, or ``Feature`` for the global ranking's stability."""
     rows: tuple[CheckMetricRow, ...]
     chart: DistributionSpec | None
     notes: tuple[str, ...]

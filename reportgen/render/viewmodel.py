@@ -64,7 +64,7 @@ def build_view(doc: ResultDocument, meta: ReportMeta) -> ReportView:
         for name, rs in groups.items()
     )
     changes, review = build_changes(meta.changes, meta.version_label), build_review(meta.review)
-    privacy = build_privacy(doc.privacy)
+    privacy = build_privacy(doc.privacy, labels)
     report_anchors = ["method", "changes", "model-card", *(["signoff"] if review else [])]
     traceability = build_traceability(doc.traceability, models, report_anchors)
     return ReportView(

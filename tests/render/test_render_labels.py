@@ -137,3 +137,15 @@ def test_fair_lending_titles_verdicts_and_gap_bars_use_labels() -> None:
         "by value of column personal_status_and_sex",
     )
     assert age.gap_chart is not None and "Loan duration (months)" in age.gap_chart.labels
+
+
+def test_relabel_replaces_whole_column_names_and_leaves_plain_words_alone() -> None:
+    labels = Labels({"age_in_years": "Age (years)", "purpose": "Loan purpose"})
+    text = "Sensitive attributes (age_in_years) never explain a purpose; age_in_years_band stays."
+    assert labels.relabel(text) == (
+        "Sensitive attributes (Age (years)) never explain a purpose; age_in_years_band stays."
+    )
+    # named columns are also found in their spaced form, as the engine's verdicts write them
+    assert labels.relabel(
+        "applicants by age in years and purpose", ["age_in_years", "purpose"]
+    ) == ("applicants by Age (years) and Loan purpose")
