@@ -134,6 +134,41 @@ def test_gradient_norms_equal_autograd_row_by_row() -> None:
         assert g.p95_norm == pytest.approx(np.quantile(norms[g.name], 0.95), rel=1e-5)
 
 
+@pytest.mark.parametrize("task", ["multiclass", "regression"])
+def test_gradient_norms_of_other_tasks_equal_autograd_of_their_loss(task: str) -> None:
+    """Three classes: -log of the true class's softmax probability; regression: squared error."""
+    outputs, classes = (3, ["a", "b", "c"]) if task == "multiclass" else (1, None)
+    torch.manual_seed(1)
+    net = torch.nn.Sequential(torch.nn.Linear(D, 4), torch.nn.ReLU(), torch.nn.Linear(4, outputs))
+    data = _data({"gradient_rows": 150})
+    x = data.evaluation
+    target = np.digitize(x[:, 0], [-0.5, 0.5]) if classes else x[:, 0] * 2.0 + x[:, 1]
+    data = replace(data, model=torch_model(net, classes, name=CREDIT.models[0].name), target=target)
+    result = run_network(data)
+    reference = net.double()
+    norms: dict[str, list[float]] = {"0": [], "2": []}
+    for row, label in zip(x, target, strict=True):
+        reference.zero_grad()
+        out = reference(torch.from_numpy(row[None]))
+        if classes:
+            loss = -torch.log(torch.softmax(out, dim=1)[0, int(label)])
+        else:
+            loss = (out[0, 0] - float(label)) ** 2
+        loss.backward()
+        for name, module in (("0", reference[0]), ("2", reference[2])):
+            grads = [q.grad for q in module.parameters() if q.grad is not None]
+            norms[name].append(float(torch.sqrt(sum((g**2).sum() for g in grads))))
+    assert [g.name for g in result.gradients] == ["0", "2"]
+    for g in result.gradients:
+        assert g.mean_norm == pytest.approx(np.mean(norms[g.name]), rel=1e-5)
+        assert g.p95_norm == pytest.approx(np.quantile(norms[g.name], 0.95), rel=1e-5)
+    assert result.loss == (
+        "cross-entropy: -log of the probability of the row's true class"
+        if classes
+        else "squared error of the predicted value"
+    )
+
+
 def test_the_same_seed_gives_the_same_bytes() -> None:
     one, two = run_network(_data()), run_network(_data())
     assert one.model_dump(exclude={"cost"}) == two.model_dump(exclude={"cost"})
