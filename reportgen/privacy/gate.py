@@ -14,24 +14,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-import numpy as np
 import pandas as pd
 
-from reportgen.analyses.cohorts import CohortFigures, ModelCohorts, RawCohorts, profile_values
+from reportgen.analyses.cohorts import ModelCohorts
 from reportgen.errors import PrivacyError
 from reportgen.inputs.codec import FeatureCodec
-from reportgen.policy.privacy import PREDICTED_CLASS, CohortSpec, local_cases_enabled
+from reportgen.policy.privacy import local_cases_enabled
 from reportgen.policy.schema import Policy
-from reportgen.privacy.dp import Ledger, noisy_count, noisy_mean
-from reportgen.privacy.families import UNPROTECTABLE, WHOLE_FAMILY, plan_family
+from reportgen.privacy.cohort_families import publish_cohorts
+from reportgen.privacy.dp import Ledger
+from reportgen.privacy.families import UNPROTECTABLE, WHOLE_FAMILY
 from reportgen.privacy.generalise import Generaliser
 from reportgen.privacy.group_figures import publish_calibration, publish_fair_lending
 from reportgen.privacy.image_maps import publish_channel_maps, publish_mean_maps
 from reportgen.privacy.pseudonym import Pseudonymizer, load_or_create_key
 from reportgen.privacy.reason_codes import publish_reason_codes
 from reportgen.privacy.rules import PrivacyRule
-from reportgen.privacy.rules_text import DP_FEATURES, rules_in_words
-from reportgen.privacy.suppression import reason, suppress
+from reportgen.privacy.rules_text import rules_in_words
+from reportgen.privacy.suppression import suppress
 from reportgen.privacy.vouching import (
     case_values,
     declared_codec,
@@ -49,13 +49,11 @@ from reportgen.results.document import (
     CaseCaveat,
     CaseExplanation,
     CheckResult,
-    Cohort,
     CohortResult,
     Contribution,
     LedgerEntry,
     LocalExplanationsResult,
     MethodExplanation,
-    MetricWithInterval,
     PerformanceResult,
     PrivacyReport,
     Result,
@@ -225,119 +223,13 @@ class PrivacyGate:
 
     def cohorts(self, families: list[ModelCohorts]) -> list[CohortResult]:
         """Publish cohort families: suppression first, then (optionally) DP noise. A family that
-        suppression cannot protect (a cohort derivable from the published total) is withheld."""
-        share = self._epsilon_share(families)
-        published = (self._family(f, share) for f in families)
-        return [result for result in published if result is not None]
-
-    def _family(self, family: ModelCohorts, epsilon: float) -> CohortResult | None:
-        raw, k = family.raw, self.spec.min_cohort_size
-        plan = plan_family(
-            {c.label: c.size for c in raw.cohorts},
-            total=raw.overall.size,
-            minimum=k,
-            declared=self._declared_labels(family.spec),
-        )
-        if plan.withheld:
-            self.suppressed.append(
-                Suppressed(
-                    family=raw.name, model=family.model, cohort=WHOLE_FAMILY, reason=UNPROTECTABLE
-                )
-            )
-            return None
-        for label in plan.suppressed:
-            self.suppressed.append(
-                Suppressed(family=raw.name, model=family.model, cohort=label, reason=reason(k))
-            )
-        figures = {c.label: c for c in raw.cohorts}
-        cohorts = [
-            self._cohort(raw, figures[label], epsilon)
-            if label in plan.published
-            else Cohort(label=label, size=None, suppressed=reason(k))
-            for label in plan.rows
-        ]
-        result = CohortResult(
-            model=family.model,
-            family=raw.name,
-            by=raw.by,
-            overall=self._cohort(raw, raw.overall, epsilon, overall=True),
-            cohorts=cohorts,
-            noised=self.ledger is not None,
-            cost=family.cost,
-        )
-        self.vouch(result)
-        return result
-
-    def _declared_labels(self, spec: CohortSpec) -> bool:
-        """Whether a family's labels come from the policy or the model, not from the data."""
-        if spec.by == PREDICTED_CLASS or spec.bands is not None:
-            return True
-        return spec.by in self.policy.data.features.categorical
-
-    def _cohort(
-        self, raw: RawCohorts, c: CohortFigures, epsilon: float, *, overall: bool = False
-    ) -> Cohort:
-        label = "all rows" if overall else c.label
-        profile, top = {}, list(c.profile.top_features) if c.profile else []
-        rows = c.profile.rows if c.profile else 0
-        if c.profile is not None and rows >= self.spec.min_cohort_size:
-            profile = dict(zip(raw.features, (float(v) for v in c.profile.values), strict=True))
-        if self.ledger is None:
-            metrics = [
-                MetricWithInterval(name=e.name, value=e.value, low=e.low, high=e.high)
-                for e in c.performance
-            ]
-            return Cohort(
-                label=label,
-                size=c.size,
-                metrics=metrics,
-                profile=profile,
-                top_features=top if profile else [],
-                distance=c.profile.total_variation if (c.profile and profile) else None,
-                profile_rows=rows if profile else None,
-            )
-        return self._noised(raw, c, label, epsilon, overall=overall)
-
-    def _noised(
-        self, raw: RawCohorts, c: CohortFigures, label: str, epsilon: float, *, overall: bool
-    ) -> Cohort:
-        """Counts and profile means with Laplace noise; performance is not published under DP."""
-        assert self.ledger is not None  # only called with DP on
-        name = f"{raw.model} / {raw.name} / {label}"
-        size = noisy_count(c.size, epsilon=epsilon, ledger=self.ledger, name=f"{name}: count")
-        profile: dict[str, float] = {}
-        values = profile_values(raw, None if overall else c.label)
-        lower, upper = raw.profile_bounds or (0.0, 1.0)
-        if len(values) >= self.spec.min_cohort_size:
-            for j in self._noised_features(raw):
-                profile[raw.features[j]] = noisy_mean(
-                    values[:, j],
-                    lower=lower,
-                    upper=upper,
-                    epsilon=epsilon,
-                    ledger=self.ledger,
-                    name=f"{name}: mean |SHAP| {raw.features[j]}",
-                )
-        top = sorted(profile, key=lambda f: -profile[f])[:5]
-        return Cohort(
-            label=label,
-            size=round(size, 1),
-            profile=profile,
-            top_features=top,
-            profile_rows=len(values) if profile else None,
-        )
-
-    def _noised_features(self, raw: RawCohorts) -> list[int]:
-        """The overall top features whose cohort means are released under DP."""
-        order = np.argsort(-profile_values(raw, None).mean(axis=0), kind="stable")
-        return [int(j) for j in order[:DP_FEATURES]]
-
-    def _epsilon_share(self, families: list[ModelCohorts]) -> float:
-        """Equal epsilon per released statistic (sequential composition, a safe upper bound)."""
-        if self.ledger is None:
-            return 0.0
-        releases = sum((len(f.raw.cohorts) + 1) * (1 + 2 * DP_FEATURES) for f in families)
-        return self.ledger.epsilon / max(releases, 1)
+        suppression cannot protect (a cohort derivable from the published total) is withheld
+        (:mod:`reportgen.privacy.cohort_families`)."""
+        published, suppressed = publish_cohorts(families, policy=self.policy, ledger=self.ledger)
+        self.suppressed += suppressed
+        for result in published:
+            self.vouch(result)
+        return published
 
     def _mean_maps(self, result: ImageMapsResult) -> ImageMapsResult:
         published, withheld = publish_mean_maps(
