@@ -85,7 +85,7 @@ def build_privacy(privacy: PrivacyReport | None, labels: Labels = NO_LABELS) -> 
             dp_sentence="",
             dp=None,
         )
-    dp = _dp_view(privacy) if _dp_on(privacy) else None
+    dp = _dp_view(privacy, labels) if _dp_on(privacy) else None
     return PrivacyView(
         heading=PRIVACY_HEADING,
         intro=INTRO,
@@ -135,7 +135,7 @@ def _dp_sentence(privacy: PrivacyReport) -> str:
     )
 
 
-def _dp_view(privacy: PrivacyReport) -> DifferentialPrivacyView:
+def _dp_view(privacy: PrivacyReport, labels: Labels) -> DifferentialPrivacyView:
     total = privacy.epsilon
     spent = fmt_short(privacy.epsilon_spent)
     delta = privacy.delta
@@ -156,18 +156,18 @@ def _dp_view(privacy: PrivacyReport) -> DifferentialPrivacyView:
                 f"\u03b5 = {spent}" if total is None else f"\u03b5 = {spent} of {fmt_short(total)}",
             ),
         ),
-        ledger=tuple(_ledger_row(entry) for entry in privacy.ledger),
+        ledger=tuple(_ledger_row(entry, labels) for entry in privacy.ledger),
     )
 
 
-def _ledger_row(entry: LedgerEntry) -> LedgerRow:
+def _ledger_row(entry: LedgerEntry, labels: Labels) -> LedgerRow:
     bounds = DASH
     if entry.bounds is not None and len(entry.bounds) == 2:
         bounds = f"{fmt_short(entry.bounds[0])} to {fmt_short(entry.bounds[1])}"
     elif entry.bounds:
         bounds = ", ".join(fmt_short(b) for b in entry.bounds)
     return LedgerRow(
-        statistic=entry.statistic,
+        statistic=labels.relabel(entry.statistic),
         mechanism=entry.mechanism,
         epsilon=fmt_short(entry.epsilon),
         sensitivity=fmt_short(entry.sensitivity),

@@ -15,6 +15,7 @@ from render_fixture import META
 from reportgen.render import render_html
 from reportgen.render.fair_lending import build_fair_lending
 from reportgen.render.labels import Labels
+from reportgen.render.privacy import build_privacy
 from reportgen.render.reasons import build_reason_codes
 from reportgen.results.document import ResultDocument
 
@@ -149,3 +150,17 @@ def test_relabel_replaces_whole_column_names_and_leaves_plain_words_alone() -> N
     assert labels.relabel(
         "applicants by age in years and purpose", ["age_in_years", "purpose"]
     ) == ("applicants by Age (years) and Loan purpose")
+
+
+def test_the_dp_ledger_names_noised_profile_means_by_label() -> None:
+    doc = make_private_document(dp=True)
+    assert doc.privacy is not None
+    entry = doc.privacy.ledger[0].model_copy(
+        update={"statistic": "credit-mlp / age band / 25-35: mean |SHAP| duration_in_month"}
+    )
+    privacy = doc.privacy.model_copy(update={"ledger": [entry]})
+    view = build_privacy(privacy, Labels({"duration_in_month": "Loan duration (months)"}))
+    assert view.dp is not None
+    assert [r.statistic for r in view.dp.ledger] == [
+        "credit-mlp / age band / 25-35: mean |SHAP| Loan duration (months)"
+    ]
