@@ -13,8 +13,7 @@ from __future__ import annotations
 import math
 from typing import TypeVar
 
-from scipy.stats import spearmanr
-
+from reportgen._lazy import require
 from reportgen.results.document import (
     CaseExplanation,
     GlobalShapResult,
@@ -77,7 +76,7 @@ def _of(doc: ResultDocument, kind: type[R], model: str) -> R | None:
 def _spearman(old: list[float], new: list[float]) -> float | None:
     if len(old) < 2 or len(set(old)) < 2 or len(set(new)) < 2:
         return None
-    value = float(spearmanr(old, new).statistic)
+    value = float(require("scipy.stats").spearmanr(old, new).statistic)
     return None if math.isnan(value) else value
 
 
