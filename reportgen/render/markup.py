@@ -10,10 +10,12 @@ from markupsafe import Markup, escape
 _INTERVAL = re.compile(r"\([^()]*\)")
 
 
-def breakable(text: object) -> Markup:
-    """``text``, escaped, with a break opportunity (``<wbr>``) after each underscore, so a raw
-    column name such as ``status_of_existing_checking_account`` wraps between its words."""
-    return Markup(str(escape(text)).replace("_", "_<wbr>"))
+def breakable(text: object, after: str = "_") -> Markup:
+    """``text``, escaped, with a break opportunity (``<wbr>``) after each character of
+    ``after``, so a raw column name such as ``status_of_existing_checking_account`` (or, with
+    ``after="._"``, a layer path such as ``features.conv1``) wraps between its parts."""
+    escaped = str(escape(text))
+    return Markup(re.sub(f"([{re.escape(after)}])", r"\1<wbr>", escaped))
 
 
 def keep_intervals(text: object) -> Markup:

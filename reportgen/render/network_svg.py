@@ -1,5 +1,7 @@
 """A network's architecture as a compact inline SVG: one box per layer (its name, class and
-output shape) in the order the forward runs them, joined by arrows, wrapping every few boxes.
+output shape, one line each) in the order the forward runs them, joined by arrows, wrapping every
+few boxes. A name too long for its box keeps its end (``…feed.0.linear_2``); the layer table
+below the diagram gives it in full.
 
 Every string written is escaped; the SVG is inlined in the HTML page (the PDF renders it too)."""
 
@@ -13,7 +15,9 @@ from reportgen.results.network import LayerRow
 
 PER_LINE = 4
 """Boxes per line: four fill the printed text width at the SVG's own size."""
-BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 118, 46, 22, 26, 6
+BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 118, 52, 22, 26, 6
+FIT = 20
+"""Characters of a line that fit a box at the SVG's 10-unit font (about 5.5 units each)."""
 
 
 def shape_text(shape: Sequence[int]) -> str:
@@ -38,34 +42,45 @@ def architecture_svg(input_shape: Sequence[int], layers: Sequence[LayerRow]) -> 
     for i, (name, kind, shape) in enumerate(boxes):
         x = MARGIN + (i % PER_LINE) * (BOX_W + GAP_X)
         y = MARGIN + (i // PER_LINE) * (BOX_H + GAP_Y)
-        label = f"{name} · {kind}" if kind else name
         parts += [
+            f"<g><title>{escape(name)}</title>",
             f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="4" '
             'fill="#f4f6f8" stroke="#56606b"/>',
-            f'<text x="{x + BOX_W / 2:g}" y="{y + 18}" text-anchor="middle">{escape(label)}</text>',
-            f'<text x="{x + BOX_W / 2:g}" y="{y + 34}" text-anchor="middle" fill="#56606b">'
-            f"{escape(shape)}</text>",
         ]
+        texts = [(name, ""), (kind, ' fill="#56606b"'), (shape, ' fill="#56606b"')]
+        for row, (text, colour) in enumerate(line for line in texts if line[0]):
+            parts.append(
+                f'<text x="{x + BOX_W / 2:g}" y="{y + 15 + 14 * row}" text-anchor="middle"'
+                f"{colour}>{escape(fitted(text))}</text>"
+            )
+        parts.append("</g>")
         if i + 1 < len(boxes):
             parts.append(_arrow(i, x, y))
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
+def fitted(text: str) -> str:
+    """``text``, or its last FIT - 1 characters after an ellipsis when it is longer."""
+    return text if len(text) <= FIT else "\u2026" + text[-(FIT - 1) :]
+
+
 def _arrow(i: int, x: float, y: float) -> str:
-    """The arrow from box ``i`` (at ``x``, ``y``) to the next: right, or down to a new line."""
+    """The arrow from box ``i`` (at ``x``, ``y``) to the next: right, or, at the end of a line,
+    down into the gap, back left along it and down into the next line's first box."""
     if (i + 1) % PER_LINE:
-        x0, y0, x1, y1 = x + BOX_W, y + BOX_H / 2, x + BOX_W + GAP_X, y + BOX_H / 2
+        y1 = y + BOX_H / 2
+        points = [(x + BOX_W, y1), (x + BOX_W + GAP_X, y1)]
+        head = f"{points[-1][0] - 5:g},{y1 - 3:g} {points[-1][0]:g},{y1:g} "
+        head += f"{points[-1][0] - 5:g},{y1 + 3:g}"
     else:
-        start = MARGIN + BOX_W / 2
-        x0, y0, x1, y1 = x + BOX_W / 2, y + BOX_H, start, y + BOX_H + GAP_Y
-    head = (
-        f"{x1 - 5:g},{y1 - 3:g} {x1:g},{y1:g} {x1 - 5:g},{y1 + 3:g}"
-        if y0 == y1
-        else f"{x1 - 3:g},{y1 - 5:g} {x1:g},{y1:g} {x1 + 3:g},{y1 - 5:g}"
-    )
+        middle, start, bottom = y + BOX_H + GAP_Y / 2, MARGIN + BOX_W / 2, y + BOX_H + GAP_Y
+        points = [(x + BOX_W / 2, y + BOX_H), (x + BOX_W / 2, middle), (start, middle)]
+        points.append((start, bottom))
+        head = f"{start - 3:g},{bottom - 5:g} {start:g},{bottom:g} {start + 3:g},{bottom - 5:g}"
+    line = " ".join(f"{px:g},{py:g}" for px, py in points)
     return (
-        f'<line x1="{x0:g}" y1="{y0:g}" x2="{x1:g}" y2="{y1:g}" stroke="#56606b"/>'
+        f'<polyline points="{line}" fill="none" stroke="#56606b"/>'
         f'<polyline points="{head}" fill="none" stroke="#56606b"/>'
     )
 

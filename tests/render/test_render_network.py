@@ -10,6 +10,7 @@ from render_fixture import META, make_document
 
 from reportgen.render import render_html
 from reportgen.render.network import build_network
+from reportgen.render.network_svg import BOX_H, BOX_W, FIT, architecture_svg
 from reportgen.results.network import ChannelMap, ChannelMaps, NetworkResult
 
 
@@ -35,11 +36,38 @@ def test_the_report_shows_the_diagram_and_the_tables() -> None:
     svg = re.search(r'<svg xmlns="http://www.w3.org/2000/svg" class="architecture".*?</svg>', page)
     assert svg is not None
     assert svg.group(0).count("<rect") == len(TYPES) + 1  # the input and each layer
-    assert "0 · Linear" in svg.group(0) and ">54<" in svg.group(0)
+    assert ">0</text>" in svg.group(0) and ">Linear</text>" in svg.group(0)
+    assert ">54<" in svg.group(0)
     body = re.search(r'<table class="data network-layers">.*?</table>', page, re.DOTALL)
     assert body is not None and body.group(0).count("<tr>") == len(TYPES) + 1
     assert page.count('<table class="data network-activations">') == 1
     assert "in the global gradient attributions section" in page
+
+
+def test_long_layer_names_keep_their_end_and_rows_join_below_the_boxes() -> None:
+    layers = [
+        row.model_copy(update={"name": f"blocks.{i}.feed.0.linear_{i}"})
+        for i, row in enumerate(make_network().layers)
+    ]
+    svg = str(architecture_svg([20], layers))
+    texts = re.findall(r"<text [^>]*>([^<]*)</text>", svg)
+    assert max(len(t) for t in texts) <= FIT
+    assert "\u2026s.0.feed.0.linear_0" in texts  # the last 19 characters of 'blocks.0.feed.0.linear_0'
+    assert "<title>blocks.0.feed.0.linear_0</title>" in svg  # in full on hover
+    # a line's last box joins the next line's first through the gap between the lines
+    boxes = [tuple(map(float, m)) for m in re.findall(r'<rect x="([\d.]+)" y="([\d.]+)"', svg)]
+    for points in re.findall(r'<polyline points="([^"]+)" fill="none"', svg):
+        for px, py in (map(float, p.split(",")) for p in points.split()):
+            inside = [b for b in boxes if b[0] < px < b[0] + BOX_W and b[1] < py < b[1] + BOX_H]
+            assert not inside, (px, py)
+
+
+def test_layer_names_break_after_a_dot_not_inside_a_word() -> None:
+    doc = make_document()
+    layers = [row.model_copy(update={"name": "features.conv1"}) for row in make_network().layers]
+    network = make_network().model_copy(update={"layers": layers})
+    page = render_html(doc.model_copy(update={"results": [*doc.results, network]}), META)
+    assert "<td>features.<wbr>conv1</td>" in page
 
 
 def _image_network() -> NetworkResult:
