@@ -76,12 +76,12 @@ class DeterministicLinear(nn.Linear):
     per-process string hashing; without constants the archive is byte-identical between runs.
 
     TorchScript would name this class after its module (``__torch__.mlp_training.…``), which
-    depends on how the module was imported; the fixed name keeps model.pt independent of that and
-    equal to the archives written when the class still lived in each ``train.py`` (``__main__``).
+    depends on how the module was imported; the fixed name keeps model.pt independent of that.
+    It is ``Linear``, so a report's layer table names these layers as torch's own.
     """
 
     __constants__: list[str] = []  # noqa: RUF012 (TorchScript reads it from the class)
-    _jit_override_qualname: ClassVar[str] = "__torch__._Linear"
+    _jit_override_qualname: ClassVar[str] = "__torch__.Linear"
 
 
 def make_deterministic(seed: int) -> None:
