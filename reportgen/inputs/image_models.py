@@ -4,7 +4,9 @@ Two formats: a ``torch.export`` program (.pt2, the format torch recommends) and 
 archive (deprecated in the pinned torch; it takes no hooks, so Grad-CAM cannot read its
 layers). :meth:`ImageModel.predict` returns class probabilities, float64, batched and metered
 like every adapter; :attr:`ImageModel.network` gives the differentiable network (its raw
-outputs, usually logits) and :meth:`ImageModel.layer` the module Grad-CAM weighs.
+outputs, usually logits) and :meth:`ImageModel.layer` the module Grad-CAM weighs. Code that runs
+the network itself counts its passes in :attr:`ImageModel.meter` (the maps and map checks do it
+through :func:`reportgen.analyses.imaging._batching.metered`), so no analysis reports a false 0.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import pytest
 
 from reportgen import engine
 from reportgen.errors import PrivacyError
-from reportgen.policy.loader import load_policy
+from reportgen.policy.loader import LoadedPolicy, load_policy
 from reportgen.privacy.gate import PrivacyGate
 from reportgen.privacy.rules import PrivacyRule
 from reportgen.results.document import CheckResult, PerformanceResult
@@ -24,12 +24,16 @@ def cnn(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def document(cnn: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def loaded(cnn: Path, tmp_path_factory: pytest.TempPathFactory) -> LoadedPolicy:
     folder = tmp_path_factory.mktemp("policy")
     # 16-pixel images: a blur of sigma 2 keeps the patch, so C4 deletes to the zero substrate
     checks = {"removal": {"image_substrate": "zeros"}}
-    loaded = load_policy(imaging_policy(folder, cnn, checks=checks))
-    return engine.compute(loaded, key_dir=folder / "keys")
+    return load_policy(imaging_policy(folder, cnn, checks=checks))
+
+
+@pytest.fixture(scope="module")
+def document(loaded: LoadedPolicy, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    return engine.compute(loaded, key_dir=tmp_path_factory.mktemp("keys"))
 
 
 def test_an_imaging_policy_runs_its_kinds_and_no_tabular_one(document) -> None:  # type: ignore[no-untyped-def]
@@ -122,6 +126,47 @@ def test_the_map_checks_see_a_model_whose_evidence_is_the_patch(document) -> Non
     for name in ("map_robustness", "map_removal", "map_randomisation"):
         assert gates[name, "gradcam"] in ("pass", "warn") and (name, "ig") in gates
     assert gates["map_randomisation", "gradcam"] == "pass"
+
+
+def test_the_maps_and_map_checks_cost_the_network_passes_a_hand_count_gives(  # type: ignore[no-untyped-def]
+    loaded: LoadedPolicy, document
+) -> None:
+    """Every pass through the network is metered, the randomised copies' too: rows are images
+    through the network, calls the batches of ``batch_size`` images."""
+    settings, checks = loaded.policy.explanations.images, loaded.policy.checks
+    steps, size = settings.ig.steps, settings.batch_size
+
+    def passes(rows: int) -> tuple[int, int]:
+        return rows, -(-rows // size)
+
+    def ig(n: int) -> tuple[int, int]:  # the path, f(x), and f(x0) of the one zero baseline
+        return _add(passes(n * steps), passes(n), passes(1))
+
+    windows = (-(-(SIZE - 4) // 2) + 1) ** 2  # windows of 4 every 2 px: 7 down, 7 across
+    mapped = 40  # every evaluation image is explained; the annotated ones are among them
+    by_kind = {r.kind if not isinstance(r, CheckResult) else r.check: r for r in document.results}
+    c3, c4, c5 = (
+        by_kind[k].instances for k in ("map_robustness", "map_removal", "map_randomisation")
+    )
+    draws = checks.perturbation.draws
+    curves = c4 * (checks.removal.random_orders + 1) * (32 + 1) * 2  # orders, steps 0..32, 2 ways
+    smooth = c5 * min(checks.randomisation.draws, 10)
+    layers = 3  # conv1, conv2 and the linear head, randomised in turn after the original maps
+    expected = {
+        "image_maps": _add(passes(mapped), ig(mapped), passes(mapped * windows), passes(mapped)),
+        "map_robustness": _add(passes(c3), passes(draws * c3), ig(c3), ig(draws * c3)),
+        "map_removal": _add(*[passes(curves)] * 4),  # 2 methods, each with 2 deletion substrates
+        "map_randomisation": _add(*[passes(smooth), ig(smooth)] * (layers + 1)),
+    }
+    for kind, (rows, calls) in expected.items():
+        cost = by_kind[kind].cost
+        assert (cost.model_rows, cost.model_calls) == (rows, calls), kind
+        assert 0 < cost.model_seconds <= cost.wall_seconds
+    assert expected["image_maps"] == (2401, 40)  # the sum written out once: 40 + 361 + 2000 rows
+
+
+def _add(*counts: tuple[int, int]) -> tuple[int, int]:
+    return sum(r for r, _ in counts), sum(c for _, c in counts)
 
 
 def test_each_map_metric_records_its_worse_tail(document) -> None:  # type: ignore[no-untyped-def]

@@ -1,12 +1,16 @@
-"""Checks and batching shared by the image maps and the map checks.
+"""Checks, batching and metering shared by the image maps and the map checks.
 
 Images are float tensors (N, C, H, W); the model maps a batch of them to logits (N, K); targets
 hold the class explained for each image. Nothing here changes the model (not even ``eval()``).
+Every pass through the model goes through :func:`metered`, so a caller that hands its model's
+meter to a map function sees each pass counted (rows, calls, seconds), whatever network (a copy,
+a randomised one) the pass runs on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
@@ -17,6 +21,8 @@ from reportgen.errors import MapError
 
 if TYPE_CHECKING:
     from torch import Tensor, device, nn
+
+    from reportgen.inputs.models import Meter
 
 Array = npt.NDArray[np.floating[Any]]
 Output = Literal["logit", "probability"]
@@ -58,6 +64,12 @@ def chunks(total: int, size: int) -> Iterator[tuple[int, int]]:
         yield start, min(total, start + size)
 
 
+def metered(meter: Meter | None, rows: int) -> AbstractContextManager[None]:
+    """Count the block, one pass of ``rows`` images through the model (its backward pass too,
+    for a gradient), in ``meter``; count nothing without one."""
+    return nullcontext() if meter is None else meter.counting(rows)
+
+
 def model_device(model: nn.Module) -> device:
     """The device of the model's first parameter or buffer (CPU for a model with neither)."""
     torch = require("torch")
@@ -86,6 +98,7 @@ def explained_outputs(
     *,
     batch_size: int,
     output: Output = "logit",
+    meter: Meter | None = None,
 ) -> Tensor:
     """The explained output of every image, (N,), batched under ``torch.inference_mode``."""
     torch = require("torch")
@@ -93,7 +106,8 @@ def explained_outputs(
     parts = []
     with torch.inference_mode():
         for start, stop in chunks(len(images), batch_size):
-            logits = model(images[start:stop].to(device))
+            with metered(meter, stop - start):
+                logits = model(images[start:stop].to(device))
             parts.append(selected(logits, labels[start:stop], output).to(images.device))
     if not parts:
         return cast("Tensor", torch.zeros(0, dtype=images.dtype, device=images.device))

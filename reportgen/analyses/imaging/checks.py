@@ -109,6 +109,7 @@ def run_map_removal(data: ImageData) -> CheckResult:
                 "random_orders": spec.random_orders,
                 "insertion_substrate": blurred,
                 "batch_size": data.settings.batch_size,
+                "meter": data.model.meter,
             }
             gated = spec.image_substrate
             curves = {

@@ -1,7 +1,9 @@
 """What every analysis of one image model works from: pixels, masks, labels, samples and maps.
 
 The heat-maps are the expensive part: each method's maps are computed once, for the images
-the mean maps describe and the images C8 checks together, and shared by every analysis.
+the mean maps describe and the images C8 checks together, and shared by every analysis. Every
+pass of the maps and of the map checks through the network, its randomised copies included, is
+counted in the model's meter, as :meth:`ImageModel.predict` counts its own.
 """
 
 from __future__ import annotations
@@ -113,8 +115,9 @@ class ImageData:
     def map_function(self, method: str) -> tuple[Any, MapFunction]:
         """``(network, map function)`` for the map checks, which call the function on copies
         of the network (randomised ones too): Grad-CAM looks its layer up in the network it
-        is given. Occlusion has none (the checks do not run it)."""
-        size = self.settings.batch_size
+        is given. Occlusion has none (the checks do not run it). Whatever network it is given,
+        the function counts its passes in the model's meter."""
+        size, meter = self.settings.batch_size, self.model.meter
         if method == "gradcam":
             network, _ = self.model.layer()
             name = str(self.model.layer_name)
@@ -122,7 +125,12 @@ class ImageData:
             def cam(model: Any, images: Any, targets: np.ndarray) -> np.ndarray:
                 return np.asarray(
                     map_methods.grad_cam(
-                        model, model.get_submodule(name), images, targets=targets, batch_size=size
+                        model,
+                        model.get_submodule(name),
+                        images,
+                        targets=targets,
+                        batch_size=size,
+                        meter=meter,
                     )
                 )
 
@@ -135,7 +143,13 @@ class ImageData:
         def ig(model: Any, images: Any, targets: np.ndarray) -> np.ndarray:
             baseline = torch.from_numpy(self.baseline(spec.baseline, images.numpy()))
             found = map_methods.integrated_gradients(
-                model, images, targets=targets, baseline=baseline, steps=spec.steps, batch_size=size
+                model,
+                images,
+                targets=targets,
+                baseline=baseline,
+                steps=spec.steps,
+                batch_size=size,
+                meter=meter,
             )
             return np.asarray(map_methods.to_2d(found.values))
 
@@ -149,11 +163,13 @@ class ImageData:
         torch = require("torch")
         images = torch.from_numpy(self.images[rows])
         targets = self.predicted[rows]
-        size = self.settings.batch_size
+        size, meter = self.settings.batch_size, self.model.meter
         start = time.perf_counter()
         if method == "gradcam":
             network, layer = self.model.layer()
-            found = map_methods.grad_cam(network, layer, images, targets=targets, batch_size=size)
+            found = map_methods.grad_cam(
+                network, layer, images, targets=targets, batch_size=size, meter=meter
+            )
         elif method == "ig":
             spec = self.settings.ig
             baseline = torch.from_numpy(self.baseline(spec.baseline, self.images[rows]))
@@ -164,6 +180,7 @@ class ImageData:
                 baseline=baseline,
                 steps=spec.steps,
                 batch_size=size,
+                meter=meter,
             )
             self.ig_gaps = ig.relative_gap()
             found = map_methods.to_2d(ig.values)
@@ -178,6 +195,7 @@ class ImageData:
                     stride=spec_o.stride,
                     baseline_value=0.0,
                     batch_size=size,
+                    meter=meter,
                 )
             )
         self._seconds[method] = time.perf_counter() - start

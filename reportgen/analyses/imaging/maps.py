@@ -5,6 +5,7 @@ per image, sends many images (and many path steps or occluded copies) through th
 ``batch_size`` rows at a time, and returns NumPy arrays in the images' dtype. The numbers equal
 captum's (``LayerGradCam`` + ``LayerAttribution.interpolate``, ``IntegratedGradients``,
 ``Occlusion``) called one image at a time; tests/analyses/imaging/test_maps.py holds the proofs.
+Given a ``meter``, each pass through the model is counted in it (:func:`metered`).
 
 The model is used as given: put it in ``eval()`` mode first, or batch statistics (BatchNorm,
 dropout) make one image's map depend on the others in its batch.
@@ -28,6 +29,7 @@ from reportgen.analyses.imaging._batching import (
     check_images,
     chunks,
     explained_outputs,
+    metered,
     model_device,
     selected,
     to_numpy,
@@ -37,6 +39,8 @@ from reportgen.errors import MapError
 if TYPE_CHECKING:
     from torch import Tensor, nn
 
+    from reportgen.inputs.models import Meter
+
 
 def grad_cam(
     model: nn.Module,
@@ -45,6 +49,7 @@ def grad_cam(
     *,
     targets: npt.ArrayLike,
     batch_size: int = 256,
+    meter: Meter | None = None,
 ) -> Array:
     """Grad-CAM maps (Selvaraju et al. 2017) of ``layer``, upsampled to the image size.
 
@@ -58,6 +63,7 @@ def grad_cam(
     Args:
         layer: a submodule of ``model`` whose output is a tensor (N, K, h, w).
         batch_size: images per forward and backward pass.
+        meter: counts each pass through the model (its backward pass included), when given.
 
     Returns:
         (N, H, W) non-negative maps. One forward and one backward pass of N rows in all.
@@ -80,7 +86,7 @@ def grad_cam(
     try:
         for start, stop in chunks(len(images), batch_size):
             captured.clear()
-            with torch.enable_grad():
+            with torch.enable_grad(), metered(meter, stop - start):
                 x = images[start:stop].to(device).detach().requires_grad_(True)
                 chosen = selected(model(x), labels[start:stop]).sum()
                 acts = _activation(captured, len(x))
@@ -178,6 +184,7 @@ def integrated_gradients(
     baseline: Tensor | None = None,
     steps: int = 64,
     batch_size: int = 256,
+    meter: Meter | None = None,
 ) -> IntegratedGradients:
     """Integrated gradients (Sundararajan et al. 2017) of each image's target logit.
 
@@ -192,6 +199,8 @@ def integrated_gradients(
             mean in normalised space), or one baseline per image (N, C, H, W), e.g. each image
             blurred. Defaults to zeros.
         steps: path points per image (Sundararajan et al. advise 20-300).
+        meter: counts each pass through the model (a gradient's backward pass included), when
+            given.
 
     Returns:
         The attributions with f(x), f(x0) and the completeness gap. Model rows: ``N * steps``
@@ -208,17 +217,18 @@ def integrated_gradients(
     device = model_device(model)
 
     def gradient(points: Tensor, point_labels: Tensor) -> Tensor:
-        with torch.enable_grad():
+        with torch.enable_grad(), metered(meter, len(points)):
             path = points.to(device).requires_grad_(True)
             return _gradient(selected(model(path), point_labels).sum(), path)
 
     values = path_integral(gradient, images, x0, labels, steps=steps, batch_size=batch_size)
-    output = explained_outputs(model, images, labels, batch_size=batch_size)
+    output = explained_outputs(model, images, labels, batch_size=batch_size, meter=meter)
     if len(x0) == n:
-        base = explained_outputs(model, x0, labels, batch_size=batch_size)
+        base = explained_outputs(model, x0, labels, batch_size=batch_size, meter=meter)
     else:  # one shared baseline: one row, its logit of each image's target
-        with torch.inference_mode():
-            base = selected(model(x0.to(device)).expand(n, -1), labels).to(images.device)
+        with torch.inference_mode(), metered(meter, 1):
+            logits = model(x0.to(device))
+        base = selected(logits.expand(n, -1), labels).to(images.device)
     return IntegratedGradients(
         values=to_numpy(values),
         output=to_numpy(output),

@@ -15,6 +15,7 @@ from reportgen.analyses.imaging._batching import (
     check_images,
     chunks,
     explained_outputs,
+    metered,
     model_device,
     selected,
     to_numpy,
@@ -23,6 +24,8 @@ from reportgen.errors import MapError
 
 if TYPE_CHECKING:
     from torch import Tensor, nn
+
+    from reportgen.inputs.models import Meter
 
 
 def occlusion(
@@ -34,6 +37,7 @@ def occlusion(
     stride: int | tuple[int, int] = 4,
     baseline_value: float = 0.0,
     batch_size: int = 256,
+    meter: Meter | None = None,
 ) -> Array:
     """Drop of the target logit when a window of all channels is set to ``baseline_value``.
 
@@ -48,6 +52,7 @@ def occlusion(
         window: window height and width in pixels (one int for a square).
         stride: step between windows; at most the window size unless the window spans the image.
         baseline_value: value of occluded pixels (0 is the dataset mean in normalised space).
+        meter: counts each pass through the model, when given.
 
     Returns:
         (N, C, H, W) attributions, the same in every channel. Model rows:
@@ -76,10 +81,11 @@ def occlusion(
             inside_r = (y >= starts_r[r].view(-1, 1, 1)) & (y < stops_r[r].view(-1, 1, 1))
             inside_c = (x >= starts_c[c].view(-1, 1, 1)) & (x < stops_c[c].view(-1, 1, 1))
             copies = torch.where((inside_r & inside_c)[:, None], baseline_value, images[i])
-            occluded_out[start:stop] = selected(model(copies.to(device)), labels[i])
-    drops = explained_outputs(model, images, labels, batch_size=batch_size)[:, None] - (
-        occluded_out.view(n, per_image)
-    )
+            with metered(meter, stop - start):
+                logits = model(copies.to(device))
+            occluded_out[start:stop] = selected(logits, labels[i])
+    unoccluded = explained_outputs(model, images, labels, batch_size=batch_size, meter=meter)
+    drops = unoccluded[:, None] - occluded_out.view(n, per_image)
     return _spread(to_numpy(drops), rows, cols, images.shape)
 
 

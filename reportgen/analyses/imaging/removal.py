@@ -26,6 +26,7 @@ from reportgen.analyses.imaging._batching import (
     check_batch_size,
     check_images,
     chunks,
+    metered,
     model_device,
     selected,
     to_numpy,
@@ -34,6 +35,8 @@ from reportgen.errors import MapError
 
 if TYPE_CHECKING:
     from torch import Tensor, nn
+
+    from reportgen.inputs.models import Meter
 
 Floats = npt.NDArray[np.float64]
 
@@ -86,6 +89,7 @@ def removal_curves(
     insertion_substrate: Tensor | None = None,
     output: Output = "probability",
     batch_size: int = 256,
+    meter: Meter | None = None,
 ) -> RemovalCurves:
     """Deletion and insertion curves of each image under its map and under random orders.
 
@@ -99,6 +103,7 @@ def removal_curves(
             choice); :func:`noisy_blur` gives a substrate less out of distribution.
         insertion_substrate: where insertion starts. Defaults to ``blur(images)``, RISE's.
         output: "probability" (softmax of the target class) or "logit".
+        meter: counts each pass through the model, when given.
 
     Returns:
         The curves. Model rows: ``2 * N * (R + 1) * (S + 1)``, under ``torch.inference_mode``;
@@ -130,7 +135,9 @@ def removal_curves(
             gone = (positions[i, m] < removed_at[s, None]).view(-1, 1, height, width)
             x, d, b = images[i], deleted[i % len(deleted)], inserted[i % len(inserted)]
             rows = torch.where(insert, torch.where(gone, x, b), torch.where(gone, d, x))
-            out[start:stop] = selected(model(rows.to(device)), labels[i], output).cpu()
+            with metered(meter, stop - start):
+                logits = model(rows.to(device))
+            out[start:stop] = selected(logits, labels[i], output).cpu()
     curves = to_numpy(out).reshape(n, orders, points, 2)
     return RemovalCurves(
         deletion=curves[:, 0, :, 0],
