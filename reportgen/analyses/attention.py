@@ -24,7 +24,6 @@ over its own rows, so the result has the same bits however the blocks are cut in
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -89,14 +88,10 @@ def block_weights(model: TorchAdapter, codes: np.ndarray) -> np.ndarray:
             per feature after the CLS token, or a query's weights are not a distribution.
     """
     torch = require("torch")
-    began = time.perf_counter()
     padded = np.concatenate([codes, np.repeat(codes[-1:], ROW_BLOCK - len(codes), axis=0)])
-    with torch.inference_mode():
+    with model.meter.counting(len(codes)), torch.inference_mode():
         found = model.network.attention(model.encode(padded))
     weights = found[: len(codes)].to(torch.float64).numpy()
-    model.meter.rows += len(codes)
-    model.meter.calls += 1
-    model.meter.seconds += time.perf_counter() - began
     tokens = len(model.feature_names) + 1
     if weights.ndim != 5 or weights.shape[3:] != (tokens, tokens):
         raise AnalysisError(

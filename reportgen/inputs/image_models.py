@@ -11,7 +11,6 @@ through :func:`reportgen.analyses.imaging._batching.metered`), so no analysis re
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -86,14 +85,11 @@ class ImageModel:
             NonFiniteOutput: the model returned NaN or infinity for some images.
         """
         torch = require("torch")
-        start = time.perf_counter()
         parts = []
-        with torch.inference_mode():
+        calls = -(-len(images) // self.batch_size)
+        with self.meter.counting(len(images), calls=calls), torch.inference_mode():
             for i in range(0, len(images), self.batch_size):
                 parts.append(self._call(torch.from_numpy(images[i : i + self.batch_size])))
-        self.meter.rows += len(images)
-        self.meter.calls += len(parts)
-        self.meter.seconds += time.perf_counter() - start
         out = np.concatenate(parts) if parts else np.empty((0, self.n_outputs))
         finite = np.isfinite(out).all(axis=1)
         if not finite.all():

@@ -49,13 +49,13 @@ class Meter:
         return Meter(self.rows - start.rows, self.calls - start.calls, self.seconds - start.seconds)
 
     @contextmanager
-    def counting(self, rows: int) -> Iterator[None]:
-        """Count the block as one call of ``rows`` rows and the seconds it takes (nothing when
-        it raises: the analysis that fails reports no cost)."""
+    def counting(self, rows: int, calls: int = 1) -> Iterator[None]:
+        """Count the block as ``calls`` calls of ``rows`` rows in all and the seconds it takes
+        (nothing when it raises: the analysis that fails reports no cost)."""
         start = time.perf_counter()
         yield
         self.rows += rows
-        self.calls += 1
+        self.calls += calls
         self.seconds += time.perf_counter() - start
 
 
@@ -156,23 +156,18 @@ class ModelAdapter(ABC):
         return self._predict(inputs, self._predict_inputs_batch)
 
     def _predict(self, rows: np.ndarray, batch: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-        start = time.perf_counter()
         n, step = len(rows), self.batch_size
-        if n <= step:
-            out = (
-                self._call(rows, batch)
-                if n
-                else np.empty((0, self.n_outputs) if self.classes else (0,))
-            )
-            calls = int(n > 0)
-        else:
-            out = np.empty((n, self.n_outputs) if self.classes else (n,))
-            for i in range(0, n, step):
-                out[i : i + step] = self._call(rows[i : i + step], batch)
-            calls = -(-n // step)
-        self.meter.rows += n
-        self.meter.calls += calls
-        self.meter.seconds += time.perf_counter() - start
+        with self.meter.counting(n, calls=-(-n // step)):
+            if n <= step:
+                out = (
+                    self._call(rows, batch)
+                    if n
+                    else np.empty((0, self.n_outputs) if self.classes else (0,))
+                )
+            else:
+                out = np.empty((n, self.n_outputs) if self.classes else (n,))
+                for i in range(0, n, step):
+                    out[i : i + step] = self._call(rows[i : i + step], batch)
         if not np.isfinite(out).all():  # one flat pass; which rows only when some are not
             finite = np.isfinite(out.reshape(n, -1)).all(axis=1)
             raise NonFiniteOutput(self.name, np.logical_not(finite))

@@ -17,7 +17,6 @@ row's attributions do not depend on the rows explained with it. Every pass is me
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -155,14 +154,12 @@ def gradient_of(model: TorchAdapter) -> Any:
     torch = require("torch")
 
     def gradient(points: Tensor, labels: Tensor) -> Tensor:
-        started = time.perf_counter()
         n = len(points)
-        with torch.enable_grad():
+        with model.meter.counting(n), torch.enable_grad():
             x = _pad(points).detach().requires_grad_(True)
             out = _two_d(model.outputs(x.to(model.torch_dtype)).to(torch.float64))
             chosen = out[:n].gather(1, labels.view(-1, 1)).sum()
             (grads,) = torch.autograd.grad(chosen, x)
-        _meter(model, n, started)
         return grads[:n]
 
     return gradient
@@ -175,11 +172,10 @@ def outputs(model: TorchAdapter, inputs: Tensor) -> Tensor:
     parts = []
     with torch.inference_mode():
         for i in range(0, len(inputs), PATH_BATCH):
-            started = time.perf_counter()
             chunk = inputs[i : i + PATH_BATCH]
-            out = model.outputs(_pad(chunk).to(model.torch_dtype)).to(torch.float64)
+            with model.meter.counting(len(chunk)):
+                out = model.outputs(_pad(chunk).to(model.torch_dtype)).to(torch.float64)
             parts.append(_two_d(out)[: len(chunk)])
-            _meter(model, len(chunk), started)
     return torch.cat(parts) if parts else torch.zeros((0, model.n_outputs), dtype=torch.float64)
 
 
@@ -192,10 +188,3 @@ def _pad(rows: Tensor) -> Tensor:
 
 def _two_d(out: Tensor) -> Tensor:
     return out if out.ndim == 2 else out.reshape(-1, 1)
-
-
-def _meter(model: ModelAdapter, rows: int, started: float) -> None:
-    """Count one pass of ``rows`` asked-for rows, as predict_codes does."""
-    model.meter.rows += rows
-    model.meter.calls += 1
-    model.meter.seconds += time.perf_counter() - started
