@@ -24,7 +24,6 @@ Only aggregates over rows leave the analysis.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -89,11 +88,14 @@ def sample(data: Any, n: int, size: int, salt: int) -> np.ndarray:
 
 
 def layer_table(model: Subject, reader: LayerReader, rows: np.ndarray) -> list[LayerRow]:
-    """Each layer's row, its shape and FLOPs measured on the first of ``rows``."""
+    """Each layer's row, its shape and FLOPs measured on the first of ``rows`` (metered: the
+    layers and the network to check them, then the layers once more counting operations)."""
     with require("torch").no_grad():
         x = model.encode(rows[:1])
-        outs = reader.outputs(x)
-        counts = reader.flops(x)
+        with model.meter.counting(2, calls=2):
+            outs = reader.outputs(x)
+        with model.meter.counting(1):
+            counts = reader.flops(x)
     return [
         LayerRow(
             name=layer.name,
@@ -116,16 +118,14 @@ def activations(
     parts: list[list[np.ndarray]] = [[] for _ in keep]
     with torch.inference_mode():
         for start in range(0, len(rows), BLOCK_ROWS):
-            began = time.perf_counter()
             chunk = rows[start : start + BLOCK_ROWS]
             pad = -len(chunk) % ROW_BLOCK
             padded = np.concatenate([chunk, np.repeat(chunk[-1:], pad, axis=0)])
-            found = reader.outputs(model.encode(padded))
+            # two passes: the layers one after the other, then the network to check them
+            with model.meter.counting(2 * len(chunk), calls=2):
+                found = reader.outputs(model.encode(padded))
             for part, i in zip(parts, keep, strict=True):
                 part.append(found[i][: len(chunk)].to(torch.float64).numpy())
-            model.meter.rows += len(chunk)
-            model.meter.calls += 1
-            model.meter.seconds += time.perf_counter() - began
     return [np.concatenate(part) for part in parts]
 
 
@@ -180,8 +180,7 @@ def layer_gradients(
     flat = [p for group in params for p in group]
     norms = np.zeros((len(rows), len(owners)))
     for i in range(len(rows)):
-        began = time.perf_counter()
-        with torch.enable_grad():
+        with model.meter.counting(1), torch.enable_grad():
             out = model.outputs(model.encode(rows[i : i + 1])).to(torch.float64)
             if model.classification:
                 loss = -torch.log(out[0, int(target[i])])
@@ -193,9 +192,6 @@ def layer_gradients(
             part = [g for g in grads[at : at + len(group)] if g is not None]
             norms[i, j] = float(sum(float((g.to(torch.float64) ** 2).sum()) for g in part)) ** 0.5
             at += len(group)
-        model.meter.rows += 1
-        model.meter.calls += 1
-        model.meter.seconds += time.perf_counter() - began
     norms = norms[np.isfinite(norms).all(axis=1)]
     found = [
         LayerGradient(
@@ -257,7 +253,8 @@ def internals(
         table = layer_table(model, reader, evaluation)
         with require("torch").no_grad():
             x = model.encode(evaluation[:1])
-            total = flops(model.network, x)
+            with model.meter.counting(1):
+                total = flops(model.network, x)
         ref_rows = sample(data, len(reference), spec.activation_rows, SALT_ACTIVATIONS)
         ev_rows = sample(data, len(evaluation), spec.activation_rows, SALT_ACTIVATIONS + 2)
         on_ref = activations(model, reader, reference[ref_rows], keep)

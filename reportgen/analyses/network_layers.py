@@ -145,18 +145,23 @@ class ScriptLayers:
         counts = []
         current = x
         for module in self.modules:
-            counts.append(flops(module, current))
-            current = module(current)
+            count, current = counted(module, current)
+            counts.append(count)
         return counts
 
 
 def flops(module: Any, x: Any) -> int:
     """Floating-point operations of ``module`` on the input ``x``, as torch's FlopCounterMode
     counts them (a multiply-add counts 2; additions of biases and element-wise functions 0)."""
+    return counted(module, x)[0]
+
+
+def counted(module: Any, x: Any) -> tuple[int, Any]:
+    """:func:`flops` of ``module`` on ``x``, and its output (one pass)."""
     counter = require("torch.utils.flop_counter").FlopCounterMode(display=False)
     with counter, require("torch").no_grad():
-        module(x.detach())  # a view of a tensor that requires grad trips the counter's tracker
-    return int(counter.get_total_flops())
+        out = module(x.detach())  # a view of a tensor that requires grad trips the counter
+    return int(counter.get_total_flops()), out
 
 
 __all__ = ["Layer", "LayerReader", "ScriptLayers", "chain", "flops", "not_reproduced"]

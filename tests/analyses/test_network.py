@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from reportgen.analyses.context import ModelData
-from reportgen.analyses.network import Subject, activations, run_network
+from reportgen.analyses.network import BLOCK_ROWS, Subject, activations, run_network
 from reportgen.analyses.network_layers import ScriptLayers, flops
 from reportgen.analyses.network_stats import dead_units, psi
 from reportgen.engine import plan
@@ -167,6 +167,16 @@ def test_gradient_norms_of_other_tasks_equal_autograd_of_their_loss(task: str) -
         if classes
         else "squared error of the predicted value"
     )
+
+
+def test_every_pass_through_the_network_is_metered() -> None:
+    """The layer table (the layers and the network to check them, then the layers counting
+    operations), the network's operations, each activation block twice (layers, then the check)
+    and one row per gradient."""
+    result = run_network(_data({"activation_rows": 100, "gradient_rows": 40}))
+    blocks = 2 * -(-100 // BLOCK_ROWS)  # reference and evaluation samples of 100 rows
+    assert result.cost.model_rows == 2 + 1 + 1 + 2 * (100 + 100) + 40
+    assert result.cost.model_calls == 2 + 1 + 1 + 2 * blocks + 40
 
 
 def test_the_same_seed_gives_the_same_bytes() -> None:

@@ -52,7 +52,9 @@ def test_long_layer_names_keep_their_end_and_rows_join_below_the_boxes() -> None
     svg = str(architecture_svg([20], layers))
     texts = re.findall(r"<text [^>]*>([^<]*)</text>", svg)
     assert max(len(t) for t in texts) <= FIT
-    assert "\u2026s.0.feed.0.linear_0" in texts  # the last 19 characters of 'blocks.0.feed.0.linear_0'
+    assert (
+        "\u2026s.0.feed.0.linear_0" in texts
+    )  # the last 19 characters of 'blocks.0.feed.0.linear_0'
     assert "<title>blocks.0.feed.0.linear_0</title>" in svg  # in full on hover
     # a line's last box joins the next line's first through the gap between the lines
     boxes = [tuple(map(float, m)) for m in re.findall(r'<rect x="([\d.]+)" y="([\d.]+)"', svg)]
