@@ -42,12 +42,12 @@ class ToyTransformer(torch.nn.Module):
     b_h = GAINS[h] / sqrt(2), and a feature token's is uniform (its query is 0). The second
     layer's queries and keys are 0: all its attention is uniform."""
 
-    def __init__(self, scores: bool = False, extra_token: bool = False) -> None:
+    def __init__(self, scores: bool = False, extra_token: bool = False, outputs: int = 2) -> None:
         super().__init__()
         self.first = torch.nn.MultiheadAttention(4, 2, batch_first=True)
         self.second = torch.nn.MultiheadAttention(4, 2, batch_first=True)
-        self.head = torch.nn.Linear(4, 2)
-        self.direct = torch.nn.Linear(D, 2, bias=False)
+        self.head = torch.nn.Linear(4, outputs)
+        self.direct = torch.nn.Linear(D, outputs, bias=False)
         self.scores = scores
         self.extra = 1 if extra_token else 0
         with torch.no_grad():
@@ -62,8 +62,12 @@ class ToyTransformer(torch.nn.Module):
                 layer.in_proj_bias.zero_()
                 layer.out_proj.weight.copy_(torch.eye(4))
                 layer.out_proj.bias.zero_()
-            self.head.weight.copy_(torch.tensor([[0.0, 1.0, 0.5, 0.0], [0.0, -1.0, 0.0, 0.5]]))
-            self.direct.weight.copy_(torch.tensor([[0.0] * D, DIRECT]))
+            head = [[0.0, -1.0, 0.0, 0.5], [0.0, 1.0, 0.5, 0.0], [0.0, 0.5, -0.5, 0.0]]
+            direct = [DIRECT, [0.0] * D, [0.0] * D]
+            if outputs == 2:  # the positive class second
+                head, direct = head[1::-1], direct[1::-1]
+            self.head.weight.copy_(torch.tensor(head[:outputs]))
+            self.direct.weight.copy_(torch.tensor(direct[:outputs]))
 
     def _run(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         n = x.shape[0]
@@ -144,16 +148,30 @@ def test_mean_attention_and_rollout_equal_the_closed_form() -> None:
     assert result.cost.model_rows == 150 and result.cost.model_calls == 3  # 64 + 64 + 22 rows
 
 
-def test_the_agreement_with_global_shap_is_scipys_spearman() -> None:
-    data = _data()
+@pytest.mark.parametrize(
+    ("outputs", "classes"), [(2, ["good", "bad"]), (3, ["a", "b", "c"]), (1, None)]
+)
+def test_the_agreement_with_global_shap_is_scipys_spearman(outputs, classes) -> None:
+    """Binary, three classes and regression: the attention does not depend on the output head,
+    and the agreement is measured against whatever output global SHAP explains."""
+    data = _data(model=torch_model(ToyTransformer(outputs=outputs), classes))
+    x = data.evaluation
+    if classes is None:
+        target = x[:, 0] + x[:, 1]
+    else:
+        target = np.digitize(x[:, 0], [0.0, 1.0][: outputs - 1])
+    data = replace(data, positive_index=1 if outputs == 2 else None, target=target)
     result = run_attention(data)
+    _, flow = _by_hand(data.evaluation)
+    by_feature = {item.feature: item.value for item in result.ranking}
+    assert [by_feature[f"x{j}"] for j in range(D)] == pytest.approx(flow[1:], abs=1e-6)
     shap = {item.feature: item.value for item in run_global_shap(data).importances}
     attention = {item.feature: item.value for item in result.ranking}
     names = data.model.feature_names
     expected = spearmanr([attention[f] for f in names], [shap[f] for f in names]).statistic
     assert result.shap_spearman == pytest.approx(expected, abs=1e-12)
-    assert abs(result.shap_spearman) < 0.9  # the direct path: the rankings differ
-    assert result.shap_output == "probability of class 'bad'"
+    if outputs != 3:  # the direct path (on the explained output): the rankings differ
+        assert abs(result.shap_spearman) < 0.9
 
 
 def test_without_global_shap_the_agreement_is_not_measured() -> None:
