@@ -74,10 +74,15 @@ def build_preprocessing(train: pd.DataFrame) -> Preprocessing:
 
 
 def write_splits(train: pd.DataFrame, test: pd.DataFrame) -> None:
-    """data/reference.parquet and data/evaluation.parquet."""
+    """data/reference.parquet and data/evaluation.parquet, each left untouched when it already
+    holds the same table: Parquet files record the writing pyarrow's version, so rewriting equal
+    data with another pyarrow would change their bytes and hashes for nothing."""
     (HERE / "data").mkdir(exist_ok=True)
-    train.to_parquet(HERE / "data" / "reference.parquet", index=False)
-    test.to_parquet(HERE / "data" / "evaluation.parquet", index=False)
+    for frame, name in ((train, "reference"), (test, "evaluation")):
+        path = HERE / "data" / f"{name}.parquet"
+        frame = frame.reset_index(drop=True)
+        if not (path.is_file() and pd.read_parquet(path).equals(frame)):
+            frame.to_parquet(path, index=False)
 
 
 def read_evaluation() -> pd.DataFrame:
