@@ -23,7 +23,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from reportgen.errors import RegistryError
-from reportgen.registry.drift import explanation_drift
+from reportgen.registry.drift import explanation_drift, result_of
 from reportgen.registry.manifest import read_manifest
 from reportgen.registry.store import Published
 from reportgen.results.credit import ReasonCodesResult
@@ -208,9 +208,10 @@ def _gate_changes(a: ResultDocument, b: ResultDocument) -> list[GateChange]:
 def _importance(
     a: ResultDocument, b: ResultDocument, model: str, measure: Measure
 ) -> ImportanceDiff | None:
-    wanted = GlobalShapResult if measure == "global_shap" else PermutationImportanceResult
-    old = next((r for r in a.results if isinstance(r, wanted) and r.model == model), None)
-    new = next((r for r in b.results if isinstance(r, wanted) and r.model == model), None)
+    wanted: type[GlobalShapResult | PermutationImportanceResult] = (
+        GlobalShapResult if measure == "global_shap" else PermutationImportanceResult
+    )
+    old, new = result_of(a, wanted, model), result_of(b, wanted, model)
     if old is None and new is None:
         return None
     if old is None or new is None:
@@ -238,10 +239,7 @@ def _importance(
 
 def _reason_counts(doc: ResultDocument, model: str) -> tuple[int, Counter[tuple[str, str]]] | None:
     """Cases explained by SHAP, and counts of (feature, 'cases'|'raises'|'lowers')."""
-    result = next(
-        (r for r in doc.results if isinstance(r, LocalExplanationsResult) and r.model == model),
-        None,
-    )
+    result = result_of(doc, LocalExplanationsResult, model)
     if result is None:
         return None
     counts: Counter[tuple[str, str]] = Counter()
@@ -283,12 +281,7 @@ def _reason_mix(a: ResultDocument, b: ResultDocument, model: str) -> ReasonMixDi
 
 def _adverse_mix(a: ResultDocument, b: ResultDocument, model: str) -> AdverseReasonDiff | None:
     """The change in how often each adverse-action reason is given (published counts only)."""
-
-    def codes(doc: ResultDocument) -> ReasonCodesResult | None:
-        found = (r for r in doc.results if isinstance(r, ReasonCodesResult) and r.model == model)
-        return next(found, None)
-
-    old, new = codes(a), codes(b)
+    old, new = result_of(a, ReasonCodesResult, model), result_of(b, ReasonCodesResult, model)
     if old is None or new is None:
         return None
     was = {r.reason: r for r in old.reasons}

@@ -22,7 +22,7 @@ from reportgen.results.document import (
 )
 from reportgen.results.trail import ExplanationDrift
 
-R = TypeVar("R", GlobalShapResult, LocalExplanationsResult)
+R = TypeVar("R")
 
 
 def explanation_drift(a: ResultDocument, b: ResultDocument, model: str) -> ExplanationDrift | None:
@@ -31,8 +31,8 @@ def explanation_drift(a: ResultDocument, b: ResultDocument, model: str) -> Expla
     files = [{m.name: m.sha256 for m in doc.models}.get(model) for doc in (a, b)]
     if None in files or files[0] == files[1]:
         return None
-    old_global, new_global = (_of(doc, GlobalShapResult, model) for doc in (a, b))
-    old_local, new_local = (_of(doc, LocalExplanationsResult, model) for doc in (a, b))
+    old_global, new_global = (result_of(doc, GlobalShapResult, model) for doc in (a, b))
+    old_local, new_local = (result_of(doc, LocalExplanationsResult, model) for doc in (a, b))
     has_global = old_global is not None and new_global is not None
     has_local = old_local is not None and new_local is not None
     if not (has_global or has_local):
@@ -69,7 +69,8 @@ def explanation_drift(a: ResultDocument, b: ResultDocument, model: str) -> Expla
     )
 
 
-def _of(doc: ResultDocument, kind: type[R], model: str) -> R | None:
+def result_of(doc: ResultDocument, kind: type[R], model: str) -> R | None:
+    """The document's first result of ``kind`` for ``model``, if any."""
     return next((r for r in doc.results if isinstance(r, kind) and r.model == model), None)
 
 
@@ -89,4 +90,4 @@ def _reasons(case: CaseExplanation) -> list[str]:
     return list(dict.fromkeys(c.feature for c in ordered))
 
 
-__all__ = ["explanation_drift"]
+__all__ = ["explanation_drift", "result_of"]
